@@ -1,0 +1,92 @@
+//! The event log: notable moments with structured fields and a sentence saying why, with the numbers.
+//!
+//! Entries are shared (`Rc`) so that cloning a world for a rewind snapshot copies pointers, not text.
+//! The log keeps at most `cap` entries; older ones are dropped and counted.
+
+use std::rc::Rc;
+
+use super::SimTime;
+
+/// A structured field value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Field {
+    Str(String),
+    Num(f64),
+    Int(i64),
+}
+
+impl From<&str> for Field {
+    fn from(s: &str) -> Self {
+        Field::Str(s.to_string())
+    }
+}
+impl From<String> for Field {
+    fn from(s: String) -> Self {
+        Field::Str(s)
+    }
+}
+impl From<f64> for Field {
+    fn from(v: f64) -> Self {
+        Field::Num(v)
+    }
+}
+impl From<i64> for Field {
+    fn from(v: i64) -> Self {
+        Field::Int(v)
+    }
+}
+impl From<u64> for Field {
+    fn from(v: u64) -> Self {
+        Field::Int(v as i64)
+    }
+}
+impl From<usize> for Field {
+    fn from(v: usize) -> Self {
+        Field::Int(v as i64)
+    }
+}
+
+/// One notable moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    pub t: SimTime,
+    /// Machine-readable kind, e.g. `transition`, `fault`, `expiry`.
+    pub kind: &'static str,
+    /// Plain-language sentence with the numbers, for the narration panel.
+    pub text: String,
+    pub fields: Vec<(&'static str, Field)>,
+}
+
+/// Append-only, bounded log.
+#[derive(Clone, Debug)]
+pub struct EventLog {
+    entries: Vec<Rc<LogEntry>>,
+    cap: usize,
+    pub n_dropped: u64,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        EventLog { entries: Vec::new(), cap: 20_000, n_dropped: 0 }
+    }
+}
+
+impl EventLog {
+    pub fn push(&mut self, entry: LogEntry) {
+        if self.entries.len() >= self.cap {
+            let drop_n = self.cap / 4;
+            self.entries.drain(..drop_n);
+            self.n_dropped += drop_n as u64;
+        }
+        self.entries.push(Rc::new(entry));
+    }
+    pub fn entries(&self) -> &[Rc<LogEntry>] {
+        &self.entries
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}

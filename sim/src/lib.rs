@@ -1,0 +1,35 @@
+//! Faultline's simulation core: a deterministic, seeded, virtual-time kernel and the scenes built on it.
+//!
+//! Data flows one way: parameters → a run of a scene (pure, seeded, virtual time) → snapshots, metrics and
+//! the event log → views. Nothing here touches a clock, the DOM or the network; the same run gives the same
+//! trace hash natively and in wasm.
+//!
+//! * [`kernel`] — time, event queue, network, randomness, metrics, log, trace hash, the `World` runner.
+//! * [`scene`] — the `Scene`/`Run` abstraction, typed parameters, fault scripts, view data.
+//! * [`timeline`] — rewind by snapshots plus replay.
+//! * one module per concept: [`circuit_breaker`].
+//! * [`report`] — the headless runner's JSON report.
+//!
+//! ```
+//! let ids: Vec<_> = faultline_sim::scenes().iter().map(|s| s.id()).collect();
+//! assert!(ids.contains(&"circuit-breaker"));
+//! ```
+
+pub mod circuit_breaker;
+pub mod kernel;
+pub mod report;
+pub mod scene;
+pub mod timeline;
+
+use scene::Scene;
+
+/// Every scene, in the order the home page shows them. Adding a concept = one line here.
+pub fn scenes() -> &'static [&'static dyn Scene] {
+    &[&circuit_breaker::CircuitBreakerScene]
+}
+
+/// Looks a scene up by id; `_` and `-` are interchangeable (`circuit_breaker` = `circuit-breaker`).
+pub fn scene_by_id(id: &str) -> Option<&'static dyn Scene> {
+    let wanted = id.replace('_', "-");
+    scenes().iter().copied().find(|s| s.id() == wanted)
+}

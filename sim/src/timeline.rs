@@ -1,0 +1,128 @@
+//! Rewind: seek a run to any moment, backwards as well as forwards.
+//!
+//! While a run moves forward, the timeline keeps a clone of it every `interval` of virtual time. Seeking
+//! back restores the latest snapshot at or before the target and replays from there, which is exact because
+//! runs are deterministic. Memory is bounded: past `max_snapshots`, every other snapshot is dropped and the
+//! interval doubles, so a long run keeps ~`max_snapshots` clones and a seek replays at most one interval.
+//!
+//! Editing the fault script (a click on a node, a slider moved mid-run) restores the last snapshot before
+//! the first changed action, installs the new script and replays to where the reader was.
+//!
+//! ```
+//! use faultline_sim::{scene_by_id, kernel::SimTime, timeline::Timeline};
+//! let scene = scene_by_id("circuit-breaker").unwrap();
+//! let mut tl = Timeline::new(scene.build(scene.default_params(), 1, vec![]));
+//! tl.seek(SimTime::from_secs(20));
+//! let hash_at_10 = { let mut t2 = Timeline::new(scene.build(scene.default_params(), 1, vec![])); t2.seek(SimTime::from_secs(10)); t2.run().trace_hash() };
+//! tl.seek(SimTime::from_secs(10));
+//! assert_eq!(tl.run().trace_hash(), hash_at_10);
+//! ```
+
+use crate::kernel::SimTime;
+use crate::scene::{Action, Run};
+
+pub struct Timeline {
+    live: Box<dyn Run>,
+    /// `snapshots[0]` is the freshly built run (nothing processed); the rest are sorted by time.
+    snapshots: Vec<Box<dyn Run>>,
+    interval_us: u64,
+    max_snapshots: usize,
+}
+
+impl Timeline {
+    pub fn new(run: Box<dyn Run>) -> Self {
+        Timeline::with_limits(run, 1_000_000, 96)
+    }
+
+    pub fn with_limits(run: Box<dyn Run>, interval_us: u64, max_snapshots: usize) -> Self {
+        Timeline { snapshots: vec![run.clone_box()], live: run, interval_us: interval_us.max(1), max_snapshots: max_snapshots.max(4) }
+    }
+
+    pub fn run(&self) -> &dyn Run {
+        self.live.as_ref()
+    }
+    pub fn now(&self) -> SimTime {
+        self.live.now()
+    }
+    pub fn n_snapshots(&self) -> usize {
+        self.snapshots.len()
+    }
+
+    fn restore_before_or_at(&mut self, t: SimTime) {
+        let idx = self.snapshots.partition_point(|s| s.now() <= t).max(1) - 1;
+        self.live = self.snapshots[idx].clone_box();
+    }
+
+    fn push_snapshot(&mut self) {
+        self.snapshots.push(self.live.clone_box());
+        if self.snapshots.len() > self.max_snapshots {
+            // Keep the pristine build and every other snapshot after it.
+            let mut i = 0;
+            self.snapshots.retain(|_| {
+                let keep = i == 0 || i % 2 == 0;
+                i += 1;
+                keep
+            });
+            self.interval_us *= 2;
+        }
+    }
+
+    /// Moves the run to `t`, forwards or backwards.
+    pub fn seek(&mut self, t: SimTime) {
+        if t < self.live.now() {
+            self.restore_before_or_at(t);
+        }
+        while self.live.now() < t {
+            let last = self.snapshots.last().map(|s| s.now()).unwrap_or_default();
+            let next_snapshot = SimTime(((last.0 / self.interval_us) + 1) * self.interval_us);
+            if next_snapshot <= t && next_snapshot > self.live.now() {
+                self.live.advance_to(next_snapshot);
+                self.push_snapshot();
+            } else {
+                self.live.advance_to(t);
+            }
+        }
+    }
+
+    /// Processes the next moment at which anything happens (the transport's "step").
+    pub fn step(&mut self) -> Option<SimTime> {
+        let t = self.live.next_time()?;
+        self.seek(t);
+        Some(t)
+    }
+
+    /// Replaces the fault script and brings the run back to the moment it was at, as if the new script had
+    /// been there from the start.
+    pub fn set_script(&mut self, script: Vec<Action>) {
+        let mut sorted = script;
+        sorted.sort_by_key(|a| a.at);
+        let old = self.live.script();
+        let first_diff = old.iter().zip(&sorted).position(|(a, b)| a != b).unwrap_or(old.len().min(sorted.len()));
+        let changed_at = [old.get(first_diff), sorted.get(first_diff)].into_iter().flatten().map(|a| a.at).min();
+        let Some(changed_at) = changed_at else { return }; // identical scripts
+        let t = self.live.now();
+        // Snapshots that already ran anything at or after the change are no longer valid.
+        self.snapshots.retain({
+            let mut first = true;
+            move |s| std::mem::replace(&mut first, false) || s.now() < changed_at
+        });
+        self.restore_before_or_at(changed_at);
+        let ok = self.live.set_script(sorted.clone());
+        debug_assert!(ok, "a snapshot before the first change accepts the new script");
+        if !ok {
+            self.live = self.snapshots[0].clone_box();
+            self.snapshots.truncate(1);
+            self.live.set_script(sorted);
+        }
+        // The pristine snapshot must carry the new script too, for later rewinds to zero.
+        let mut pristine = self.snapshots[0].clone_box();
+        pristine.set_script(self.live.script().to_vec());
+        self.snapshots[0] = pristine;
+        for s in self.snapshots.iter_mut().skip(1) {
+            let mut c = s.clone_box();
+            c.set_script(self.live.script().to_vec());
+            *s = c;
+        }
+        self.seek(t);
+    }
+}

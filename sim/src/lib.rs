@@ -17,6 +17,7 @@
 
 pub mod circuit_breaker;
 pub mod kernel;
+pub mod reference;
 pub mod report;
 pub mod scene;
 pub mod timeline;

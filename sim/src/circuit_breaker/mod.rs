@@ -33,6 +33,7 @@ pub const MACHINE_EDGES: &[(usize, usize, &str)] = &[
 
 const SPECS: &[ParamSpec] = &[
     ParamSpec::number("request_rate", "Request rate", "req/s", 0.0, 5000.0, 40.0, 1.0, "Client requests per second (Poisson arrivals)."),
+    ParamSpec::number("local_share", "Requests not needing the dependency", "", 0.0, 1.0, 0.3, 0.05, "Share of requests the caller answers by itself (its other endpoints); they need only a free thread."),
     ParamSpec::number("failure_rate", "Dependency error rate", "", 0.0, 1.0, 0.02, 0.01, "Probability that a call to the dependency returns an error."),
     ParamSpec::number("dependency_latency_ms", "Dependency latency (median)", "ms", 1.0, 10000.0, 80.0, 1.0, "Median service time of the dependency; the distribution has a log-normal tail."),
     ParamSpec::number("dependency_capacity", "Dependency capacity", "calls", 1.0, 1000.0, 40.0, 1.0, "Concurrent calls the dependency serves at full speed; beyond it, latency grows with concurrency."),
@@ -110,6 +111,7 @@ const EXPLAIN: Explain = Explain {
     ],
     model_card: &[
         "Clients send Poisson arrivals; each request holds a caller thread until answered; no queue in front of the pool.",
+        "A share of requests (local_share) needs no dependency: about 5 ms of the caller's own work. They fail only when no thread is free — the cascade.",
         "Dependency service time is log-normal (σ = 0.35) around the median, stretched by concurrency over capacity.",
         "A dependency that is down refuses calls at once (an error one round trip later); calls in progress when it goes down never return.",
         "Breaker semantics follow Resilience4j: count or time windows, minimum calls, failure and slow-call thresholds, automatic OPEN→HALF_OPEN after the wait; outcomes of calls admitted before a transition are ignored.",

@@ -24,6 +24,9 @@ use super::{CHARTS, MACHINE_EDGES, MACHINE_STATES};
 pub const CLIENTS: NodeId = NodeId(0);
 pub const CALLER: NodeId = NodeId(1);
 pub const DEPENDENCY: NodeId = NodeId(2);
+/// Median time the caller spends on a request it answers by itself.
+const LOCAL_WORK_MEDIAN_US: f64 = 5_000.0;
+
 pub const NODE_NAMES: [&str; 3] = ["clients", "caller", "dependency"];
 
 /// How a client request ended.
@@ -40,15 +43,17 @@ pub enum ClientOutcome {
 
 #[derive(Clone, Debug, Hash)]
 pub enum Msg {
-    Request { req: u64, created: SimTime },
+    /// `local`: the caller can answer it without the dependency (its other endpoints).
+    Request { req: u64, created: SimTime, local: bool },
     Call { call: u64 },
     CallReply { call: u64, ok: bool },
-    Response { req: u64, created: SimTime, outcome: ClientOutcome },
+    Response { req: u64, created: SimTime, local: bool, outcome: ClientOutcome },
 }
 
 #[derive(Clone, Debug, Hash)]
 pub enum Timer {
     Arrival,
+    LocalWorkDone { req: u64, created: SimTime },
     DependencyDone { call: u64, ok: bool },
     CallTimeout { call: u64 },
     OpenWaitElapsed { epoch: u64 },
@@ -59,6 +64,7 @@ pub enum Timer {
 #[derive(Clone, Debug)]
 struct Config {
     request_rate: f64,
+    local_ppm: u32,
     failure_ppm: u32,
     dependency_latency_us: f64,
     dependency_capacity: u32,
@@ -78,6 +84,7 @@ impl Config {
         };
         Config {
             request_rate: p.num("request_rate"),
+            local_ppm: ppm(p.num("local_share")),
             failure_ppm: ppm(p.num("failure_rate")),
             dependency_latency_us: p.num("dependency_latency_ms") * 1000.0,
             dependency_capacity: p.num("dependency_capacity") as u32,
@@ -130,6 +137,8 @@ pub struct BreakerModel {
     pub breaker: Breaker,
     dependency_up: bool,
     arrivals: RngStream,
+    request_mix: RngStream,
+    local_work: RngStream,
     dependency_rng: RngStream,
     next_req: u64,
     next_call: u64,
@@ -150,6 +159,8 @@ pub struct BreakerModel {
     pub n_late_replies: u64,
     pub n_call_failures: u64,
     pub n_call_timeouts: u64,
+    pub n_local_requests: u64,
+    pub n_local_succeeded: u64,
     n_answered_by_caller: u64,
     n_received_by_caller: u64,
     latency: Histogram,
@@ -178,6 +189,8 @@ impl BreakerModel {
             cfg,
             dependency_up: true,
             arrivals: k.rng("clients.arrivals"),
+            request_mix: k.rng("clients.mix"),
+            local_work: k.rng("caller.local_work"),
             dependency_rng: k.rng("dependency"),
             next_req: 0,
             next_call: 0,
@@ -197,6 +210,8 @@ impl BreakerModel {
             n_late_replies: 0,
             n_call_failures: 0,
             n_call_timeouts: 0,
+            n_local_requests: 0,
+            n_local_succeeded: 0,
             n_answered_by_caller: 0,
             n_received_by_caller: 0,
             latency: Histogram::default(),
@@ -283,7 +298,7 @@ impl BreakerModel {
             match self.breaker.try_acquire() {
                 Some(e) => Some(e),
                 None => {
-                    self.finish(k, req, created, ClientOutcome::Rejected);
+                    self.finish(k, req, created, false, ClientOutcome::Rejected);
                     return;
                 }
             }
@@ -330,19 +345,19 @@ impl BreakerModel {
             }
         }
         if ok {
-            self.finish(k, p.req, p.created, ClientOutcome::Succeeded);
+            self.finish(k, p.req, p.created, false, ClientOutcome::Succeeded);
         } else if p.attempt < self.cfg.retries {
             self.start_attempt(k, p.req, p.created, p.attempt + 1);
         } else {
             let outcome = if timed_out { ClientOutcome::TimedOut } else { ClientOutcome::Failed };
-            self.finish(k, p.req, p.created, outcome);
+            self.finish(k, p.req, p.created, false, outcome);
         }
     }
 
-    fn finish(&mut self, k: &mut Kernel<Msg, Timer>, req: u64, created: SimTime, outcome: ClientOutcome) {
+    fn finish(&mut self, k: &mut Kernel<Msg, Timer>, req: u64, created: SimTime, local: bool, outcome: ClientOutcome) {
         self.set_busy(k, -1);
         self.n_answered_by_caller += 1;
-        k.send(CALLER, CLIENTS, Msg::Response { req, created, outcome });
+        k.send(CALLER, CLIENTS, Msg::Response { req, created, local, outcome });
     }
 
     fn apply_config(&mut self, params: &Params) {
@@ -376,11 +391,15 @@ impl crate::kernel::Model for BreakerModel {
     fn on_message(&mut self, k: &mut Kernel<Msg, Timer>, env: Envelope<Msg>) {
         let now = k.now();
         match env.payload {
-            Msg::Request { req, created } => {
+            Msg::Request { req, created, local } => {
                 self.n_received_by_caller += 1;
                 if self.busy.level() as u32 >= self.cfg.pool_size {
                     self.n_answered_by_caller += 1;
-                    k.send(CALLER, CLIENTS, Msg::Response { req, created, outcome: ClientOutcome::PoolFull });
+                    k.send(CALLER, CLIENTS, Msg::Response { req, created, local, outcome: ClientOutcome::PoolFull });
+                } else if local {
+                    self.set_busy(k, 1);
+                    let work = self.local_work.lognormal_micros(LOCAL_WORK_MEDIAN_US, 0.3).max(1);
+                    k.schedule_in(work, Timer::LocalWorkDone { req, created });
                 } else {
                     self.set_busy(k, 1);
                     self.start_attempt(k, req, created, 0);
@@ -402,7 +421,10 @@ impl crate::kernel::Model for BreakerModel {
                 k.schedule_in(service.max(1), Timer::DependencyDone { call, ok });
             }
             Msg::CallReply { call, ok } => self.call_ended(k, call, ok, false),
-            Msg::Response { created, outcome, .. } => {
+            Msg::Response { created, local, outcome, .. } => {
+                if local && outcome == ClientOutcome::Succeeded {
+                    self.n_local_succeeded += 1;
+                }
                 match outcome {
                     ClientOutcome::Succeeded => self.n_succeeded += 1,
                     ClientOutcome::Failed => self.n_failed += 1,
@@ -424,8 +446,13 @@ impl crate::kernel::Model for BreakerModel {
                 let req = self.next_req;
                 self.next_req += 1;
                 self.n_client_requests += 1;
-                k.send(CLIENTS, CALLER, Msg::Request { req, created: k.now() });
+                let local = self.request_mix.chance_ppm(self.cfg.local_ppm);
+                self.n_local_requests += local as u64;
+                k.send(CLIENTS, CALLER, Msg::Request { req, created: k.now(), local });
                 self.schedule_arrival(k);
+            }
+            Timer::LocalWorkDone { req, created } => {
+                self.finish(k, req, created, true, ClientOutcome::Succeeded);
             }
             Timer::DependencyDone { call, ok } => {
                 self.dependency_active.add(k.now(), -1);
@@ -642,6 +669,9 @@ impl crate::kernel::Model for BreakerModel {
             ("retries", self.n_retries as f64),
             ("late_replies", self.n_late_replies as f64),
             ("success_ratio", self.n_succeeded as f64 / completed),
+            ("local_requests", self.n_local_requests as f64),
+            ("local_succeeded", self.n_local_succeeded as f64),
+            ("local_success_ratio", self.n_local_succeeded as f64 / (self.n_local_requests.max(1) as f64)),
             ("latency_p50_ms", self.latency.quantile(0.5) as f64 / 1000.0),
             ("latency_p99_ms", self.latency.quantile(0.99) as f64 / 1000.0),
             ("transitions", self.breaker.n_transitions as f64),

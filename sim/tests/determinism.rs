@@ -1,0 +1,142 @@
+//! Determinism over every registered scene: same inputs → same trace hash; another seed → another hash;
+//! advancing in many small steps, rewinding through a timeline, or receiving the script mid-run all give
+//! exactly the run that was computed in one go.
+
+use faultline_sim::kernel::SimTime;
+use faultline_sim::reference::{REFERENCE_TRACE_HASH, reference_run};
+use faultline_sim::scene::{Action, Scene};
+use faultline_sim::timeline::Timeline;
+use faultline_sim::scenes;
+
+fn preset_run(scene: &dyn Scene, seed: u64) -> (faultline_sim::scene::Params, Vec<Action>) {
+    let mut params = scene.default_params();
+    let mut script = Vec::new();
+    if let Some(p) = scene.default_preset().and_then(|id| scene.preset(id)) {
+        for (k, v) in p.params {
+            params.set(k, v).unwrap_or_else(|e| panic!("{} preset {}: {e}", scene.id(), p.id));
+        }
+        script = p.faults.iter().map(|f| f.parse().unwrap()).collect();
+    }
+    let _ = seed;
+    (params, script)
+}
+
+#[test]
+fn reference_hash_is_pinned() {
+    let h = reference_run().trace_hash();
+    assert_eq!(
+        h, REFERENCE_TRACE_HASH,
+        "reference run hash changed: {h:#018x}. If the model changed on purpose, update REFERENCE_TRACE_HASH"
+    );
+}
+
+#[test]
+fn same_inputs_same_hash_other_seed_other_hash() {
+    for scene in scenes() {
+        for seed in [1u64, 2, 99] {
+            let (params, script) = preset_run(*scene, seed);
+            let mut a = scene.build(params.clone(), seed, script.clone());
+            let mut b = scene.build(params.clone(), seed, script.clone());
+            let mut c = scene.build(params.clone(), seed + 1000, script.clone());
+            let t = SimTime::from_secs(20);
+            a.advance_to(t);
+            b.advance_to(t);
+            c.advance_to(t);
+            assert!(a.n_events() > 100, "{} seed={seed}: too few events to mean anything", scene.id());
+            assert_eq!(a.trace_hash(), b.trace_hash(), "{} seed={seed}", scene.id());
+            assert_ne!(a.trace_hash(), c.trace_hash(), "{} seed={seed}", scene.id());
+            assert_eq!(a.metrics(), b.metrics(), "{} seed={seed}", scene.id());
+        }
+    }
+}
+
+#[test]
+fn small_steps_equal_one_big_step() {
+    for scene in scenes() {
+        let seed = 5;
+        let (params, script) = preset_run(*scene, seed);
+        let mut whole = scene.build(params.clone(), seed, script.clone());
+        whole.advance_to(SimTime::from_secs(12));
+        let mut stepped = scene.build(params, seed, script);
+        let mut t = 0;
+        while t < 12_000_000 {
+            t += 16_667; // one 60 fps frame at 1x
+            stepped.advance_to(SimTime(t.min(12_000_000)));
+        }
+        assert_eq!(whole.trace_hash(), stepped.trace_hash(), "{} seed={seed}", scene.id());
+        assert_eq!(whole.metrics(), stepped.metrics(), "{} seed={seed}", scene.id());
+        for chart in whole.charts() {
+            for line in chart.lines {
+                assert_eq!(whole.series(line.series), stepped.series(line.series), "{} series {}", scene.id(), line.series);
+            }
+        }
+    }
+}
+
+#[test]
+fn timeline_rewind_reproduces_the_same_moment() {
+    for scene in scenes() {
+        let seed = 8;
+        let (params, script) = preset_run(*scene, seed);
+        let mut tl = Timeline::new(scene.build(params.clone(), seed, script.clone()));
+        tl.seek(SimTime::from_secs(40));
+        for target in [SimTime::from_millis(12_345), SimTime::from_secs(3), SimTime::from_millis(39_999), SimTime::ZERO] {
+            tl.seek(target);
+            let mut fresh = scene.build(params.clone(), seed, script.clone());
+            fresh.advance_to(target);
+            assert_eq!(tl.run().trace_hash(), fresh.trace_hash(), "{} seed={seed} t={target}", scene.id());
+            assert_eq!(tl.run().metrics(), fresh.metrics(), "{} seed={seed} t={target}", scene.id());
+            assert_eq!(tl.now(), target);
+        }
+    }
+}
+
+#[test]
+fn script_added_mid_run_equals_script_given_at_build() {
+    for scene in scenes() {
+        let seed = 13;
+        let (params, _) = preset_run(*scene, seed);
+        let node = scene.node_names().last().unwrap().to_string();
+        let script: Vec<Action> = vec![
+            format!("4.5:crash:{node}").parse().unwrap(),
+            format!("9:restart:{node}").parse().unwrap(),
+        ];
+        let mut built = scene.build(params.clone(), seed, script.clone());
+        built.advance_to(SimTime::from_secs(15));
+
+        // A reader plays to 7 s, then (having rewound) clicks the node at 4.5 s and 9 s.
+        let mut tl = Timeline::new(scene.build(params.clone(), seed, vec![]));
+        tl.seek(SimTime::from_secs(7));
+        tl.set_script(script[..1].to_vec());
+        tl.seek(SimTime::from_secs(2)); // rewind before the action and replay through it
+        tl.seek(SimTime::from_secs(8));
+        tl.set_script(script.clone());
+        tl.seek(SimTime::from_secs(15));
+        assert_eq!(tl.run().trace_hash(), built.trace_hash(), "{} seed={seed}", scene.id());
+    }
+}
+
+#[test]
+fn timeline_memory_is_bounded_over_a_long_run() {
+    let scene = faultline_sim::scene_by_id("circuit-breaker").unwrap();
+    let mut tl = Timeline::new(scene.build(scene.default_params(), 1, vec![]));
+    let mut t = 0;
+    while t < 3_600_000_000u64 {
+        t += 5_000_000;
+        tl.seek(SimTime(t));
+    }
+    assert!(tl.n_snapshots() <= 97, "{} snapshots", tl.n_snapshots());
+}
+
+/// The digests of every scene are pinned in a file that the wasm test in the browser reads too.
+/// Set `UPDATE_GOLDEN=1` to rewrite it after a deliberate model change.
+#[test]
+fn scene_digests_match_golden_file() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/trace_hashes.txt");
+    let now = faultline_sim::reference::scene_digests();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &now).unwrap();
+    }
+    let pinned = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(now, pinned, "trace digests changed; if on purpose, rerun with UPDATE_GOLDEN=1 and commit {path}");
+}

@@ -1,9 +1,10 @@
 //! Rewind: seek a run to any moment, backwards as well as forwards.
 //!
-//! While a run moves forward, the timeline keeps a clone of it every `interval` of virtual time. Seeking
-//! back restores the latest snapshot at or before the target and replays from there, which is exact because
-//! runs are deterministic. Memory is bounded: past `max_snapshots`, every other snapshot is dropped and the
-//! interval doubles, so a long run keeps ~`max_snapshots` clones and a seek replays at most one interval.
+//! While a run moves forward, the timeline keeps a clone of it every `interval_events` processed events
+//! (replay cost is proportional to events, not to virtual time). Seeking back restores the latest snapshot
+//! at or before the target and replays from there, which is exact because runs are deterministic. Memory is
+//! bounded: past `max_snapshots`, every other snapshot is dropped and the interval doubles, so a long run
+//! keeps at most `max_snapshots` clones and a seek replays at most one interval of events.
 //!
 //! Editing the fault script (a click on a node, a slider moved mid-run) restores the last snapshot before
 //! the first changed action, installs the new script and replays to where the reader was.
@@ -25,17 +26,25 @@ pub struct Timeline {
     live: Box<dyn Run>,
     /// `snapshots[0]` is the freshly built run (nothing processed); the rest are sorted by time.
     snapshots: Vec<Box<dyn Run>>,
-    interval_us: u64,
+    interval_events: u64,
     max_snapshots: usize,
 }
 
+/// Forward seeks advance in slices of this much virtual time, checking after each whether a snapshot is due.
+const SLICE_US: u64 = 100_000;
+
 impl Timeline {
     pub fn new(run: Box<dyn Run>) -> Self {
-        Timeline::with_limits(run, 1_000_000, 96)
+        Timeline::with_limits(run, 10_000, 128)
     }
 
-    pub fn with_limits(run: Box<dyn Run>, interval_us: u64, max_snapshots: usize) -> Self {
-        Timeline { snapshots: vec![run.clone_box()], live: run, interval_us: interval_us.max(1), max_snapshots: max_snapshots.max(4) }
+    pub fn with_limits(run: Box<dyn Run>, interval_events: u64, max_snapshots: usize) -> Self {
+        Timeline {
+            snapshots: vec![run.clone_box()],
+            live: run,
+            interval_events: interval_events.max(1),
+            max_snapshots: max_snapshots.max(4),
+        }
     }
 
     pub fn run(&self) -> &dyn Run {
@@ -63,23 +72,25 @@ impl Timeline {
                 i += 1;
                 keep
             });
-            self.interval_us *= 2;
+            self.interval_events *= 2;
         }
     }
 
     /// Moves the run to `t`, forwards or backwards.
     pub fn seek(&mut self, t: SimTime) {
-        if t < self.live.now() {
-            self.restore_before_or_at(t);
+        // Jump to the nearest snapshot at or before `t` when that is behind us (rewind) or ahead of us (a
+        // forward jump inside the explored part of the run): either way, replay at most one interval.
+        let idx = self.snapshots.partition_point(|s| s.now() <= t).max(1) - 1;
+        let nearest = self.snapshots[idx].now();
+        if t < self.live.now() || nearest > self.live.now() {
+            self.live = self.snapshots[idx].clone_box();
         }
         while self.live.now() < t {
-            let last = self.snapshots.last().map(|s| s.now()).unwrap_or_default();
-            let next_snapshot = SimTime(((last.0 / self.interval_us) + 1) * self.interval_us);
-            if next_snapshot <= t && next_snapshot > self.live.now() {
-                self.live.advance_to(next_snapshot);
+            let slice_end = SimTime(((self.live.now().0 / SLICE_US) + 1) * SLICE_US).min(t);
+            self.live.advance_to(slice_end);
+            let last_events = self.snapshots.last().map(|s| s.n_events()).unwrap_or(0);
+            if self.live.n_events() >= last_events + self.interval_events {
                 self.push_snapshot();
-            } else {
-                self.live.advance_to(t);
             }
         }
     }

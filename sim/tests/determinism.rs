@@ -125,7 +125,7 @@ fn timeline_memory_is_bounded_over_a_long_run() {
         t += 5_000_000;
         tl.seek(SimTime(t));
     }
-    assert!(tl.n_snapshots() <= 97, "{} snapshots", tl.n_snapshots());
+    assert!(tl.n_snapshots() <= 129, "{} snapshots", tl.n_snapshots());
 }
 
 /// The digests of every scene are pinned in a file that the wasm test in the browser reads too.
@@ -139,4 +139,28 @@ fn scene_digests_match_golden_file() {
     }
     let pinned = std::fs::read_to_string(path).unwrap_or_default();
     assert_eq!(now, pinned, "trace digests changed; if on purpose, rerun with UPDATE_GOLDEN=1 and commit {path}");
+}
+
+#[test]
+#[ignore = "benchmark: prints figures; run with --ignored --nocapture"]
+fn seek_cost_in_a_ten_minute_run() {
+    for rate in ["40", "1000"] {
+        let scene = faultline_sim::scene_by_id("circuit-breaker").unwrap();
+        let mut p = scene.default_params();
+        p.set("request_rate", rate).unwrap();
+        p.set("pool_size", "500").unwrap();
+        let mut tl = Timeline::new(scene.build(p, 1, vec![]));
+        let t0 = std::time::Instant::now();
+        tl.seek(SimTime::from_secs(600));
+        let forward = t0.elapsed();
+        let mut worst = std::time::Duration::ZERO;
+        for i in 0..40u64 {
+            let target = SimTime((i * 7_919_000_017) % 600_000_000);
+            let t = std::time::Instant::now();
+            tl.seek(target);
+            worst = worst.max(t.elapsed());
+            if t.elapsed().as_millis() > 20 { println!("  slow seek to {target}: {:?}", t.elapsed()); }
+        }
+        println!("rate {rate}: {} events, forward {forward:?}, {} snapshots, worst seek {worst:?}", tl.run().n_events(), tl.n_snapshots());
+    }
 }

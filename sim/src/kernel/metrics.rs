@@ -310,11 +310,18 @@ impl QuantileSeries {
             self.current.clear();
         }
     }
-    /// (p50 points, p99 points) in milliseconds, including the bucket still being filled.
-    pub fn points(&self, now: SimTime) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+    /// p50 points in milliseconds, including the bucket still being filled.
+    pub fn p50_points(&self, now: SimTime) -> Vec<(f64, f64)> {
+        self.closed().p50.points(now)
+    }
+    /// p99 points in milliseconds, including the bucket still being filled.
+    pub fn p99_points(&self, now: SimTime) -> Vec<(f64, f64)> {
+        self.closed().p99.points(now)
+    }
+    fn closed(&self) -> QuantileSeries {
         let mut me = self.clone();
         me.close();
-        (me.p50.points(now), me.p99.points(now))
+        me
     }
 }
 
@@ -372,7 +379,7 @@ mod tests {
         let mut n = 0u64;
         while t < 3_600_000_000u64 {
             s.add(SimTime(t), 1.0);
-            g.add(SimTime(t), if n % 2 == 0 { 1 } else { -1 });
+            g.add(SimTime(t), if n.is_multiple_of(2) { 1 } else { -1 });
             t += 100; // 10,000 events per second
             n += 1;
         }

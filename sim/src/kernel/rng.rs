@@ -80,7 +80,7 @@ impl RngStream {
     /// Exponentially distributed duration with the given mean, in whole microseconds.
     /// This is the gap between Poisson arrivals.
     pub fn exp_micros(&mut self, mean_us: f64) -> u64 {
-        if !(mean_us > 0.0) {
+        if mean_us.is_nan() || mean_us <= 0.0 {
             return 0;
         }
         let x = -libm::log(self.unit_open()) * mean_us;
@@ -96,7 +96,7 @@ impl RngStream {
 
     /// Log-normal duration with the given median and shape `sigma` (tail heaviness), in microseconds.
     pub fn lognormal_micros(&mut self, median_us: f64, sigma: f64) -> u64 {
-        if !(median_us > 0.0) {
+        if median_us.is_nan() || median_us <= 0.0 {
             return 0;
         }
         let x = median_us * libm::exp(sigma * self.normal());

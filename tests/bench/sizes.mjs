@@ -1,0 +1,46 @@
+// Sizes of the built app: every file in dist/ raw, gzip (level 9) and brotli (quality 11), plus
+// totals for the .wasm, the .js and the whole app. Used by `cargo xtask bench`.
+// Usage: node tests/bench/sizes.mjs [dist-dir]   (machine-readable lines start with `RESULT `)
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const dist = process.argv[2] ?? 'dist';
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+const rows = files(dist).map((path) => {
+  const data = readFileSync(path);
+  return {
+    name: relative(dist, path),
+    raw: data.length,
+    gz: gzipSync(data, { level: 9 }).length,
+    br: brotliCompressSync(data, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+    }).length,
+  };
+});
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const sum = (list) => list.reduce((a, r) => ({ raw: a.raw + r.raw, gz: a.gz + r.gz, br: a.br + r.br }), { raw: 0, gz: 0, br: 0 });
+const line = (name, r) => console.log(`  ${name.padEnd(44)} ${kb(r.raw).padStart(11)} ${kb(r.gz).padStart(11)} ${kb(r.br).padStart(11)}`);
+
+console.log(`  ${'file'.padEnd(44)} ${'raw'.padStart(11)} ${'gzip'.padStart(11)} ${'brotli'.padStart(11)}`);
+for (const r of rows.sort((a, b) => b.raw - a.raw)) line(r.name, r);
+const wasm = sum(rows.filter((r) => r.name.endsWith('.wasm')));
+const js = sum(rows.filter((r) => r.name.endsWith('.js')));
+const total = sum(rows);
+line('= wasm', wasm);
+line('= js', js);
+line('= whole app (all files)', total);
+
+for (const [key, r] of [['wasm', wasm], ['js', js], ['total', total]]) {
+  console.log(`RESULT ${key}_raw_bytes=${r.raw}`);
+  console.log(`RESULT ${key}_gzip_bytes=${r.gz}`);
+  console.log(`RESULT ${key}_br_bytes=${r.br}`);
+}

@@ -184,6 +184,9 @@ impl Scene for CircuitBreakerScene {
     fn explain(&self) -> &'static Explain {
         &EXPLAIN
     }
+    fn compare_param(&self) -> Option<&'static str> {
+        Some("breaker")
+    }
     fn node_names(&self) -> &'static [&'static str] {
         &model::NODE_NAMES
     }

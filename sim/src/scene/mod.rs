@@ -65,6 +65,11 @@ pub trait Scene: Sync {
         None
     }
     fn explain(&self) -> &'static Explain;
+    /// The choice parameter a same-seed A/B comparison varies (the breaker on/off, the stampede strategy):
+    /// two runs with identical seed, script and other parameters differ only by it, event for event.
+    fn compare_param(&self) -> Option<&'static str> {
+        None
+    }
     /// Node names that `crash`/`restart`/`cut`/`heal` may name.
     fn node_names(&self) -> &'static [&'static str];
     /// Names that `trigger` may name.

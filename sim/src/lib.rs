@@ -7,7 +7,7 @@
 //! * [`kernel`] — time, event queue, network, randomness, metrics, log, trace hash, the `World` runner.
 //! * [`scene`] — the `Scene`/`Run` abstraction, typed parameters, fault scripts, view data.
 //! * [`timeline`] — rewind by snapshots plus replay.
-//! * one module per concept: [`circuit_breaker`].
+//! * one module per concept: [`circuit_breaker`], [`cache_stampede`].
 //! * [`report`] — the headless runner's JSON report.
 //!
 //! ```
@@ -15,6 +15,7 @@
 //! assert!(ids.contains(&"circuit-breaker"));
 //! ```
 
+pub mod cache_stampede;
 pub mod circuit_breaker;
 pub mod kernel;
 pub mod reference;
@@ -26,7 +27,7 @@ use scene::Scene;
 
 /// Every scene, in the order the home page shows them. Adding a concept = one line here.
 pub fn scenes() -> &'static [&'static dyn Scene] {
-    &[&circuit_breaker::CircuitBreakerScene]
+    &[&circuit_breaker::CircuitBreakerScene, &cache_stampede::CacheStampedeScene]
 }
 
 /// Looks a scene up by id; `_` and `-` are interchangeable (`circuit_breaker` = `circuit-breaker`).

@@ -1,0 +1,474 @@
+//! The cache-stampede scene against its specification: 1 + λ·R recomputes per expiry with no protection,
+//! exactly S with single-flight, exactly 1 with a global lock (and every waiter gets that value), no
+//! user-visible miss under stale-while-revalidate, XFetch refreshing about once per TTL and earlier with a
+//! larger β, jitter lowering the database peak, hits + misses = requests over random seeds and parameters,
+//! determinism, the presets' stories, and the headless runner. Every assertion names its seed.
+
+use std::process::Command;
+
+use faultline_sim::cache_stampede::{expected_peak_db_concurrency, expected_recomputes_per_expiry, CACHE_LINK_US, DB_LINK_US};
+use faultline_sim::kernel::{Field, LogEntry, RngStream, SimTime};
+use faultline_sim::scene::{Action, ParamKind, Params, Run, Scene};
+use faultline_sim::scene_by_id;
+
+fn scene() -> &'static dyn Scene {
+    scene_by_id("cache-stampede").unwrap()
+}
+
+fn params(overrides: &[(&str, &str)]) -> Params {
+    let mut p = scene().default_params();
+    for (k, v) in overrides {
+        p.set(k, v).unwrap_or_else(|e| panic!("{e}"));
+    }
+    p
+}
+
+fn preset(id: &str) -> (Params, Vec<Action>) {
+    let p = scene().preset(id).unwrap_or_else(|| panic!("preset {id}"));
+    (params(p.params), p.faults.iter().map(|f| f.parse().unwrap()).collect())
+}
+
+fn run(p: Params, seed: u64, script: Vec<Action>, secs: u64) -> Box<dyn Run> {
+    let mut r = scene().build(p, seed, script);
+    r.advance_to(SimTime::from_secs(secs));
+    r
+}
+
+fn metric(r: &dyn Run, name: &str) -> f64 {
+    r.metrics().iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("metric {name}")).1
+}
+
+fn counter(r: &dyn Run, name: &str) -> u64 {
+    r.counters().iter().find(|c| c.name == name).unwrap_or_else(|| panic!("counter {name}")).value
+}
+
+fn num(e: &LogEntry, field: &str) -> f64 {
+    match e.fields.iter().find(|(k, _)| *k == field).map(|(_, v)| v) {
+        Some(Field::Num(x)) => *x,
+        Some(Field::Int(x)) => *x as f64,
+        other => panic!("field {field} of {e:?}: {other:?}"),
+    }
+}
+
+fn text(e: &LogEntry, field: &str) -> String {
+    match e.fields.iter().find(|(k, _)| *k == field).map(|(_, v)| v) {
+        Some(Field::Str(s)) => s.clone(),
+        other => panic!("field {field} of {e:?}: {other:?}"),
+    }
+}
+
+/// (at_s, recomputes, lead_ms) of every expiry event of `key` with one of `causes`, after `from_s`.
+fn expiries(r: &dyn Run, key: u64, causes: &[&str], from_s: f64) -> Vec<(f64, f64, f64)> {
+    r.log()
+        .iter()
+        .filter(|e| e.kind == "expiry")
+        .filter(|e| num(e, "key") as u64 == key && causes.contains(&text(e, "cause").as_str()))
+        .filter(|e| num(e, "at_s") >= from_s)
+        .map(|e| (num(e, "at_s"), num(e, "recomputes"), num(e, "lead_ms")))
+        .collect()
+}
+
+fn assert_invariants(r: &dyn Run, seed: u64, what: &str) {
+    for c in r.counters() {
+        if c.must_be_zero {
+            assert_eq!(c.value, 0, "seed={seed} {what}: invariant {} = {} (first at {:?})", c.name, c.value, c.first_at);
+        }
+    }
+    let (req, hits, misses) = (metric(r, "requests"), metric(r, "hits"), metric(r, "misses"));
+    assert_eq!(hits + misses, req, "seed={seed} {what}: hits {hits} + misses {misses} ≠ requests {req}");
+}
+
+/// With no protection and a database under capacity, the recomputes started per expiry of a key average
+/// 1 + λ·(R + round trips). Each expiry is 1 + Poisson(λ·window), variance λ·window; over N ≈ 250 cycles the
+/// mean's standard error is √(λ·window/N) — 0.09 for λR = 2, 0.2 for λR = 10 — so 4 standard errors (and
+/// the spec's ±15% around 1 + λ·R) is a bound a correct model fails with probability < 1e-4 per run.
+#[test]
+fn no_protection_recomputes_per_expiry_is_one_plus_lambda_r() {
+    let r_us = 100_000;
+    for lambda_r in [2.0, 5.0, 10.0] {
+        let rate = lambda_r / 0.1;
+        for seed in 1..=3 {
+            let p = params(&[
+                ("request_rate", &rate.to_string()),
+                ("hot_keys", "1"),
+                ("ttl_s", "1"),
+                ("recompute_ms", "100"),
+                ("db_capacity", "10000"),
+                ("strategy", "none"),
+            ]);
+            let r = run(p, seed, vec![], 300);
+            assert_invariants(r.as_ref(), seed, "none");
+            let cycles = expiries(r.as_ref(), 0, &["ttl"], 0.0);
+            let n = cycles.len() as f64;
+            assert!(n >= 200.0, "seed={seed} λR={lambda_r}: only {n} expiries");
+            let mean = cycles.iter().map(|c| c.1).sum::<f64>() / n;
+            let expected = expected_recomputes_per_expiry(rate, r_us);
+            let window_s = (r_us + 2 * CACHE_LINK_US + 2 * DB_LINK_US) as f64 / 1e6;
+            let se = (rate * window_s / n).sqrt();
+            assert!(
+                (mean - expected).abs() <= 4.0 * se,
+                "seed={seed} λR={lambda_r}: mean recomputes per expiry {mean:.3}, expected {expected:.3} ± {:.3} (n={n})",
+                4.0 * se
+            );
+            let textbook = 1.0 + lambda_r;
+            assert!(
+                (mean - textbook).abs() / textbook <= 0.15,
+                "seed={seed} λR={lambda_r}: mean {mean:.3} not within 15% of 1 + λR = {textbook}"
+            );
+            assert_eq!(metric(r.as_ref(), "hot_key_recomputes_per_expiry"), mean, "seed={seed}: metric agrees with the log");
+        }
+    }
+}
+
+/// The concurrency spike and the latency spike are visible, and the theory line sits at 1 + λ·R.
+#[test]
+fn textbook_stampede_spikes_database_concurrency_and_latency() {
+    for seed in 1..=4 {
+        let (p, script) = preset("textbook-stampede");
+        let r = run(p, seed, script, 30);
+        assert_invariants(r.as_ref(), seed, "textbook");
+        let theory = expected_peak_db_concurrency(200.0, 100_000);
+        let line = r.series("db_concurrency_theory");
+        assert!(line.iter().all(|(_, v)| (*v - theory).abs() < 1e-9), "seed={seed}: theory line {line:?}");
+        let conc = r.series("db_concurrency");
+        let peak = conc.iter().map(|p| p.1).fold(0.0, f64::max);
+        // Peaks are 1 + Poisson(20): every one of ~6 expiries lands within ±50% of 21 with overwhelming odds.
+        assert!(peak >= 0.5 * theory && peak <= 2.0 * theory, "seed={seed}: peak {peak} vs theory {theory}");
+        let quiet = conc.iter().filter(|p| p.1 == 0.0).count();
+        assert!(quiet * 2 > conc.len(), "seed={seed}: the database is idle between stampedes");
+        let p99 = r.series("client_latency_p99");
+        let (lo, hi) = p99.iter().fold((f64::MAX, 0.0f64), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+        assert!(lo < 20.0 && hi > 100.0, "seed={seed}: p99 between {lo} and {hi} ms");
+        assert!(r.log().iter().any(|e| e.kind == "expiry" && e.t < SimTime::from_secs(10)), "seed={seed}: a stampede within 10 s");
+    }
+}
+
+#[test]
+fn single_flight_recomputes_exactly_once_per_server_per_expiry() {
+    for servers in [2u64, 4, 8] {
+        // λ per server × R = 25: each server sees a miss during the recompute with probability 1 − e^-25.
+        let rate = 250 * servers;
+        for seed in 1..=3 {
+            let p = params(&[
+                ("request_rate", &rate.to_string()),
+                ("hot_keys", "1"),
+                ("ttl_s", "1"),
+                ("db_capacity", "10000"),
+                ("servers", &servers.to_string()),
+                ("strategy", "single_flight"),
+            ]);
+            let r = run(p, seed, vec![], 20);
+            assert_invariants(r.as_ref(), seed, "single_flight");
+            let cycles = expiries(r.as_ref(), 0, &["ttl"], 0.0);
+            assert!(cycles.len() >= 15, "seed={seed} S={servers}: {} expiries", cycles.len());
+            for (at, n, _) in &cycles {
+                assert_eq!(*n as u64, servers, "seed={seed} S={servers}: expiry at {at:.3} s started {n} recomputes");
+            }
+            assert!(metric(r.as_ref(), "waiters") > 0.0, "seed={seed}: requests joined flights");
+        }
+    }
+}
+
+#[test]
+fn global_lock_recomputes_exactly_once_and_every_waiter_gets_that_version() {
+    for seed in 1..=4 {
+        // Flushes and hand expiries on top of TTL expiries, to stress the lock.
+        let script: Vec<Action> =
+            ["3:trigger:flush", "7.5:trigger:expire_hot", "11:trigger:flush"].iter().map(|f| f.parse().unwrap()).collect();
+        let p = params(&[
+            ("request_rate", "800"),
+            ("hot_keys", "5"),
+            ("ttl_s", "1"),
+            ("db_capacity", "10000"),
+            ("servers", "6"),
+            ("strategy", "global_lock"),
+        ]);
+        let r = run(p, seed, script, 20);
+        assert_invariants(r.as_ref(), seed, "global_lock");
+        for key in 0..5 {
+            let cycles = expiries(r.as_ref(), key, &["ttl", "flush", "expire_hot"], 0.0);
+            assert!(cycles.len() >= 10, "seed={seed} key={key}: {} expiries", cycles.len());
+            for (at, n, _) in cycles {
+                assert_eq!(n, 1.0, "seed={seed} key={key}: expiry at {at:.3} s started {n} recomputes");
+            }
+        }
+        assert!(metric(r.as_ref(), "lock_polls") > 0.0, "seed={seed}: waiters polled");
+        assert!(metric(r.as_ref(), "waiters") > 50.0, "seed={seed}: requests waited on the lock");
+        assert_eq!(counter(r.as_ref(), "waiters_got_other_version"), 0, "seed={seed}");
+        assert_eq!(counter(r.as_ref(), "global_lock_concurrent_recomputes"), 0, "seed={seed}");
+        assert!(metric(r.as_ref(), "max_db_concurrency") <= 5.0, "seed={seed}: at most one query per key");
+    }
+}
+
+#[test]
+fn stale_while_revalidate_has_no_user_visible_miss_once_warm() {
+    for seed in 1..=4 {
+        let script: Vec<Action> = ["4:trigger:expire_hot", "9:trigger:flush", "14:trigger:expire_hot"]
+            .iter()
+            .map(|f| f.parse().unwrap())
+            .collect();
+        let p = params(&[("request_rate", "600"), ("hot_keys", "20"), ("ttl_s", "2"), ("strategy", "swr")]);
+        let r = run(p, seed, script, 25);
+        assert_invariants(r.as_ref(), seed, "swr");
+        assert_eq!(counter(r.as_ref(), "user_visible_misses_after_warm"), 0, "seed={seed}");
+        assert!(metric(r.as_ref(), "stale_served") > 0.0, "seed={seed}: stale values served");
+        // Only the flush made users wait (the keys were cold after it).
+        assert!(metric(r.as_ref(), "user_visible_misses") > 0.0, "seed={seed}: the flush is visible");
+        for (at, n, _) in expiries(r.as_ref(), 0, &["ttl", "expire_hot"], 0.0) {
+            assert_eq!(n, 1.0, "seed={seed}: one background refresh per expiry (at {at:.3} s)");
+        }
+        // Without the flush nobody waits at all.
+        let p = params(&[("request_rate", "600"), ("hot_keys", "20"), ("ttl_s", "2"), ("strategy", "swr")]);
+        let r = run(p, seed, vec!["4:trigger:expire_hot".parse().unwrap()], 25);
+        assert_eq!(metric(r.as_ref(), "user_visible_misses"), 0.0, "seed={seed}: no request waited");
+    }
+}
+
+/// XFetch: each cycle's refresh starts before the expiry, about one refresh cycle per TTL, earlier with a
+/// larger β. While the (synchronous) refresh runs, other readers may draw early too: with the first draw at
+/// exponentially distributed "hazard" E, the extra draws over the next window W are Poisson with mean
+/// E·(e^{W/(δβ)} − 1), so recomputes per cycle average e^{W/(δβ)} (δ = R + 2·DB link, W = δ + 2·cache link).
+#[test]
+fn xfetch_refreshes_before_expiry_about_once_per_ttl_and_earlier_with_larger_beta() {
+    let ttl_s = 2.0;
+    let secs = 200;
+    for seed in 1..=3 {
+        let mut leads = Vec::new();
+        for beta in ["0.5", "1", "2"] {
+            let p = params(&[
+                ("request_rate", "200"),
+                ("hot_keys", "1"),
+                ("ttl_s", "2"),
+                ("db_capacity", "10000"),
+                ("strategy", "xfetch"),
+                ("xfetch_beta", beta),
+            ]);
+            let r = run(p, seed, vec![], secs);
+            assert_invariants(r.as_ref(), seed, "xfetch");
+            let all = expiries(r.as_ref(), 0, &["ttl", "early"], 1.0);
+            let early = expiries(r.as_ref(), 0, &["early"], 1.0);
+            let share_early = early.len() as f64 / all.len() as f64;
+            assert!(share_early >= 0.95, "seed={seed} β={beta}: only {share_early:.2} of refreshes came before expiry");
+            // One refresh per value: a value lives TTL − lead, then its refresh takes the window W to land.
+            let lead = early.iter().map(|c| c.2).sum::<f64>() / early.len() as f64;
+            let window_s = (100_000 + 2 * DB_LINK_US + 2 * CACHE_LINK_US) as f64 / 1e6;
+            let expected_cycles = (secs as f64 - 1.0) / (ttl_s - lead / 1e3 + window_s);
+            let got = all.len() as f64;
+            assert!(
+                (got - expected_cycles).abs() / expected_cycles <= 0.1,
+                "seed={seed} β={beta}: {got} refresh cycles, expected one per value lifetime: {expected_cycles:.1}"
+            );
+            leads.push(lead);
+            if beta != "0.5" {
+                let b: f64 = beta.parse().unwrap();
+                let delta = 100_000.0 + 2.0 * DB_LINK_US as f64;
+                let window = delta + 2.0 * CACHE_LINK_US as f64;
+                let expected = (window / (delta * b)).exp();
+                let mean = early.iter().map(|c| c.1).sum::<f64>() / early.len() as f64;
+                assert!(
+                    (mean - expected).abs() / expected <= 0.2,
+                    "seed={seed} β={beta}: {mean:.2} recomputes per refresh, expected about e^(W/δβ) = {expected:.2}"
+                );
+            }
+        }
+        assert!(leads[0] < leads[1] && leads[1] < leads[2], "seed={seed}: mean lead times {leads:?} ms must grow with β");
+    }
+}
+
+/// 1,000 keys flushed together are rewritten together; without jitter they expire together again one TTL
+/// later. Jitter 0.5 spreads that second wave over 2.5 s and the database peak drops.
+#[test]
+fn ttl_jitter_spreads_expiries_of_1000_keys_and_lowers_the_database_peak() {
+    for seed in 1..=2 {
+        let mut peaks = Vec::new();
+        let mut spreads = Vec::new();
+        for jitter in ["0", "0.5"] {
+            let (mut p, script) = preset("ttl-jitter-1000-keys");
+            p.set("ttl_jitter", jitter).unwrap();
+            p.set("db_capacity", "10000").unwrap();
+            let r = run(p, seed, script, 14);
+            assert_invariants(r.as_ref(), seed, "jitter");
+            // The second wave: expiries of values written after the flush at 2 s.
+            let peak = r.series("db_concurrency").iter().filter(|p| p.0 > 5.0).map(|p| p.1).fold(0.0, f64::max);
+            let ats: Vec<f64> = r
+                .log()
+                .iter()
+                .filter(|e| e.kind == "expiry" && text(e, "cause") == "ttl" && num(e, "at_s") > 5.0)
+                .map(|e| num(e, "at_s"))
+                .filter(|at| *at < 10.5)
+                .collect();
+            let mean = ats.iter().sum::<f64>() / ats.len() as f64;
+            let sd = (ats.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / ats.len() as f64).sqrt();
+            peaks.push(peak);
+            spreads.push(sd);
+        }
+        assert!(peaks[1] < 0.6 * peaks[0], "seed={seed}: peak DB concurrency {:.0} with jitter vs {:.0} without", peaks[1], peaks[0]);
+        assert!(spreads[1] > 2.0 * spreads[0], "seed={seed}: expiry spread {:.2} s with jitter vs {:.2} s without", spreads[1], spreads[0]);
+    }
+}
+
+#[test]
+fn flush_without_protection_never_recovers_and_the_global_lock_recovers() {
+    for seed in 1..=3 {
+        let (p, script) = preset("stampede-that-never-recovers");
+        let cap = p.num("db_capacity");
+        let r = run(p, seed, script, 60);
+        assert_invariants(r.as_ref(), seed, "never recovers");
+        let late = r.series("db_concurrency").into_iter().filter(|p| p.0 > 40.0).map(|p| p.1).fold(f64::MAX, f64::min);
+        assert!(late > cap, "seed={seed}: without protection the database stays past capacity (min {late} after 40 s)");
+        assert!(metric(r.as_ref(), "errors") > 0.0, "seed={seed}: the connection limit refuses queries");
+
+        let (p, script) = preset("global-lock-recovers");
+        let r = run(p, seed, script, 60);
+        assert_invariants(r.as_ref(), seed, "global lock recovers");
+        let flush_peak = r.series("db_concurrency").iter().filter(|p| (10.0..12.0).contains(&p.0)).map(|p| p.1).fold(0.0, f64::max);
+        assert!(flush_peak > cap, "seed={seed}: the flush overloads the database briefly ({flush_peak})");
+        assert!(metric(r.as_ref(), "db_concurrency_now") <= cap, "seed={seed}: recovered by 60 s");
+        assert!(metric(r.as_ref(), "db_overloaded_s") < 10.0, "seed={seed}: overloaded for {} s", metric(r.as_ref(), "db_overloaded_s"));
+    }
+}
+
+#[test]
+fn expire_hot_and_flush_triggers_start_a_cycle_at_once() {
+    let seed = 7;
+    let script: Vec<Action> = ["1.5:trigger:expire_hot", "3:trigger:flush"].iter().map(|f| f.parse().unwrap()).collect();
+    let r = run(params(&[("ttl_s", "60"), ("hot_keys", "3")]), seed, script, 5);
+    let hot = expiries(r.as_ref(), 0, &["expire_hot"], 0.0);
+    assert_eq!(hot.len(), 1, "seed={seed}: {hot:?}");
+    assert!((hot[0].0 - 1.5).abs() < 1e-9, "seed={seed}: at_s {}", hot[0].0);
+    assert!(hot[0].1 > 5.0, "seed={seed}: the hand expiry stampedes ({} recomputes)", hot[0].1);
+    let flushed = expiries(r.as_ref(), 0, &["flush"], 0.0);
+    assert_eq!(flushed.len(), 1, "seed={seed}");
+    assert!(r.log().iter().any(|e| e.kind == "action" && e.text.contains("FLUSHED")), "seed={seed}");
+}
+
+/// hits + misses = requests (and every invariant) over random seeds, parameters, strategies and
+/// flush/expire scripts, drawn deterministically from the kernel's RNG.
+#[test]
+fn invariants_hold_over_random_seeds_and_parameters() {
+    let mut rng = RngStream::new(2024, "cache_stampede.property");
+    let specs = scene().params();
+    for case in 0..40 {
+        let seed = rng.below(1 << 48);
+        let mut p = scene().default_params();
+        for spec in specs {
+            let text = match spec.kind {
+                ParamKind::Number { min, max, step, .. } => {
+                    let hi = match spec.name {
+                        "request_rate" => 1500.0,
+                        "hot_keys" => 60.0,
+                        "ttl_s" => 4.0,
+                        "recompute_ms" => 400.0,
+                        "db_capacity" => 80.0,
+                        "db_max_connections" => 3000.0,
+                        "servers" => 12.0,
+                        "swr_grace_s" => 3.0,
+                        "lock_poll_ms" => 60.0,
+                        _ => max,
+                    };
+                    let n_steps = ((hi - min) / step).floor() as u64;
+                    format!("{}", min + step * rng.below(n_steps + 1) as f64)
+                }
+                ParamKind::Choice { choices, .. } => choices[rng.below(choices.len() as u64) as usize].to_string(),
+            };
+            p.set_clamped(spec.name, &text);
+        }
+        let mut script = Vec::new();
+        for _ in 0..rng.below(4) {
+            let at = rng.below(8000) as f64 / 1000.0;
+            let what = ["trigger:flush", "trigger:expire_hot", "set:strategy=global_lock", "set:recompute_ms=250"][rng.below(4) as usize];
+            script.push(format!("{at}:{what}").parse::<Action>().unwrap());
+        }
+        let described = format!("case {case}: {:?} script {script:?}", p.formatted());
+        let r = run(p, seed, script, 8);
+        assert_invariants(r.as_ref(), seed, &described);
+        assert!(metric(r.as_ref(), "requests") <= metric(r.as_ref(), "client_requests"), "seed={seed} {described}");
+        assert!(metric(r.as_ref(), "responses") <= metric(r.as_ref(), "client_requests"), "seed={seed} {described}");
+    }
+}
+
+#[test]
+fn same_inputs_same_trace_different_seed_different_trace() {
+    for strategy in ["none", "single_flight", "global_lock", "xfetch", "swr"] {
+        let p = params(&[("strategy", strategy), ("hot_keys", "10"), ("request_rate", "400")]);
+        let script: Vec<Action> = vec!["3:trigger:flush".parse().unwrap()];
+        let a = run(p.clone(), 11, script.clone(), 10);
+        let b = run(p.clone(), 11, script.clone(), 10);
+        let c = run(p, 12, script, 10);
+        assert_eq!(a.trace_hash(), b.trace_hash(), "seed=11 {strategy}: same inputs, same trace");
+        assert_eq!(a.metrics(), b.metrics(), "seed=11 {strategy}");
+        assert_ne!(a.trace_hash(), c.trace_hash(), "seed=11 vs seed=12 {strategy}: different seeds differ");
+    }
+}
+
+#[test]
+fn every_preset_runs_clean_and_names_valid_things() {
+    for p in scene().presets() {
+        for f in p.faults {
+            scene().validate_action(&f.parse().unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+        }
+        let seed = 3;
+        let (params, script) = preset(p.id);
+        let r = run(params, seed, script, 15);
+        assert_invariants(r.as_ref(), seed, p.id);
+        assert!(metric(r.as_ref(), "requests") > 0.0, "seed={seed} {}", p.id);
+        let stage = r.stage();
+        let db = stage.nodes.iter().find(|n| n.name == "database").unwrap();
+        assert!(db.load.is_some() && db.badge.is_some(), "seed={seed} {}: database load bar and badge", p.id);
+        let cache = stage.nodes.iter().find(|n| n.name == "cache").unwrap();
+        assert_eq!(cache.actions.len(), 2, "seed={seed} {}: flush and expire actions", p.id);
+        for m in &stage.messages {
+            assert!(m.from < stage.nodes.len() && m.to < stage.nodes.len(), "seed={seed} {}: message endpoints", p.id);
+        }
+    }
+    assert_eq!(scene().default_preset(), Some("textbook-stampede"));
+    assert_eq!(scene().triggers(), &["flush", "expire_hot"]);
+}
+
+#[test]
+fn many_servers_are_drawn_as_one_group() {
+    let r = run(params(&[("servers", "20"), ("strategy", "single_flight")]), 5, vec![], 3);
+    let stage = r.stage();
+    let apps: Vec<_> = stage.nodes.iter().filter(|n| n.name.starts_with("app")).collect();
+    assert_eq!(apps.len(), 1, "seed=5: one group node");
+    assert_eq!(apps[0].name, "apps");
+    for m in &stage.messages {
+        assert!(m.from < stage.nodes.len() && m.to < stage.nodes.len(), "seed=5: message endpoints");
+    }
+}
+
+#[test]
+fn cli_runs_a_preset_and_reports_the_required_fields() {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["run", "cache-stampede", "--preset", "textbook-stampede", "--duration", "12", "--seed", "4"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "seed=4: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for m in [
+        "requests", "hits", "misses", "db_queries", "recomputes", "max_db_concurrency", "user_visible_misses", "stale_served",
+    ] {
+        assert!(v["metrics"][m].is_number(), "seed=4: metric {m} missing");
+    }
+    assert_eq!(
+        v["metrics"]["hits"].as_f64().unwrap() + v["metrics"]["misses"].as_f64().unwrap(),
+        v["metrics"]["requests"].as_f64().unwrap(),
+        "seed=4: hits + misses = requests"
+    );
+    for s in ["db_concurrency", "client_latency_p99", "db_concurrency_theory", "db_qps", "hit_ratio"] {
+        assert!(v["series"][s].as_array().is_some_and(|a| !a.is_empty()), "seed=4: series {s} missing or empty");
+    }
+    for c in ["hits_plus_misses_mismatch", "global_lock_concurrent_recomputes", "waiters_got_other_version", "user_visible_misses_after_warm"] {
+        assert!(v["counters"][c].is_number(), "seed=4: counter {c} missing");
+    }
+    let expiry = v["events"].as_array().unwrap().iter().find(|e| e["kind"] == "expiry").expect("seed=4: an expiry event");
+    for f in ["key", "at_s", "recomputes"] {
+        assert!(expiry[f].is_number(), "seed=4: expiry field {f} missing: {expiry}");
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["run", "cache-stampede", "--set", "strategy=lease"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("single_flight"), "names the allowed strategies");
+}

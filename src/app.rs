@@ -1,0 +1,71 @@
+//! The app shell and its tiny query-string router: no `?scene` → home, `?scene=ID` → that scene,
+//! `?bench=1` → the benchmark. Navigation uses `history.pushState` and `popstate`, so the static build
+//! works at any sub-path with no server rewrite rules.
+
+use leptos::prelude::*;
+
+use crate::pages::bench::BenchPage;
+use crate::pages::home::HomePage;
+use crate::pages::scene_page::ScenePage;
+use crate::url_state::{Route, parse_query, route};
+
+/// Bumped on every navigation, so the page remounts even when only the query's details changed.
+#[derive(Clone, Copy)]
+struct Nav(RwSignal<u64>);
+
+fn current_query() -> String {
+    window().location().search().unwrap_or_default()
+}
+
+/// Goes to `query` (e.g. `?scene=circuit-breaker`) as a new history entry.
+pub fn navigate(query: &str) {
+    if let Ok(h) = window().history() {
+        let q = if query == "?" || query.is_empty() {
+            window().location().pathname().unwrap_or_default()
+        } else {
+            query.to_string()
+        };
+        let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&q));
+    }
+    window().scroll_to_with_x_and_y(0.0, 0.0);
+    if let Some(Nav(n)) = use_context::<Nav>().or_else(|| NAV.with(|n| n.get())) {
+        n.update(|v| *v += 1);
+    }
+}
+
+thread_local! {
+    // Event handlers run outside the reactive owner; they find the router here.
+    static NAV: std::cell::Cell<Option<Nav>> = const { std::cell::Cell::new(None) };
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let nav = Nav(RwSignal::new(0));
+    NAV.with(|n| n.set(Some(nav)));
+    provide_context(nav);
+    let pop = window_event_listener(leptos::ev::popstate, move |_| nav.0.update(|v| *v += 1));
+    on_cleanup(move || pop.remove());
+
+    move || {
+        nav.0.track();
+        let query = current_query();
+        let pairs = parse_query(&query);
+        let embed = pairs.iter().any(|(k, v)| k == "embed" && v == "1");
+        let class = if embed { "embedded" } else { "" };
+        if let Some(body) = document().body() {
+            body.set_class_name(class);
+        }
+        match route(&pairs) {
+            Route::Home => view! { <HomePage notices=Vec::new() /> }.into_any(),
+            Route::Bench => view! { <BenchPage /> }.into_any(),
+            Route::UnknownScene(id) => {
+                let known = faultline_sim::scenes().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
+                view! { <HomePage notices=vec![format!("there is no scene '{id}' (scenes: {known}); showing all scenes")] /> }.into_any()
+            }
+            Route::Scene(id) => match faultline_sim::scene_by_id(id) {
+                Some(scene) => view! { <ScenePage scene query=query.clone() /> }.into_any(),
+                None => view! { <HomePage notices=Vec::new() /> }.into_any(),
+            },
+        }
+    }
+}

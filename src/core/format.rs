@@ -1,0 +1,51 @@
+//! How the UI writes times and numbers: one place, so the narration, readouts and URL agree.
+
+use std::fmt::Write;
+
+use faultline_sim::kernel::SimTime;
+
+/// "t = 12.34 s", the transport's readout.
+pub fn time_readout(t: SimTime) -> String {
+    format!("t = {:.2} s", t.as_secs_f64())
+}
+
+/// "12.40 s", used in narration and jump links.
+pub fn secs(t: SimTime) -> String {
+    format!("{:.2} s", t.as_secs_f64())
+}
+
+/// Exact seconds with at most six decimals and no trailing zeros ("12.345", "3"), so a URL's `t` names the
+/// very microsecond the reader was at.
+pub fn exact_secs(t: SimTime) -> String {
+    let us = t.as_micros();
+    let (whole, frac) = (us / 1_000_000, us % 1_000_000);
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let f = format!("{frac:06}");
+        format!("{whole}.{}", f.trim_end_matches('0'))
+    }
+}
+
+/// A trace hash as the 16 hex digits the headless runner prints.
+pub fn hash_hex(h: u64) -> String {
+    format!("{h:016x}")
+}
+
+/// Axis label: integers without decimals, small values with up to two.
+pub fn axis_number(v: f64) -> String {
+    let mut s = String::new();
+    if v == 0.0 || v.abs() >= 10.0 || (v - v.round()).abs() < 1e-9 {
+        let _ = write!(s, "{:.0}", v);
+    } else if v.abs() >= 1.0 {
+        let _ = write!(s, "{:.1}", v);
+    } else {
+        let _ = write!(s, "{:.2}", v);
+    }
+    s
+}
+
+/// Speed as the transport shows it ("0.25×", "5×").
+pub fn speed(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 { format!("{v:.0}×") } else { format!("{v}×") }
+}

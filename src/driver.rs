@@ -1,0 +1,112 @@
+//! The animation driver: a requestAnimationFrame loop that turns wall-clock time into virtual time.
+//!
+//! This is the only place a wall-clock delta exists: virtual time += delta × speed, with the delta capped
+//! at 100 ms (a background tab or a debugger pause returns a huge one). The loop does nothing while the
+//! document is hidden or the stage is scrolled off-screen. Each frame's work (sim + canvas + the DOM
+//! updates it causes) is recorded in `window.__faultlineFrames` (last 600, in ms) for the frame bench.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use crate::session::{Session, wall_ms};
+
+const MAX_DELTA_MS: f64 = 100.0;
+/// The frame callback re-schedules itself, so it holds a handle to its own slot.
+type FrameCallback = Closure<dyn FnMut(f64)>;
+const FRAMES_KEPT: u32 = 600;
+
+/// Handle of a running loop; [`Driver::stop`] ends it and disconnects the visibility observer.
+pub struct Driver {
+    stopped: Rc<Cell<bool>>,
+    observer: Option<web_sys::IntersectionObserver>,
+    _on_intersect: Option<Closure<dyn FnMut(js_sys::Array)>>,
+}
+
+impl Driver {
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        if let Some(o) = &self.observer {
+            o.disconnect();
+        }
+    }
+}
+
+fn record_frame(ms: f64) {
+    let w = window();
+    let key = wasm_bindgen::JsValue::from_str("__faultlineFrames");
+    let arr = match js_sys::Reflect::get(&w, &key).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()) {
+        Some(a) => a,
+        None => {
+            let a = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&w, &key, &a);
+            a
+        }
+    };
+    arr.push(&wasm_bindgen::JsValue::from_f64(ms));
+    if arr.length() > FRAMES_KEPT {
+        arr.shift();
+    }
+}
+
+/// Starts the loop for `session`; `stage` is the element whose visibility gates it.
+pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
+    let stopped = Rc::new(Cell::new(false));
+    let visible = Rc::new(Cell::new(true));
+    let (observer, on_intersect) = match stage {
+        Some(el) => {
+            let visible = visible.clone();
+            let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                if let Some(e) =
+                    entries.iter().last().and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+                {
+                    visible.set(e.is_intersecting());
+                }
+            });
+            let obs = web_sys::IntersectionObserver::new(cb.as_ref().unchecked_ref()).ok();
+            if let Some(o) = &obs {
+                o.observe(&el);
+            }
+            (obs, Some(cb))
+        }
+        None => (None, None),
+    };
+
+    let last: Rc<Cell<Option<f64>>> = Rc::new(Cell::new(None));
+    let frame: Rc<RefCell<Option<FrameCallback>>> = Rc::new(RefCell::new(None));
+    let frame2 = frame.clone();
+    let stop2 = stopped.clone();
+    *frame.borrow_mut() = Some(Closure::new(move |ts: f64| {
+        if stop2.get() || !session.is_alive() {
+            // Break the Rc cycle so the closure is freed.
+            frame2.borrow_mut().take();
+            return;
+        }
+        let hidden = document().hidden();
+        let running = session.playing.get_untracked() && !hidden && visible.get();
+        if running {
+            let dt = last.get().map(|l| (ts - l).clamp(0.0, MAX_DELTA_MS)).unwrap_or(0.0);
+            let t0 = wall_ms();
+            session.advance(dt);
+            // Leptos applies the DOM updates in microtasks right after this callback; count them too.
+            leptos::task::spawn_local(async move {
+                leptos::task::tick().await;
+                leptos::task::tick().await;
+                record_frame(wall_ms() - t0);
+            });
+            last.set(Some(ts));
+        } else {
+            last.set(None);
+        }
+        if let Some(cb) = frame2.borrow().as_ref() {
+            let _ = window().request_animation_frame(cb.as_ref().unchecked_ref());
+        }
+    }));
+    if let Some(cb) = frame.borrow().as_ref() {
+        let _ = window().request_animation_frame(cb.as_ref().unchecked_ref());
+    }
+    Driver { stopped, observer, _on_intersect: on_intersect }
+}

@@ -1,0 +1,23 @@
+//! Faultline's browser app (Leptos, client-side rendered): pages, widgets and the animation driver on top
+//! of the `faultline-sim` core. The simulation never sees the DOM or a clock; this crate never owns
+//! simulation state beyond the [`timeline::Timeline`](faultline_sim::timeline::Timeline) it drives.
+//!
+//! * [`app`] — shell and query-string router; [`pages`] — home, scene, bench.
+//! * [`session`] — a scene page's timeline, intents and published snapshots.
+//! * [`driver`] — requestAnimationFrame loop (the only wall-clock code).
+//! * [`widgets`] — one file per widget; [`core`] — palette and formatting.
+//! * [`url_state`] — the URL ⇄ scene state, pure and unit-tested.
+
+pub mod app;
+pub mod core;
+pub mod driver;
+pub mod pages;
+pub mod session;
+pub mod url_state;
+pub mod widgets;
+
+/// Installs the panic panel and mounts the app on `<body>`.
+pub fn start() {
+    widgets::error_panel::install();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,70 @@
+//! `?bench=1`: in-browser figures for `cargo xtask bench` — simulation throughput in wasm and the cost of
+//! rewinding a long run through the timeline. The result is JSON in `[data-testid=bench-result]`.
+
+use std::time::Duration;
+
+use faultline_sim::kernel::SimTime;
+use faultline_sim::scene::ParamValue;
+use faultline_sim::timeline::Timeline;
+use leptos::prelude::*;
+
+use crate::core::format::hash_hex;
+use crate::session::wall_ms;
+use crate::url_state::SceneUrl;
+
+/// Targets of the timed seeks, in seconds: spread over the run, in no particular order, always the same.
+const SEEK_TARGETS_S: [f64; 20] = [
+    12.5, 431.0, 77.25, 598.0, 250.0, 3.0, 333.3, 120.0, 515.5, 45.0, 401.0, 199.9, 560.0, 0.5, 288.0, 150.75, 470.0,
+    30.0, 366.6, 90.0,
+];
+
+fn run_bench() -> String {
+    let Some(scene) = faultline_sim::scene_by_id("circuit-breaker") else { return "{}".into() };
+    // (a) raw throughput: 60 s of virtual time at 2000 req/s.
+    let mut params = scene.default_params();
+    params.set_value("request_rate", ParamValue::Number(2000.0));
+    let mut run = scene.build(params, 1, Vec::new());
+    let t0 = wall_ms();
+    run.advance_to(SimTime::from_secs(60));
+    let wall = (wall_ms() - t0).max(1e-3);
+    let events = run.n_events();
+    let eps = events as f64 / (wall / 1000.0);
+
+    // (b) rewind: a 10-minute run of the default preset, then seeks from its end to earlier moments.
+    let initial = SceneUrl::initial(scene);
+    let mut tl = Timeline::new(scene.build(initial.params, initial.seed, initial.script));
+    let end = SimTime::from_secs(600);
+    let b0 = wall_ms();
+    tl.seek(end);
+    let build_ms = wall_ms() - b0;
+    let mut seeks = Vec::with_capacity(SEEK_TARGETS_S.len());
+    for t in SEEK_TARGETS_S {
+        let s0 = wall_ms();
+        tl.seek(SimTime::from_secs_f64(t));
+        seeks.push(wall_ms() - s0);
+        tl.seek(end);
+    }
+    seeks.sort_by(|a, b| a.total_cmp(b));
+    let max = seeks.last().copied().unwrap_or(0.0);
+    let p50 = seeks[seeks.len() / 2];
+    format!(
+        "{{\"events\":{events},\"wall_ms\":{wall:.1},\"events_per_s\":{eps:.0},\"events_per_sec\":{eps:.0},\"trace_hash\":\"{}\",\
+         \"seek_ms_max\":{max:.2},\"seek_ms_p50\":{p50:.2},\"seek_run_s\":600,\"seek_build_ms\":{build_ms:.1},\"snapshots\":{}}}",
+        hash_hex(run.trace_hash()),
+        tl.n_snapshots()
+    )
+}
+
+#[component]
+pub fn BenchPage() -> impl IntoView {
+    let result = RwSignal::new(String::new());
+    // Let the page paint "running" before the benchmark takes the main thread.
+    set_timeout(move || result.set(run_bench()), Duration::from_millis(50));
+    view! {
+        <header class="site"><a class="brand" href="?">"Faultline"</a><span class="crumb">"/"</span><h1>"Benchmark"</h1></header>
+        <main class="home">
+            <p>{move || if result.with(|r| r.is_empty()) { "Running… (60 s of virtual time at 2000 req/s, then 20 rewinds of a 10-minute run)" } else { "Done." }}</p>
+            <pre data-testid="bench-result">{move || result.get()}</pre>
+        </main>
+    }
+}

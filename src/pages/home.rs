@@ -1,0 +1,45 @@
+//! The home page: what Faultline is, and one card per registered scene.
+
+use leptos::prelude::*;
+
+use crate::app::navigate;
+use crate::widgets::notice::Notices;
+
+#[component]
+pub fn HomePage(notices: Vec<String>) -> impl IntoView {
+    let notices = RwSignal::new(notices);
+    let cards = faultline_sim::scenes()
+        .iter()
+        .map(|s| {
+            let href = format!("?scene={}", s.id());
+            let go = {
+                let href = href.clone();
+                move |e: web_sys::MouseEvent| {
+                    if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
+                        e.prevent_default();
+                        navigate(&href);
+                    }
+                }
+            };
+            view! {
+                <li class="card" data-testid=format!("scene-card-{}", s.id())>
+                    <h2><a href=href on:click=go>{s.title()}</a></h2>
+                    <p>{s.teaches()}</p>
+                </li>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <header class="site home-header"><h1 class="brand">"Faultline"</h1></header>
+        <Notices notices />
+        <main class="home">
+            <p class="intro">
+                "Faultline animates how backend systems fail. Each scene is a small, deterministic simulation: \
+                 every dot is a real message of the model, every chart is measured from it, and every slider \
+                 changes the outcome for a reason you can see. Take a dependency down, cut a link, drag a \
+                 threshold — then share the exact moment with a link."
+            </p>
+            <ul class="cards">{cards}</ul>
+        </main>
+    }
+}

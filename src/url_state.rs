@@ -1,0 +1,258 @@
+//! The scene's state as a query string, both ways: `?scene=circuit-breaker&seed=1&p=name:value,…&f=<fault
+//! script>&t=12.345&speed=1[&embed=1]`. Pure functions (no DOM), so the browser unit tests in
+//! `tests/web.rs` check them directly.
+//!
+//! Parsing never fails: an unknown parameter, a bad number, a bad fault or seed is clamped or dropped and
+//! a notice says what was changed, because a shared link that half works beats an error page.
+
+use faultline_sim::kernel::SimTime;
+use faultline_sim::scene::{Action, ParamKind, Params, Scene, format_script, parse_script_lenient};
+
+use crate::core::format::exact_secs;
+
+/// Speeds the transport offers, slowest first.
+pub const SPEEDS: [f64; 8] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0];
+pub const DEFAULT_SEED: u64 = 1;
+/// Furthest time a URL may ask for: opening a link replays the run up to `t`, and an hour of virtual time
+/// is already seconds of work.
+pub const MAX_T_SECS: f64 = 3600.0;
+
+/// Which page a query string asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Bench,
+    Scene(&'static str),
+    /// `?scene=` named no known scene: the home page, with a notice.
+    UnknownScene(String),
+}
+
+/// Key/value pairs of a query string (leading `?` optional), percent-decoded, in order.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+/// The first value of `key`, if present.
+pub fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn flag(pairs: &[(String, String)], key: &str) -> bool {
+    matches!(get(pairs, key), Some("1" | "true" | "yes" | ""))
+}
+
+pub fn route(pairs: &[(String, String)]) -> Route {
+    if let Some(id) = get(pairs, "scene") {
+        return match faultline_sim::scene_by_id(id) {
+            Some(s) => Route::Scene(s.id()),
+            None => Route::UnknownScene(id.to_string()),
+        };
+    }
+    if flag(pairs, "bench") { Route::Bench } else { Route::Home }
+}
+
+/// `%XX` and `+` decoding; invalid escapes are kept as written.
+pub fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Percent-encodes all but unreserved characters and the separators our own values use (`:` `,` `=`),
+/// which keeps fault scripts readable in the address bar.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &c in s.as_bytes() {
+        if c.is_ascii_alphanumeric() || b"-_.~:,=".contains(&c) {
+            out.push(c as char);
+        } else {
+            out.push('%');
+            out.push(char::from_digit((c >> 4) as u32, 16).unwrap_or('0').to_ascii_uppercase());
+            out.push(char::from_digit((c & 15) as u32, 16).unwrap_or('0').to_ascii_uppercase());
+        }
+    }
+    out
+}
+
+/// Everything a scene page needs to reproduce a run at a moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SceneUrl {
+    pub scene_id: &'static str,
+    /// Parameters at t = 0 (later changes are `set` actions in the script).
+    pub params: Params,
+    pub seed: u64,
+    pub script: Vec<Action>,
+    pub t: SimTime,
+    pub speed: f64,
+    pub embed: bool,
+    /// `bench_frames=1`: the browser frame benchmark (heavy traffic, auto-play).
+    pub bench_frames: bool,
+}
+
+impl SceneUrl {
+    /// The scene as a reader first sees it: its default preset (so the phenomenon shows within seconds).
+    pub fn initial(scene: &dyn Scene) -> SceneUrl {
+        let mut params = scene.default_params();
+        let mut script = Vec::new();
+        if let Some(preset) = scene.default_preset().and_then(|id| scene.preset(id)) {
+            for (name, value) in preset.params {
+                params.set_clamped(name, value);
+            }
+            script = parse_script_lenient(&preset.faults.join(",")).0;
+        }
+        SceneUrl {
+            scene_id: scene.id(),
+            params,
+            seed: DEFAULT_SEED,
+            script,
+            t: SimTime::ZERO,
+            speed: 1.0,
+            embed: false,
+            bench_frames: false,
+        }
+    }
+}
+
+/// Reads a scene's state from query pairs. Anything unusable is clamped or dropped; the returned notices
+/// say what, in words a reader understands.
+pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<String>) {
+    let mut notices = Vec::new();
+    let mut state = SceneUrl::initial(scene);
+    // A link that names parameters or faults describes the whole run; only a bare `?scene=` gets the preset.
+    if get(pairs, "p").is_some() || get(pairs, "f").is_some() {
+        state.params = scene.default_params();
+        state.script = Vec::new();
+    }
+    if let Some(p) = get(pairs, "p") {
+        for entry in p.split(',').map(str::trim).filter(|e| !e.is_empty()).take(200) {
+            match entry.split_once(':') {
+                Some((name, value)) => {
+                    if let Some(n) = state.params.set_clamped(name.trim(), value) {
+                        notices.push(n);
+                    }
+                }
+                None => notices.push(format!("parameter '{entry}' ignored (expected name:value)")),
+            }
+        }
+    }
+    if let Some(f) = get(pairs, "f") {
+        let (actions, errors) = parse_script_lenient(f);
+        notices.extend(errors.into_iter().map(|e| format!("{e}; ignored")));
+        for a in actions {
+            match scene.validate_action(&a) {
+                Ok(()) => state.script.push(a),
+                Err(e) => notices.push(format!("{e}; ignored")),
+            }
+        }
+    }
+    if let Some(s) = get(pairs, "seed") {
+        match s.trim().parse::<u64>() {
+            Ok(seed) => state.seed = seed,
+            Err(_) => {
+                notices.push(format!("seed '{s}' is not a whole number from 0 to {}; using {DEFAULT_SEED}", u64::MAX))
+            }
+        }
+    }
+    if let Some(t) = get(pairs, "t") {
+        match t.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && (0.0..=MAX_T_SECS).contains(&v) => state.t = SimTime::from_secs_f64(v),
+            Ok(v) if v.is_finite() && v > MAX_T_SECS => {
+                state.t = SimTime::from_secs_f64(MAX_T_SECS);
+                notices.push(format!("time t = {t} s is beyond {MAX_T_SECS:.0} s; using {MAX_T_SECS:.0} s"));
+            }
+            _ => notices.push(format!("time t = '{t}' is not a time from 0 to {MAX_T_SECS:.0} s; starting at 0 s")),
+        }
+    }
+    if let Some(s) = get(pairs, "speed") {
+        match s.trim().parse::<f64>() {
+            Ok(v) if SPEEDS.iter().any(|x| (x - v).abs() < 1e-9) => state.speed = v,
+            Ok(v) if v.is_finite() => {
+                state.speed = nearest_speed(v);
+                notices.push(format!("speed {s}× is not offered; using {}×", state.speed));
+            }
+            _ => notices.push(format!("speed '{s}' is not a number; using 1×")),
+        }
+    }
+    state.embed = flag(pairs, "embed");
+    state.bench_frames = flag(pairs, "bench_frames");
+    (state, notices)
+}
+
+pub fn nearest_speed(v: f64) -> f64 {
+    let mut best = SPEEDS[0];
+    for s in SPEEDS {
+        if (s.ln() - v.max(1e-3).ln()).abs() < (best.ln() - v.max(1e-3).ln()).abs() {
+            best = s;
+        }
+    }
+    best
+}
+
+/// `p=` text: only the parameters that differ from their defaults, in spec order.
+pub fn encode_params(params: &Params) -> String {
+    params
+        .iter()
+        .filter(|(spec, v)| *v != spec.default_value())
+        .map(|(spec, v)| format!("{}:{}", spec.name, spec.format(&v)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The query string (with `?`) that reproduces `state`. `f=` is always written, even empty, so that the
+/// link reproduces "no faults" rather than falling back to the default preset.
+pub fn encode(state: &SceneUrl) -> String {
+    let mut q = format!("?scene={}&seed={}", state.scene_id, state.seed);
+    let p = encode_params(&state.params);
+    if !p.is_empty() {
+        q.push_str("&p=");
+        q.push_str(&encode_component(&p));
+    }
+    q.push_str("&f=");
+    q.push_str(&encode_component(&format_script(&state.script)));
+    if state.t > SimTime::ZERO {
+        q.push_str("&t=");
+        q.push_str(&exact_secs(state.t));
+    }
+    if (state.speed - 1.0).abs() > 1e-9 {
+        q.push_str(&format!("&speed={}", state.speed));
+    }
+    if state.embed {
+        q.push_str("&embed=1");
+    }
+    q
+}
+
+/// The step of a numeric parameter (1 for choices), for sliders.
+pub fn step_of(kind: &ParamKind) -> f64 {
+    match kind {
+        ParamKind::Number { step, .. } => *step,
+        ParamKind::Choice { .. } => 1.0,
+    }
+}

@@ -1,0 +1,15 @@
+//! The scene page's widgets, one file each. Every widget reads the [`Session`](crate::session::Session)'s
+//! published snapshots and sends intents back through its methods; none holds simulation state.
+
+pub mod chart;
+pub mod counters;
+pub mod embed;
+pub mod error_panel;
+pub mod explain;
+pub mod machine;
+pub mod narration;
+pub mod notice;
+pub mod shortcuts;
+pub mod slider;
+pub mod stage;
+pub mod transport;

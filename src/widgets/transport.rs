@@ -1,0 +1,88 @@
+//! The transport: play/pause, single step, speed, reset, seed, the scrubber over virtual time and the
+//! time readout.
+
+use faultline_sim::kernel::SimTime;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::format::{speed as speed_text, time_readout};
+use crate::session::Session;
+use crate::url_state::SPEEDS;
+
+/// The scrubber reaches at least this far, so a fresh run has room to drag into.
+const MIN_SCRUB_S: f64 = 30.0;
+
+fn target_value(e: &web_sys::Event) -> String {
+    e.target()
+        .and_then(|t| {
+            t.clone()
+                .dyn_into::<web_sys::HtmlInputElement>()
+                .map(|i| i.value())
+                .ok()
+                .or_else(|| t.dyn_into::<web_sys::HtmlSelectElement>().ok().map(|s| s.value()))
+        })
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn Transport(session: Session) -> impl IntoView {
+    let playing = session.playing;
+    let scrub_max = move || (session.reached.get().as_secs_f64()).max(MIN_SCRUB_S);
+    let now_s = move || session.now.get().as_secs_f64();
+    let on_scrub = move |e: web_sys::Event| {
+        if let Ok(v) = target_value(&e).parse::<f64>() {
+            session.seek(SimTime::from_secs_f64(v));
+        }
+    };
+    let on_speed = move |e: web_sys::Event| {
+        if let Ok(v) = target_value(&e).parse::<f64>() {
+            session.set_speed(v);
+        }
+    };
+    let on_seed = move |e: web_sys::Event| {
+        let text = target_value(&e);
+        match text.trim().parse::<u64>() {
+            Ok(s) => session.set_seed(s),
+            Err(_) => {
+                session.notice(format!(
+                    "seed '{text}' is not a whole number from 0 to {}; kept {}",
+                    u64::MAX,
+                    session.seed.get_untracked()
+                ));
+                if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                    i.set_value(&session.seed.get_untracked().to_string());
+                }
+            }
+        }
+    };
+    view! {
+        <div class="transport" role="group" aria-label="Transport">
+            <button class="primary play" data-testid="play" aria-pressed=move || if playing.get() { "true" } else { "false" }
+                on:click=move |_| session.toggle_play() title="Play / pause (space)">
+                <span aria-hidden="true">{move || if playing.get() { "❚❚ " } else { "▶ " }}</span>
+                {move || if playing.get() { "Pause" } else { "Play" }}
+            </button>
+            <button data-testid="step" on:click=move |_| session.step() title="Process the next event (→)">"Step →"</button>
+            <button data-testid="reset" on:click=move |_| session.reset() title="Back to t = 0 (r)">"Reset"</button>
+            <label class="inline">"Speed "
+                <select data-testid="speed" on:change=on_speed prop:value=move || session.speed.get().to_string()>
+                    {SPEEDS.iter().map(|s| {
+                        let s = *s;
+                        view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }
+                    }).collect::<Vec<_>>()}
+                </select>
+            </label>
+            <label class="inline">"Seed "
+                <input class="seed" type="text" inputmode="numeric" data-testid="seed" size="8"
+                    prop:value=move || session.seed.get().to_string() on:change=on_seed
+                    title="Same seed, same run: every random draw comes from it" />
+            </label>
+            <div class="scrub">
+                <input type="range" data-testid="scrubber" aria-label="Time" min="0" step="0.01"
+                    max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
+                    on:input=on_scrub />
+                <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>
+            </div>
+        </div>
+    }
+}

@@ -347,15 +347,8 @@ impl Session {
     }
 
     fn set_script(&self, script: Vec<Action>) {
-        self.timeline.update_value(|tl| {
-            tl.set_script(script);
-            // The timeline only processes what is due when it moves forward, and at t = 0 it has not moved:
-            // step 1 µs so a click before pressing play shows at once. The URL then carries t=0.000001,
-            // so a reload lands on the same state.
-            if tl.now() == SimTime::ZERO && tl.run().next_time() == Some(SimTime::ZERO) {
-                tl.seek(SimTime(1));
-            }
-        });
+        // The timeline replays to the current moment, running whatever the new script puts at exactly now.
+        self.timeline.update_value(|tl| tl.set_script(script));
         self.publish(true);
         self.request_url_write();
     }

@@ -85,6 +85,10 @@ impl Timeline {
         if t < self.live.now() || nearest > self.live.now() {
             self.live = self.snapshots[idx].clone_box();
         }
+        // Whatever is due at exactly `t` runs too (an action scripted at the current moment, e.g. at t = 0).
+        if self.live.now() == t {
+            self.live.advance_to(t);
+        }
         while self.live.now() < t {
             let slice_end = SimTime(((self.live.now().0 / SLICE_US) + 1) * SLICE_US).min(t);
             self.live.advance_to(slice_end);

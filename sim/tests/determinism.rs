@@ -164,3 +164,15 @@ fn seek_cost_in_a_ten_minute_run() {
         println!("rate {rate}: {} events, forward {forward:?}, {} snapshots, worst seek {worst:?}", tl.run().n_events(), tl.n_snapshots());
     }
 }
+
+#[test]
+fn an_action_at_the_current_moment_runs_at_once() {
+    let scene = faultline_sim::scene_by_id("circuit-breaker").unwrap();
+    let mut tl = Timeline::new(scene.build(scene.default_params(), 1, vec![]));
+    tl.seek(SimTime::ZERO);
+    tl.set_script(vec!["0:crash:dependency".parse().unwrap()]);
+    assert!(tl.run().log().iter().any(|e| e.kind == "fault"), "a click at t = 0 shows before play");
+    tl.seek(SimTime::from_secs(5));
+    tl.set_script(vec!["0:crash:dependency".parse().unwrap(), "5:restart:dependency".parse().unwrap()]);
+    assert_eq!(tl.run().log().iter().filter(|e| e.kind == "fault").count(), 2);
+}

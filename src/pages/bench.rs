@@ -48,7 +48,7 @@ fn run_bench() -> String {
     let max = seeks.last().copied().unwrap_or(0.0);
     let p50 = seeks[seeks.len() / 2];
     format!(
-        "{{\"events\":{events},\"wall_ms\":{wall:.1},\"events_per_s\":{eps:.0},\"events_per_sec\":{eps:.0},\"trace_hash\":\"{}\",\
+        "{{\"events\":{events},\"wall_ms\":{wall:.1},\"events_per_s\":{eps:.0},\"trace_hash\":\"{}\",\
          \"seek_ms_max\":{max:.2},\"seek_ms_p50\":{p50:.2},\"seek_run_s\":600,\"seek_build_ms\":{build_ms:.1},\"snapshots\":{}}}",
         hash_hex(run.trace_hash()),
         tl.n_snapshots()

@@ -21,9 +21,12 @@ use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
 use crate::widgets::transport::Transport;
 
-/// `bench_frames=1`: heavy enough traffic for ~2,000 messages in flight at once.
+/// `bench_frames=1`: heavy enough traffic for ~2,000 messages in flight at once (5,000 req/s, each on the
+/// client link for 2 × 200 ms). Parameters a scene lacks are ignored.
 fn apply_frame_bench(params: &mut faultline_sim::scene::Params) {
-    for (name, v) in [("request_rate", 5000.0), ("pool_size", 1000.0), ("dependency_capacity", 1000.0)] {
+    for (name, v) in
+        [("request_rate", 5000.0), ("client_latency_ms", 200.0), ("pool_size", 1000.0), ("dependency_capacity", 1000.0)]
+    {
         params.set_value(name, ParamValue::Number(v));
     }
 }

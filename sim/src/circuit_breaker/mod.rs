@@ -33,6 +33,7 @@ pub const MACHINE_EDGES: &[(usize, usize, &str)] = &[
 
 const SPECS: &[ParamSpec] = &[
     ParamSpec::number("request_rate", "Request rate", "req/s", 0.0, 5000.0, 40.0, 1.0, "Client requests per second (Poisson arrivals)."),
+    ParamSpec::number("client_latency_ms", "Client network latency", "ms", 1.0, 1000.0, 40.0, 1.0, "One-way network latency between the clients and the caller."),
     ParamSpec::number("local_share", "Requests not needing the dependency", "", 0.0, 1.0, 0.3, 0.05, "Share of requests the caller answers by itself (its other endpoints); they need only a free thread."),
     ParamSpec::number("failure_rate", "Dependency error rate", "", 0.0, 1.0, 0.02, 0.01, "Probability that a call to the dependency returns an error."),
     ParamSpec::number("dependency_latency_ms", "Dependency latency (median)", "ms", 1.0, 10000.0, 80.0, 1.0, "Median service time of the dependency; the distribution has a log-normal tail."),
@@ -116,7 +117,7 @@ const EXPLAIN: Explain = Explain {
         "A dependency that is down refuses calls at once (an error one round trip later); calls in progress when it goes down never return.",
         "Breaker semantics follow Resilience4j: count or time windows, minimum calls, failure and slow-call thresholds, automatic OPEN→HALF_OPEN after the wait; outcomes of calls admitted before a transition are ignored.",
         "Retries are immediate and reuse the same thread; a retry is also subject to the breaker.",
-        "Network links have fixed medians (40 ms to clients, 15 ms to the dependency) with a small jitter and no loss unless cut.",
+        "Network links have log-normal latency with a small jitter (σ = 0.1) around their medians: client_latency_ms to the clients, 15 ms to the dependency; no loss unless cut.",
     ],
 };
 

@@ -64,6 +64,7 @@ pub enum Timer {
 #[derive(Clone, Debug)]
 struct Config {
     request_rate: f64,
+    client_latency_us: u64,
     local_ppm: u32,
     failure_ppm: u32,
     dependency_latency_us: f64,
@@ -85,6 +86,7 @@ impl Config {
         Config {
             request_rate: p.num("request_rate"),
             local_ppm: ppm(p.num("local_share")),
+            client_latency_us: (p.num("client_latency_ms") * 1000.0) as u64,
             failure_ppm: ppm(p.num("failure_rate")),
             dependency_latency_us: p.num("dependency_latency_ms") * 1000.0,
             dependency_capacity: p.num("dependency_capacity") as u32,
@@ -181,8 +183,8 @@ pub struct BreakerModel {
 impl BreakerModel {
     pub fn new(params: &Params, k: &mut Kernel<Msg, Timer>) -> Self {
         let cfg = Config::from_params(params);
-        // Clients are 40 ms away, the dependency 15 ms: long enough to see each message fly.
-        k.net.set_link(CLIENTS, CALLER, LinkSpec { latency_median_us: 40_000, latency_sigma: 0.1, loss_ppm: 0 });
+        // Clients are 40 ms away by default, the dependency 15 ms: long enough to see each message fly.
+        k.net.set_link(CLIENTS, CALLER, Self::client_link(&cfg));
         k.net.set_link(CALLER, DEPENDENCY, LinkSpec { latency_median_us: 15_000, latency_sigma: 0.1, loss_ppm: 0 });
         BreakerModel {
             breaker: Breaker::new(cfg.breaker),
@@ -360,8 +362,13 @@ impl BreakerModel {
         k.send(CALLER, CLIENTS, Msg::Response { req, created, local, outcome });
     }
 
-    fn apply_config(&mut self, params: &Params) {
+    fn client_link(cfg: &Config) -> LinkSpec {
+        LinkSpec { latency_median_us: cfg.client_latency_us, latency_sigma: 0.1, loss_ppm: 0 }
+    }
+
+    fn apply_config(&mut self, k: &mut Kernel<Msg, Timer>, params: &Params) {
         self.cfg = Config::from_params(params);
+        k.net.set_link(CLIENTS, CALLER, Self::client_link(&self.cfg));
         self.breaker.reconfigure(self.cfg.breaker);
     }
 
@@ -497,7 +504,7 @@ impl crate::kernel::Model for BreakerModel {
             }
             ActionKind::Set { param, value } => {
                 let was_rate = self.cfg.request_rate;
-                self.apply_config(params);
+                self.apply_config(k, params);
                 if was_rate <= 0.0 && self.cfg.request_rate > 0.0 {
                     self.schedule_arrival(k);
                 }

@@ -100,6 +100,9 @@ await section('frame work p50/p95 (?scene=circuit-breaker&bench_frames=1, 5 s)',
     if (!Array.isArray(frames) || frames.length === 0) {
       throw new Error('window.__faultlineFrames is missing or empty');
     }
+    const inFlight = await p.page.evaluate(() => (document.body.innerText.match(/(\d+) messages? in flight/) ?? [])[1] ?? 'n/a');
+    console.log(`   messages in flight at the end: ${inFlight}`);
+    console.log(`RESULT frame_messages_in_flight=${inFlight}`);
     const values = frames.map(Number).filter(Number.isFinite);
     const p50 = percentile(values, 50);
     const p95 = percentile(values, 95);

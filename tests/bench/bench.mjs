@@ -58,6 +58,8 @@ await section('wasm simulation throughput (?bench=1)', async () => {
     const eps = findKey(json, 'events_per_sec') ?? findKey(json, 'events_per_s');
     if (eps === undefined) throw new Error('bench-result JSON has no numeric `events_per_sec` / `events_per_s`');
     console.log(`RESULT wasm_events_per_sec=${eps}`);
+    const seekMax = Math.max(findKey(json, 'seek_ms_max') ?? NaN, findKey(json, 'seek_1000rps_ms_max') ?? NaN);
+    if (Number.isFinite(seekMax)) console.log(`RESULT seek_ms_max=${seekMax}`);
   } finally {
     await p.close();
   }

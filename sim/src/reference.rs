@@ -5,17 +5,12 @@
 //! A deliberate model change changes the hash; update the constant in the same commit and say why.
 
 use crate::kernel::SimTime;
-use crate::scene::{Action, Run};
+use crate::scene::Run;
 
 /// Circuit breaker, preset "dependency-down", seed 42, 30 s of virtual time.
 pub fn reference_run() -> Box<dyn Run> {
     let scene = crate::scene_by_id("circuit-breaker").expect("registered");
-    let preset = scene.preset("dependency-down").expect("preset exists");
-    let mut params = scene.default_params();
-    for (k, v) in preset.params {
-        params.set(k, v).expect("preset values are valid");
-    }
-    let script: Vec<Action> = preset.faults.iter().map(|f| f.parse().expect("preset faults parse")).collect();
+    let (params, script) = scene.preset_inputs("dependency-down").expect("preset is valid");
     let mut run = scene.build(params, 42, script);
     run.advance_to(SimTime::from_secs(30));
     run
@@ -28,14 +23,7 @@ pub const REFERENCE_TRACE_HASH: u64 = 0x1a29_9cfb_1ca7_07c6;
 pub fn scene_digests() -> String {
     let mut out = String::new();
     for scene in crate::scenes() {
-        let mut params = scene.default_params();
-        let mut script = Vec::new();
-        if let Some(p) = scene.default_preset().and_then(|id| scene.preset(id)) {
-            for (k, v) in p.params {
-                params.set(k, v).expect("preset values are valid");
-            }
-            script = p.faults.iter().map(|f| f.parse().expect("preset faults parse")).collect();
-        }
+        let (params, script) = scene.default_inputs();
         let mut run = scene.build(params, 42, script);
         run.advance_to(SimTime::from_secs(20));
         out.push_str(&format!("{} {:016x}\n", scene.id(), run.trace_hash()));

@@ -18,8 +18,7 @@ fn params(overrides: &[(&str, &str)]) -> Params {
 }
 
 fn preset(id: &str) -> (Params, Vec<Action>) {
-    let p = scene().preset(id).unwrap();
-    (params(p.params), p.faults.iter().map(|f| f.parse().unwrap()).collect())
+    scene().preset_inputs(id).unwrap()
 }
 
 fn run(p: Params, seed: u64, script: Vec<Action>, secs: u64) -> Box<dyn Run> {

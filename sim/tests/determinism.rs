@@ -8,17 +8,8 @@ use faultline_sim::scene::{Action, Scene};
 use faultline_sim::timeline::Timeline;
 use faultline_sim::scenes;
 
-fn preset_run(scene: &dyn Scene, seed: u64) -> (faultline_sim::scene::Params, Vec<Action>) {
-    let mut params = scene.default_params();
-    let mut script = Vec::new();
-    if let Some(p) = scene.default_preset().and_then(|id| scene.preset(id)) {
-        for (k, v) in p.params {
-            params.set(k, v).unwrap_or_else(|e| panic!("{} preset {}: {e}", scene.id(), p.id));
-        }
-        script = p.faults.iter().map(|f| f.parse().unwrap()).collect();
-    }
-    let _ = seed;
-    (params, script)
+fn preset_run(scene: &dyn Scene, _seed: u64) -> (faultline_sim::scene::Params, Vec<Action>) {
+    scene.default_inputs()
 }
 
 #[test]

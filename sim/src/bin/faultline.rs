@@ -150,23 +150,10 @@ fn parse(args: &[String], bench: bool) -> Result<Invocation, String> {
             other => return Err(format!("unknown option '{other}'; {USAGE}")),
         }
     }
-    let mut params = scene.default_params();
-    let mut script = Vec::new();
-    if let Some(name) = preset {
-        let p = scene.preset(&name).ok_or_else(|| {
-            format!(
-                "unknown preset '{name}' for {} (one of {})",
-                scene.id(),
-                scene.presets().iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
-            )
-        })?;
-        for (k, v) in p.params {
-            params.set(k, v)?;
-        }
-        for f in p.faults {
-            script.push(f.parse::<Action>()?);
-        }
-    }
+    let (mut params, mut script) = match preset {
+        Some(name) => scene.preset_inputs(&name)?,
+        None => (scene.default_params(), Vec::new()),
+    };
     if bench && sets.is_empty() {
         params.set("request_rate", "2000").ok();
     }

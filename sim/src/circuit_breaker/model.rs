@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::kernel::{
     Envelope, Field, Gauge, Histogram, Kernel, LinkSpec, NodeId, QuantileSeries, RngStream, Series, SeriesKind,
-    SimTime, ppm,
+    SimTime, Violations, ppm,
 };
 use crate::scene::{
     ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView,
@@ -117,20 +117,6 @@ struct PendingCall {
     attempt: u32,
     /// Breaker epoch of the permission, if a breaker is on.
     epoch: Option<u64>,
-}
-
-/// A correctness counter and when it first went non-zero.
-#[derive(Clone, Copy, Debug, Default)]
-struct Violations {
-    count: u64,
-    first_at: Option<SimTime>,
-}
-
-impl Violations {
-    fn hit(&mut self, now: SimTime) {
-        self.count += 1;
-        self.first_at.get_or_insert(now);
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -689,14 +675,7 @@ impl crate::kernel::Model for BreakerModel {
     }
 
     fn counters(&self) -> Vec<CounterView> {
-        let c = |name, label, v: &Violations, help| CounterView {
-            name,
-            label,
-            value: v.count,
-            must_be_zero: true,
-            first_at: v.first_at,
-            help,
-        };
+        let c = |name, label, v: &Violations, help| v.view(name, label, true, help);
         vec![
             c("calls_while_open", "calls reaching the dependency while OPEN", &self.calls_while_open, "An open breaker must reject every call without touching the dependency."),
             c("half_open_over_admitted", "probes beyond the half-open limit", &self.half_open_over_admitted, "HALF_OPEN admits at most the permitted number of probe calls."),

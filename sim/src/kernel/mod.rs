@@ -14,6 +14,7 @@
 //! assert_eq!(k.next_event_time(), Some(SimTime::from_millis(1)));
 //! ```
 
+mod invariant;
 mod log;
 mod metrics;
 mod network;
@@ -23,6 +24,7 @@ mod time;
 mod trace;
 mod world;
 
+pub use invariant::Violations;
 pub use log::{EventLog, Field, LogEntry};
 pub use metrics::{
     DEFAULT_BUCKET_US, DEFAULT_MAX_POINTS, Gauge, Histogram, QuantileSeries, Series, SeriesKind,

@@ -86,6 +86,28 @@ pub trait Scene: Sync {
         self.presets().iter().find(|p| p.id == id)
     }
 
+    /// A preset's parameters (over the defaults) and fault script. Presets are part of the scene and
+    /// tested, so a bad entry is reported, not clamped.
+    fn preset_inputs(&self, id: &str) -> Result<(Params, Vec<Action>), String> {
+        let preset = self.preset(id).ok_or_else(|| {
+            let ids: Vec<_> = self.presets().iter().map(|p| p.id).collect();
+            format!("unknown preset '{id}' for {} (one of {})", self.id(), ids.join(", "))
+        })?;
+        let mut params = self.default_params();
+        for (name, value) in preset.params {
+            params.set(name, value)?;
+        }
+        let script = preset.faults.iter().map(|f| f.parse()).collect::<Result<Vec<Action>, String>>()?;
+        Ok((params, script))
+    }
+
+    /// What a reader sees first: the default preset's inputs, or the defaults with no faults.
+    fn default_inputs(&self) -> (Params, Vec<Action>) {
+        self.default_preset()
+            .and_then(|id| self.preset_inputs(id).ok())
+            .unwrap_or_else(|| (self.default_params(), Vec::new()))
+    }
+
     /// Checks that an action names things this scene has; the message says what is allowed.
     fn validate_action(&self, action: &Action) -> Result<(), String> {
         let node_ok = |n: &str| -> Result<(), String> {

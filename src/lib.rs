@@ -4,11 +4,13 @@
 //!
 //! * [`app`] — shell and query-string router; [`pages`] — home, scene, bench.
 //! * [`session`] — a scene page's timeline, intents and published snapshots.
+//! * [`compare`] — same-seed A/B comparison: run B's parameters and script, the comparison table.
 //! * [`driver`] — requestAnimationFrame loop (the only wall-clock code).
 //! * [`widgets`] — one file per widget; [`core`] — palette and formatting.
 //! * [`url_state`] — the URL ⇄ scene state, pure and unit-tested.
 
 pub mod app;
+pub mod compare;
 pub mod core;
 pub mod driver;
 pub mod pages;

@@ -5,17 +5,21 @@
 //! which reads the run once and sets plain-data signals (`stage`, `counters`, `log`, `charts`…). Views
 //! only read those signals; they never touch the run, so nothing in the DOM can make the simulation
 //! diverge from the URL that describes it.
+//!
+//! With an A/B comparison on, the session also owns run B's timeline (see [`crate::compare`]): built from
+//! the same seed, script and parameters but the compared choice, and moved to A's moment at every publish.
 
 use std::time::Duration;
 
 use faultline_sim::kernel::SimTime;
 use faultline_sim::scene::{
-    Action, ActionKind, CounterView, MessageView, ParamValue, Params, Run, Scene, StageView, parse_script_lenient,
+    Action, ActionKind, CounterView, MessageView, ParamValue, Params, Run, Scene, StageView,
 };
 use faultline_sim::timeline::Timeline;
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 
+use crate::compare::{self, CompareTable};
 use crate::url_state::{self, SPEEDS, SceneUrl};
 use crate::widgets::chart::{self, ChartData};
 
@@ -43,6 +47,8 @@ const COALESCE_US: u64 = 250_000;
 pub struct Session {
     pub scene: &'static dyn Scene,
     timeline: StoredValue<Timeline, LocalStorage>,
+    /// Run B of an A/B comparison (`None` when off), kept at A's moment.
+    timeline_b: StoredValue<Option<Timeline>, LocalStorage>,
     messages: StoredValue<Vec<MessageView>, LocalStorage>,
     painter: StoredValue<Option<Painter>, LocalStorage>,
     url_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
@@ -67,6 +73,11 @@ pub struct Session {
     pub log: RwSignal<Vec<LogLine>>,
     pub charts: RwSignal<Vec<ChartData>>,
     pub trace_hash: RwSignal<u64>,
+    /// Run B's choice of the scene's compare parameter; `None` = no comparison.
+    pub compare: RwSignal<Option<usize>>,
+    /// A and B side by side (refreshed with the charts); `None` when not comparing.
+    pub compare_table: RwSignal<Option<CompareTable>>,
+    pub trace_hash_b: RwSignal<u64>,
     pub n_events: RwSignal<u64>,
     pub notices: RwSignal<Vec<String>>,
     /// Text of the aria-live region (throttled to one change per second).
@@ -93,9 +104,12 @@ impl Session {
         let mut tl = Timeline::new(scene.build(state.params.clone(), state.seed, state.script.clone()));
         tl.seek(state.t);
         let now = tl.now();
+        // Embeds show one run; a comparison needs the charts and table they leave out.
+        let compare = state.compare.filter(|_| !state.embed).and_then(|c| compare::choice_index(scene, c));
         let s = Session {
             scene,
             timeline: StoredValue::new_local(tl),
+            timeline_b: StoredValue::new_local(None),
             messages: StoredValue::new_local(Vec::new()),
             painter: StoredValue::new_local(None),
             url_timer: StoredValue::new_local(None),
@@ -116,12 +130,16 @@ impl Session {
             log: RwSignal::new(Vec::new()),
             charts: RwSignal::new(Vec::new()),
             trace_hash: RwSignal::new(0),
+            compare: RwSignal::new(compare),
+            compare_table: RwSignal::new(None),
+            trace_hash_b: RwSignal::new(0),
             n_events: RwSignal::new(0),
             notices: RwSignal::new(notices),
             announcement: RwSignal::new(String::new()),
         };
         // Opening a link must not read out the whole history that led to its moment.
         s.announced.set_value((f64::NEG_INFINITY, s.with_run(|r| r.log().len())));
+        s.build_b();
         s.publish(true);
         s
     }
@@ -160,6 +178,7 @@ impl Session {
     /// Reads the run once and publishes everything views show. Charts are rebuilt at most 5×/s unless
     /// `charts_now` (paused edits and seeks want them at once).
     pub fn publish(&self, charts_now: bool) {
+        self.sync_b();
         let wall = wall_ms();
         let rebuild_charts = charts_now || wall - self.chart_wall_ms.get_value() >= CHART_INTERVAL_MS;
         let reached = self.reached.get_untracked();
@@ -201,9 +220,90 @@ impl Session {
             self.publish_log(run, wall);
             if rebuild_charts {
                 self.chart_wall_ms.set_value(wall);
-                self.charts.set(chart::compute(run, reached));
+                self.timeline_b.with_value(|b| {
+                    let run_b = b.as_ref().map(|tl| tl.run());
+                    self.charts.set(chart::compute(run, run_b, reached));
+                    set_if_changed(self.compare_table, run_b.map(|rb| compare::table(run, rb)));
+                    set_if_changed(self.trace_hash_b, run_b.map_or(0, |rb| rb.trace_hash()));
+                });
             }
         });
+    }
+
+    // ----- A/B comparison -----
+
+    /// Builds run B afresh for the current comparison choice (or drops it), at A's moment.
+    fn build_b(&self) {
+        let tl = self.compare.get_untracked().and_then(|choice| {
+            let (param, _) = compare::spec(self.scene)?;
+            let params = compare::b_params(self.scene, &self.base_params.get_untracked(), choice);
+            let (script, now) = self.with_run(|r| (compare::b_script(param, r.script()), r.now()));
+            let mut tl = Timeline::new(self.scene.build(params, self.seed.get_untracked(), script));
+            tl.seek(now);
+            Some(tl)
+        });
+        if tl.is_none() {
+            self.compare_table.set(None);
+            self.trace_hash_b.set(0);
+        }
+        self.timeline_b.set_value(tl);
+    }
+
+    /// Brings run B to A's script (minus changes of the compared parameter) and A's moment. Cheap when
+    /// nothing changed: a script comparison and, while playing, one forward seek per frame.
+    fn sync_b(&self) {
+        let Some((param, _)) = compare::spec(self.scene) else { return };
+        self.timeline_b.update_value(|b| {
+            let Some(b) = b else { return };
+            self.timeline.with_value(|a| {
+                let a = a.run();
+                let same = b.run().script().iter().eq(a.script().iter().filter(|x| compare::applies_to_b(param, x)));
+                if !same {
+                    b.set_script(compare::b_script(param, a.script()));
+                }
+                if b.now() != a.now() {
+                    b.seek(a.now());
+                }
+            });
+        });
+    }
+
+    /// (A's current choice, B's choice) of the compared parameter while comparing; reactive.
+    pub fn compare_names(&self) -> Option<(&'static str, &'static str)> {
+        let b = self.compare.get()?;
+        let (name, choices) = compare::spec(self.scene)?;
+        let a = self.params.with(|p| p.get(name));
+        let a = match a {
+            Some(ParamValue::Choice(i)) => choices.get(i).copied().unwrap_or("?"),
+            _ => "?",
+        };
+        Some((a, choices.get(b).copied()?))
+    }
+
+    /// The reader picked "Compare with: …" (`None` = off).
+    pub fn set_compare(&self, choice: Option<usize>) {
+        let choice = choice.filter(|c| Some(*c) != compare::current_choice(self.scene, &self.params.get_untracked()));
+        if self.compare.get_untracked() == choice {
+            return;
+        }
+        self.compare.set(choice);
+        self.build_b();
+        self.publish(true);
+        self.request_url_write();
+    }
+
+    /// Run A now uses B's choice itself: nothing left to compare.
+    fn drop_compare_if_equal(&self, a_choice: Option<usize>) {
+        let b = self.compare.get_untracked();
+        if b.is_some() && b == a_choice {
+            if let Some((param, choices)) = compare::spec(self.scene) {
+                let name = b.and_then(|i| choices.get(i)).copied().unwrap_or("");
+                self.notice(format!("comparison turned off: run A now uses {param} = {name} too"));
+            }
+            self.compare.set(None);
+            self.timeline_b.set_value(None);
+            self.compare_table.set(None);
+        }
     }
 
     fn publish_log(&self, run: &dyn Run, wall: f64) {
@@ -305,6 +405,8 @@ impl Session {
         let mut tl = Timeline::new(run);
         tl.seek(t);
         self.timeline.set_value(tl);
+        self.drop_compare_if_equal(compare::current_choice(self.scene, &self.base_params.get_untracked()));
+        self.build_b();
         self.reached.set(t);
         self.announced.update_value(|a| a.1 = 0);
         self.publish(true);
@@ -326,6 +428,11 @@ impl Session {
             });
             self.rebuild(SimTime::ZERO);
             return;
+        }
+        if self.scene.compare_param() == Some(name)
+            && let ParamValue::Choice(i) = value
+        {
+            self.drop_compare_if_equal(Some(i));
         }
         let mut script = self.with_run(|r| r.script().to_vec());
         // Dragging a slider fires many inputs: fold the recent ones of this parameter into one.
@@ -355,13 +462,8 @@ impl Session {
 
     /// Loads a preset's parameters and faults and goes back to t = 0.
     pub fn load_preset(&self, id: &str) {
-        let Some(preset) = self.scene.preset(id) else { return };
-        let mut params = self.scene.default_params();
-        for (name, value) in preset.params {
-            params.set_clamped(name, value);
-        }
+        let Ok((params, script)) = self.scene.preset_inputs(id) else { return };
         self.base_params.set(params);
-        let script = parse_script_lenient(&preset.faults.join(",")).0;
         self.rebuild_with(script, SimTime::ZERO);
     }
 
@@ -383,6 +485,11 @@ impl Session {
             script: self.with_run(|r| r.script().to_vec()),
             t: self.now.get_untracked(),
             speed: self.speed.get_untracked(),
+            compare: if embed {
+                None
+            } else {
+                self.compare.get_untracked().and_then(|i| compare::spec(self.scene).and_then(|(_, c)| c.get(i).copied()))
+            },
             embed,
             bench_frames: false,
         }

@@ -1,5 +1,5 @@
 //! The scene's state as a query string, both ways: `?scene=circuit-breaker&seed=1&p=name:value,…&f=<fault
-//! script>&t=12.345&speed=1[&embed=1]`. Pure functions (no DOM), so the browser unit tests in
+//! script>&t=12.345&speed=1[&cmp=choice][&embed=1]`. Pure functions (no DOM), so the browser unit tests in
 //! `tests/web.rs` check them directly.
 //!
 //! Parsing never fails: an unknown parameter, a bad number, a bad fault or seed is clamped or dropped and
@@ -111,6 +111,8 @@ pub struct SceneUrl {
     pub script: Vec<Action>,
     pub t: SimTime,
     pub speed: f64,
+    /// `cmp=`: run B's choice of the scene's compare parameter (a same-seed A/B comparison), if any.
+    pub compare: Option<&'static str>,
     pub embed: bool,
     /// `bench_frames=1`: the browser frame benchmark (heavy traffic, auto-play).
     pub bench_frames: bool,
@@ -119,14 +121,7 @@ pub struct SceneUrl {
 impl SceneUrl {
     /// The scene as a reader first sees it: its default preset (so the phenomenon shows within seconds).
     pub fn initial(scene: &dyn Scene) -> SceneUrl {
-        let mut params = scene.default_params();
-        let mut script = Vec::new();
-        if let Some(preset) = scene.default_preset().and_then(|id| scene.preset(id)) {
-            for (name, value) in preset.params {
-                params.set_clamped(name, value);
-            }
-            script = parse_script_lenient(&preset.faults.join(",")).0;
-        }
+        let (params, script) = scene.default_inputs();
         SceneUrl {
             scene_id: scene.id(),
             params,
@@ -134,6 +129,7 @@ impl SceneUrl {
             script,
             t: SimTime::ZERO,
             speed: 1.0,
+            compare: None,
             embed: false,
             bench_frames: false,
         }
@@ -200,6 +196,22 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
             _ => notices.push(format!("speed '{s}' is not a number; using 1×")),
         }
     }
+    if let Some(c) = get(pairs, "cmp") {
+        let c = c.trim();
+        match crate::compare::spec(scene) {
+            None => notices.push(format!("comparison '{c}' ignored: this scene has no A/B comparison")),
+            Some((param, choices)) => match choices.iter().position(|x| *x == c) {
+                Some(i) if crate::compare::current_choice(scene, &state.params) == Some(i) => {
+                    notices.push(format!("comparison with {param} = {c} ignored: the run already uses {c}"))
+                }
+                Some(i) => state.compare = Some(choices[i]),
+                None => notices.push(format!(
+                    "comparison '{c}' ignored: {param} is one of {}",
+                    choices.join(", ")
+                )),
+            },
+        }
+    }
     state.embed = flag(pairs, "embed");
     state.bench_frames = flag(pairs, "bench_frames");
     (state, notices)
@@ -242,6 +254,10 @@ pub fn encode(state: &SceneUrl) -> String {
     }
     if (state.speed - 1.0).abs() > 1e-9 {
         q.push_str(&format!("&speed={}", state.speed));
+    }
+    if let Some(c) = state.compare {
+        q.push_str("&cmp=");
+        q.push_str(&encode_component(c));
     }
     if state.embed {
         q.push_str("&embed=1");

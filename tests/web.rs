@@ -88,3 +88,47 @@ fn only_changed_params_are_written() {
     s.script.clear();
     assert_eq!(encode(&s), "?scene=circuit-breaker&seed=1&f=");
 }
+
+fn stampede() -> &'static dyn Scene {
+    faultline_sim::scene_by_id("cache-stampede").expect("registered")
+}
+
+#[wasm_bindgen_test]
+fn comparison_choice_round_trips() {
+    let (s, notices) = resolve(stampede(), &parse_query("?scene=cache-stampede&cmp=global_lock"));
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(s.compare, Some("global_lock"));
+    let q = encode(&s);
+    assert!(q.contains("&cmp=global_lock"), "{q}");
+    let (again, notices) = resolve(stampede(), &parse_query(&q));
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(again, s);
+    // The breaker's choices include "off": it names the breaker setting, not "no comparison".
+    let (s, notices) = resolve_str("?scene=circuit-breaker&cmp=off");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(s.compare, Some("off"));
+    // No `cmp`, no comparison, and none written.
+    let (s, _) = resolve_str("?scene=circuit-breaker");
+    assert_eq!(s.compare, None);
+    assert!(!encode(&s).contains("cmp="));
+}
+
+#[wasm_bindgen_test]
+fn bad_comparison_choices_are_ignored_with_notices() {
+    let (s, notices) = resolve(stampede(), &parse_query("?scene=cache-stampede&cmp=bogus"));
+    assert_eq!(s.compare, None);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("bogus") && notices[0].contains("global_lock"), "names the choices: {notices:?}");
+    // The run itself already uses that choice (the default preset has no protection).
+    let (s, notices) = resolve(stampede(), &parse_query("?scene=cache-stampede&cmp=none"));
+    assert_eq!(s.compare, None);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    // With A on global_lock, `none` is a comparison again.
+    let (s, notices) = resolve(stampede(), &parse_query("?scene=cache-stampede&p=strategy:global_lock&cmp=none"));
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(s.compare, Some("none"));
+    // The breaker is on by default: comparing with "on" is ignored.
+    let (s, notices) = resolve_str("?scene=circuit-breaker&cmp=on");
+    assert_eq!(s.compare, None);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+}

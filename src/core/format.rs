@@ -49,3 +49,34 @@ pub fn axis_number(v: f64) -> String {
 pub fn speed(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 { format!("{v:.0}×") } else { format!("{v}×") }
 }
+
+/// A metric in a few characters: whole numbers with thousands separators ("12,345", "1.23 M" past a
+/// million), fractions with three significant digits ("0.0123", "4.56", "78.9"); "–" when undefined.
+pub fn compact_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    let a = v.abs();
+    if a >= 1e6 {
+        return format!("{:.2} M", v / 1e6);
+    }
+    if (v - v.round()).abs() < 1e-9 || a >= 100.0 {
+        let n = v.round() as i64;
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        return if n < 0 { format!("-{out}") } else { out };
+    }
+    if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{:.*}", (2 - a.log10().floor() as i32).clamp(2, 6) as usize, v)
+    }
+}

@@ -10,6 +10,7 @@ use crate::driver::{self, Driver};
 use crate::session::Session;
 use crate::url_state::{self, parse_query};
 use crate::widgets::chart::Chart;
+use crate::widgets::compare::{CompareSelect, CompareTable};
 use crate::widgets::counters::Counters;
 use crate::widgets::embed::EmbedButton;
 use crate::widgets::explain::ExplainPanel;
@@ -73,6 +74,10 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         <div class="sr-only" aria-hidden="true">
             <span data-testid="trace-hash">{move || crate::core::format::hash_hex(session.trace_hash.get())}</span>
             <span data-testid="events">{move || session.n_events.get().to_string()}</span>
+            <span data-testid="trace-hash-b">{move || {
+                let h = session.trace_hash_b.get();
+                if h == 0 { String::new() } else { crate::core::format::hash_hex(h) }
+            }}</span>
         </div>
     };
     let key_params = move || {
@@ -167,7 +172,9 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                     </Show>
                     <Narration session />
                 </div>
+                <CompareSelect session />
                 <section class="charts" aria-label="Charts">{charts}</section>
+                <CompareTable session />
             </div>
             <aside class="col-side">
                 <section class="panel" aria-labelledby="presets-title">

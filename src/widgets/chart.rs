@@ -3,6 +3,11 @@
 //!
 //! Paths are computed from `run.series()` by [`compute`] at most a few times a second (the session decides
 //! when); only the cursor moves every frame, so a chart costs one attribute change per frame.
+//!
+//! With an A/B comparison on, run B's measured lines are drawn under A's in the same tone, thinner, fainter
+//! and dash-dotted, with "B · " legend entries; theory lines belong to A. Every line's `<path>` carries
+//! `data-testid="series-<name>"` (`series-b-<name>` for B) and `data-max`, the largest value of its data,
+//! so end-to-end tests can assert on what was measured rather than on pixels.
 
 use std::fmt::Write;
 
@@ -22,6 +27,8 @@ const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 const PW: f64 = W - LEFT - RIGHT;
 const PH: f64 = H - TOP - BOTTOM;
+/// Run B's lines: dash-dotted, so they read apart from A's solid and theory's dashed lines without colour.
+const B_DASH: &str = "7 3 1.5 3";
 /// The time axis shows at least this much, so the first seconds of a run do not fill the whole width.
 const MIN_SPAN_S: f64 = 20.0;
 
@@ -32,6 +39,11 @@ pub struct ChartData {
     pub y_max: f64,
     /// Path `d` per line of the spec, in spec order.
     pub paths: Vec<String>,
+    /// Largest value per line (0 when it has no data yet).
+    pub maxes: Vec<f64>,
+    /// Run B's path per line when comparing (empty for theory lines); empty when not comparing.
+    pub paths_b: Vec<String>,
+    pub maxes_b: Vec<f64>,
     /// State band spans: (x0, x1, state index).
     pub bands: Vec<(f64, f64, usize)>,
 }
@@ -64,32 +76,42 @@ fn y_px(v: f64, y_max: f64) -> f64 {
     TOP + PH - (v / y_max).clamp(0.0, 1.0) * PH
 }
 
-pub fn compute(run: &dyn Run, reached: SimTime) -> Vec<ChartData> {
+fn path_d(pts: &[(f64, f64)], x_max: f64, y_max: f64) -> String {
+    let mut d = String::with_capacity(pts.len() * 14);
+    for (i, (t, v)) in pts.iter().enumerate() {
+        let _ = write!(d, "{}{:.1},{:.1}", if i == 0 { 'M' } else { 'L' }, x_px(*t, x_max), y_px(*v, y_max));
+    }
+    d
+}
+
+fn max_of(pts: &[(f64, f64)]) -> f64 {
+    pts.iter().map(|p| p.1).filter(|v| v.is_finite()).fold(0.0, f64::max)
+}
+
+/// Chart data of run A, with run B's measured lines when comparing (both on one y scale).
+pub fn compute(run: &dyn Run, run_b: Option<&dyn Run>, reached: SimTime) -> Vec<ChartData> {
     let x_max = x_extent(reached);
     run.charts()
         .iter()
         .map(|spec| {
             let series: Vec<Vec<(f64, f64)>> = spec.lines.iter().map(|l| run.series(l.series)).collect();
-            let y_max = spec.y_max.unwrap_or_else(|| {
-                let m = series.iter().flatten().map(|p| p.1).fold(0.0, f64::max);
-                nice_ceil(m.max(1e-9))
-            });
-            let paths = series
-                .iter()
-                .map(|pts| {
-                    let mut d = String::with_capacity(pts.len() * 14);
-                    for (i, (t, v)) in pts.iter().enumerate() {
-                        let _ = write!(
-                            d,
-                            "{}{:.1},{:.1}",
-                            if i == 0 { 'M' } else { 'L' },
-                            x_px(*t, x_max),
-                            y_px(*v, y_max)
-                        );
-                    }
-                    d
+            let series_b: Vec<Vec<(f64, f64)>> = run_b
+                .map(|b| {
+                    spec.lines
+                        .iter()
+                        .map(|l| if l.style == LineStyle::Theory { Vec::new() } else { b.series(l.series) })
+                        .collect()
                 })
-                .collect();
+                .unwrap_or_default();
+            let maxes: Vec<f64> = series.iter().map(|s| max_of(s)).collect();
+            let maxes_b: Vec<f64> = series_b.iter().map(|s| max_of(s)).collect();
+            let y_max = spec.y_max.unwrap_or_else(|| {
+                let m = maxes.iter().chain(&maxes_b).copied().fold(0.0, f64::max);
+                // No data yet (or all zero): a 0–1 axis rather than ticks that all read "0".
+                if m > 1e-9 { nice_ceil(m) } else { 1.0 }
+            });
+            let paths = series.iter().map(|pts| path_d(pts, x_max, y_max)).collect();
+            let paths_b = series_b.iter().map(|pts| path_d(pts, x_max, y_max)).collect();
             let bands = spec
                 .band
                 .map(|b| {
@@ -100,7 +122,7 @@ pub fn compute(run: &dyn Run, reached: SimTime) -> Vec<ChartData> {
                         .collect()
                 })
                 .unwrap_or_default();
-            ChartData { x_max, y_max, paths, bands }
+            ChartData { x_max, y_max, paths, maxes, paths_b, maxes_b, bands }
         })
         .collect()
 }
@@ -170,13 +192,34 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         .enumerate()
         .map(|(i, l)| {
             let d = move || data.with(|d| d.as_ref().and_then(|d| d.paths.get(i).cloned()).unwrap_or_default());
+            let max = move || data.with(|d| d.as_ref().and_then(|d| d.maxes.get(i).copied()).unwrap_or(0.0)).to_string();
             let dash = if l.style == LineStyle::Theory { "6 4" } else { "" };
             view! {
                 <path class="series" d=d stroke=colour(l.tone) stroke-dasharray=dash fill="none"
-                    data-series=l.series></path>
+                    data-series=l.series data-testid=format!("series-{}", l.series) data-max=max></path>
             }
         })
         .collect::<Vec<_>>();
+    // Run B's measured lines, drawn first so that A's stay on top.
+    let comparing = Memo::new(move |_| data.with(|d| d.as_ref().is_some_and(|d| !d.paths_b.is_empty())));
+    let lines_b = move || {
+        comparing.get().then(|| {
+            spec.lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.style != LineStyle::Theory)
+                .map(|(i, l)| {
+                    let d = move || data.with(|d| d.as_ref().and_then(|d| d.paths_b.get(i).cloned()).unwrap_or_default());
+                    let max =
+                        move || data.with(|d| d.as_ref().and_then(|d| d.maxes_b.get(i).copied()).unwrap_or(0.0)).to_string();
+                    view! {
+                        <path class="series series-b" d=d stroke=colour(l.tone) stroke-dasharray=B_DASH fill="none"
+                            data-series=l.series data-testid=format!("series-b-{}", l.series) data-max=max></path>
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    };
 
     let legend = spec
         .lines
@@ -196,6 +239,42 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
             }
         })
         .collect::<Vec<_>>();
+    let legend_b = move || {
+        session.compare.get().is_some().then(|| {
+            spec.lines
+                .iter()
+                .filter(|l| l.style != LineStyle::Theory)
+                .map(|l| {
+                    view! {
+                        <li class="legend-b">
+                            <svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
+                                <line x1="-11" x2="11" y1="0" y2="0" stroke=colour(l.tone) stroke-width="1.8"
+                                    stroke-dasharray="5 2 1.5 2" opacity="0.8"></line>
+                                <path d=marker_path(marker(l.tone), 4.0) fill="#fff" stroke=colour(l.tone) stroke-width="1.5"></path>
+                            </svg>
+                            {format!("B · {}", l.label)}
+                        </li>
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let compare_key = move || {
+        session.compare_names().map(|(a, b)| {
+            view! {
+                <p class="compare-key" data-testid=format!("chart-{}-compare", spec.id)>
+                    <span><svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
+                        <line x1="-11" x2="11" y1="0" y2="0" stroke="currentColor" stroke-width="2.5"></line></svg>
+                        {format!("A: {a}")}</span>
+                    " · "
+                    <span><svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
+                        <line x1="-11" x2="11" y1="0" y2="0" stroke="currentColor" stroke-width="1.8"
+                            stroke-dasharray="5 2 1.5 2" opacity="0.8"></line></svg>
+                        {format!("B: {b}")}</span>
+                </p>
+            }
+        })
+    };
 
     let band_legend = spec.band.map(|b| {
         view! {
@@ -212,6 +291,7 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
     view! {
         <figure class="chart" data-testid=format!("chart-{}", spec.id) aria-labelledby=title_ref>
             <figcaption id=title_id>{spec.title}<span class="muted">{unit.clone()}</span></figcaption>
+            {compare_key}
             <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=format!("{}{} over time", spec.title, unit)>
                 <g class="bands">{bands}</g>
                 <g class="axes">
@@ -220,10 +300,11 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
                     <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=TOP + PH></line>
                     <line class="axis" x1=LEFT x2=W - RIGHT y1=TOP + PH y2=TOP + PH></line>
                 </g>
+                <g class="lines-b">{lines_b}</g>
                 <g class="lines">{lines}</g>
                 <line class="cursor" data-testid="time-cursor" x1=cursor_x x2=cursor_x y1=TOP - 4.0 y2=TOP + PH></line>
             </svg>
-            <ul class="legend">{legend}</ul>
+            <ul class="legend">{legend}{legend_b}</ul>
             {band_legend}
         </figure>
     }

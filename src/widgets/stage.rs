@@ -28,46 +28,114 @@ pub struct Layout {
     pub vertical: bool,
 }
 
-const WIDE: Layout = Layout { vb_w: 1200.0, vb_h: 196.0, node_w: 300.0, node_h: 136.0, vertical: false };
-const TALL: Layout = Layout { vb_w: 420.0, vb_h: 640.0, node_w: 400.0, node_h: 136.0, vertical: true };
+const WIDE_W: f64 = 1200.0;
+const TALL_W: f64 = 420.0;
+/// Widest node box; boxes narrow when a row has more columns.
+const MAX_NODE_W: f64 = 300.0;
+/// Shortest gap between neighbouring boxes (room for the messages flying between them).
+const MIN_GAP_WIDE: f64 = 64.0;
+const MIN_GAP_TALL: f64 = 46.0;
+/// Phones: the column is at least this tall, so a three-node scene keeps long links.
+const MIN_TALL_H: f64 = 640.0;
+/// Room above the first box for its action hint ("Take down ▸").
+const HINT_ROOM: f64 = 22.0;
+const MIN_NODE_H: f64 = 136.0;
 const MARGIN: f64 = 10.0;
 /// Requests fly on one side of the link's centre line, replies on the other, so the two directions read apart.
 const LANE: f64 = 9.0;
 
-/// The layout for a viewport `px` wide. Boxes narrow (down to a minimum) when a scene has many columns of
-/// nodes, so neighbours never overlap; text that still does not fit is clipped to its box.
-pub fn layout_for(px: f64, nodes: &[NodeView]) -> Layout {
-    if px < 640.0 {
-        return TALL;
-    }
-    let mut l = WIDE;
-    for _ in 0..2 {
-        let c = centres(&l, nodes);
-        let gap = c
-            .iter()
-            .flat_map(|a| c.iter().map(move |b| (a.0 - b.0).abs()))
-            .filter(|d| *d > 40.0)
-            .fold(f64::INFINITY, f64::min);
-        if gap.is_finite() {
-            l.node_w = (gap - 70.0).clamp(200.0, WIDE.node_w);
-        }
-    }
-    l
+/// Node text: sizes (viewBox units) and where it sits in the box.
+const LABEL_PX: f64 = 20.0;
+const BADGE_PX: f64 = 15.5;
+const LINE_PX: f64 = 15.0;
+const LINE_Y: f64 = 88.0;
+const LINE_STEP: f64 = 19.0;
+const TEXT_X: f64 = 14.0;
+/// Text may use the box's width minus this (left inset, and the clip's inset on the right with slack).
+const TEXT_INSET: f64 = 28.0;
+/// Text shrinks down to this fraction of its size to fit; past that it would be too small to read.
+const MIN_TEXT_SCALE: f64 = 0.7;
+
+/// The scene's columns: distinct x positions (within 0.02), left to right.
+fn columns(nodes: &[NodeView]) -> Vec<f32> {
+    let mut xs: Vec<f32> = nodes.iter().map(|n| n.x).collect();
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs.dedup_by(|a, b| (*a - *b).abs() < 0.02);
+    xs
 }
 
-/// Node centres in viewBox units: the model's unit-square positions stretched so the outermost boxes touch
-/// the margins (the scene's x runs along the row, or down the column on a phone).
+fn column_of(cols: &[f32], x: f32) -> usize {
+    cols.iter().position(|c| (c - x).abs() < 0.02 + 1e-6).unwrap_or(0)
+}
+
+/// Box height that fits a node's detail lines (and its load bar under them).
+fn node_height(n: &NodeView) -> f64 {
+    let last = LINE_Y + LINE_STEP * n.lines.len().saturating_sub(1) as f64;
+    if n.load.is_some() { last + 24.0 } else { last + 12.0 }
+}
+
+/// Width of `text` at `px` in a generic sans-serif, estimated from character classes (wide fonts like
+/// DejaVu Sans, so narrower system fonts only leave more room). Used to fit text into boxes.
+pub fn text_width(text: &str, px: f64, bold: bool) -> f64 {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' => 0.32,
+            'i' | 'j' | 'l' | 'I' | '.' | ',' | ':' | ';' | '\'' | '!' | '|' => 0.3,
+            'f' | 't' | 'r' | '(' | ')' | '[' | ']' | '/' | '-' | '·' => 0.42,
+            'm' | 'w' | 'M' | 'W' | '%' | '#' | '@' | '×' | '—' => 0.98,
+            'A'..='Z' => 0.7,
+            '0'..='9' => 0.64,
+            'a'..='z' => 0.6,
+            c if c.is_ascii() => 0.64,
+            _ => 0.9,
+        })
+        .sum();
+    em * px * if bold { 1.1 } else { 1.0 }
+}
+
+/// Font scale (≤ 1, in steps of 0.05) that fits the widest of `widths` (at scale 1) into `avail`.
+fn fit_scale(avail: f64, widths: impl IntoIterator<Item = f64>) -> f64 {
+    let w = widths.into_iter().fold(0.0, f64::max);
+    if w <= avail {
+        return 1.0;
+    }
+    ((avail / w * 20.0).floor() / 20.0).max(MIN_TEXT_SCALE)
+}
+
+/// The layout for a viewport `px` wide. Columns are spaced evenly; a row of many columns gets narrower
+/// boxes (text that would not fit shrinks a little, see [`fit_scale`]), and boxes are as tall as the
+/// node with the most detail lines.
+pub fn layout_for(px: f64, nodes: &[NodeView]) -> Layout {
+    let n_cols = columns(nodes).len().max(1);
+    let node_h = nodes.iter().map(node_height).fold(MIN_NODE_H, f64::max);
+    if px < 640.0 {
+        let node_w = TALL_W - 2.0 * MARGIN;
+        let fixed = 2.0 * MARGIN + HINT_ROOM + node_h;
+        let pitch = if n_cols > 1 {
+            (node_h + MIN_GAP_TALL).max((MIN_TALL_H - fixed) / (n_cols - 1) as f64)
+        } else {
+            0.0
+        };
+        return Layout { vb_w: TALL_W, vb_h: fixed + pitch * (n_cols - 1) as f64, node_w, node_h, vertical: true };
+    }
+    let node_w = ((WIDE_W - 2.0 * MARGIN - MIN_GAP_WIDE * (n_cols - 1) as f64) / n_cols as f64).min(MAX_NODE_W);
+    Layout { vb_w: WIDE_W, vb_h: node_h + 60.0, node_w, node_h, vertical: false }
+}
+
+/// Node centres in viewBox units: columns evenly spaced along the row (or down the column on a phone),
+/// outermost boxes touching the margins; the scene's y spreads nodes of one column a little across.
 fn centres(l: &Layout, nodes: &[NodeView]) -> Vec<(f64, f64)> {
-    let (lo, hi) = nodes.iter().fold((f64::MAX, f64::MIN), |(lo, hi), n| (lo.min(n.x as f64), hi.max(n.x as f64)));
+    let cols = columns(nodes);
     let (ylo, yhi) = nodes.iter().fold((f64::MAX, f64::MIN), |(lo, hi), n| (lo.min(n.y as f64), hi.max(n.y as f64)));
     let norm = |v: f64, lo: f64, hi: f64| if hi - lo > 1e-6 { (v - lo) / (hi - lo) } else { 0.5 };
     nodes
         .iter()
         .map(|n| {
-            let along = norm(n.x as f64, lo, hi);
+            let along = if cols.len() > 1 { column_of(&cols, n.x) as f64 / (cols.len() - 1) as f64 } else { 0.5 };
             let across = norm(n.y as f64, ylo, yhi);
             if l.vertical {
-                let top = MARGIN + l.node_h / 2.0 + 22.0;
+                let top = MARGIN + HINT_ROOM + l.node_h / 2.0;
                 (
                     l.vb_w / 2.0 + (across - 0.5) * (l.vb_w - l.node_w),
                     top + along * (l.vb_h - top - MARGIN - l.node_h / 2.0),
@@ -359,11 +427,27 @@ fn node_view(session: Session, l: Layout, i: usize, c: (f64, f64)) -> impl IntoV
             session.apply(a.kind);
         }
     };
+    // Text that would overflow the box shrinks (label, badge and detail lines each on their own), so
+    // growing numbers ("12345 sent") stay inside it.
+    let avail = node_w - TEXT_INSET;
+    let label_px = Memo::new(move |_| LABEL_PX * fit_scale(avail, [text_width(&label(), LABEL_PX, true)]));
+    let badge_px = Memo::new(move |_| {
+        BADGE_PX * fit_scale(avail - 22.0, [text_width(&badge_text(), BADGE_PX, true) + 0.02 * BADGE_PX * badge_text().chars().count() as f64])
+    });
+    let lines_px = Memo::new(move |_| {
+        LINE_PX * node.with(|n| n.as_ref().map(|n| fit_scale(avail, n.lines.iter().map(|l| text_width(l, LINE_PX, false)))).unwrap_or(1.0))
+    });
     let lines = move || {
+        let px = lines_px.get();
         node.with(|n| n.as_ref().map(|n| n.lines.clone()).unwrap_or_default())
             .into_iter()
             .enumerate()
-            .map(|(k, l)| view! { <text class="node-line" x=x0 + 14.0 y=y0 + 88.0 + k as f64 * 19.0>{l}</text> })
+            .map(|(k, l)| {
+                view! {
+                    <text class="node-line" x=x0 + TEXT_X y=y0 + LINE_Y + k as f64 * LINE_STEP
+                        style:font-size=format!("{px:.2}px")>{l}</text>
+                }
+            })
             .collect::<Vec<_>>()
     };
     let load = move || node.with(|n| n.as_ref().and_then(|n| n.load));
@@ -384,11 +468,16 @@ fn node_view(session: Session, l: Layout, i: usize, c: (f64, f64)) -> impl IntoV
                 fill=move || tint(tone()) stroke=move || colour(tone())></rect>
             <text class="node-hint" x=x0 + node_w - 4.0 y=y0 - 9.0 text-anchor="end">{action_hint}</text>
             <g clip-path=format!("url(#{clip_id})")>
-            <text class="node-label" x=x0 + 14.0 y=y0 + 28.0>{label}</text>
+            <text class="node-label" x=x0 + TEXT_X y=y0 + 28.0 style:font-size=move || format!("{:.2}px", label_px.get())>{label}</text>
             <g class="badge">
-                <rect x=x0 + 12.0 y=y0 + 40.0 width=move || 22.0 + badge_text().chars().count() as f64 * 11.6 height="27" rx="13.5"
-                    fill="#fff" stroke=move || colour(tone())></rect>
-                <text class="badge-text" data-testid=format!("node-{name}-badge") x=x0 + 23.0 y=y0 + 59.0>{badge_text}</text>
+                <rect x=x0 + 12.0 y=y0 + 40.0 height="27" rx="13.5" fill="#fff" stroke=move || colour(tone())
+                    width=move || {
+                        let px = badge_px.get();
+                        let t = badge_text();
+                        format!("{:.1}", 22.0 + text_width(&t, px, true) + 0.02 * px * t.chars().count() as f64)
+                    }></rect>
+                <text class="badge-text" data-testid=format!("node-{name}-badge") x=x0 + 23.0 y=y0 + 59.0
+                    style:font-size=move || format!("{:.2}px", badge_px.get())>{badge_text}</text>
             </g>
             {lines}
             </g>

@@ -1024,10 +1024,10 @@ impl StampedeModel {
         let Some(e) = self.entries.first() else { return ("no keys".into(), Tone::Neutral) };
         match e.value {
             Some(v) if now < v.expires_at => {
-                (format!("key #1 fresh, expires in {:.1} s", (v.expires_at - now) as f64 / 1e6), Tone::Good)
+                (format!("key #1 fresh for {:.1} s", (v.expires_at - now) as f64 / 1e6), Tone::Good)
             }
             Some(v) if self.cfg.strategy == Strategy::Swr && now < v.expires_at + self.cfg.swr_grace_us => {
-                ("key #1 STALE (served while refreshing)".into(), Tone::Warn)
+                ("key #1 STALE, refreshing".into(), Tone::Warn)
             }
             _ => ("key #1 MISSING".into(), Tone::Bad),
         }
@@ -1195,7 +1195,7 @@ impl crate::kernel::Model for StampedeModel {
                 y: 0.5,
                 tone: Tone::Neutral,
                 badge: Some(format!("{:.0} req/s", self.cfg.request_rate)),
-                lines: vec![format!("{} sent, {} answered", self.n_client_requests, self.n_responses)],
+                lines: vec![format!("{} requests sent", self.n_client_requests), format!("{} answered", self.n_responses)],
                 load: None,
                 actions: vec![],
             },
@@ -1231,7 +1231,7 @@ impl crate::kernel::Model for StampedeModel {
                 tone: if overloaded { Tone::Bad } else if n_db * 4 >= cap * 3 { Tone::Warn } else { Tone::Good },
                 badge: Some(if overloaded { "OVERLOADED".into() } else { format!("{n_db}/{cap}") }),
                 lines: vec![
-                    format!("{n_db} queries running (capacity {cap})"),
+                    format!("{n_db} queries running, C = {cap}"),
                     format!("each query {:.0} ms ({:.1}× R)", self.cfg.recompute_us as f64 / 1e3 * self.db.slowdown(), self.db.slowdown()),
                 ],
                 load: Some((n_db as f32 / cap.max(1) as f32).min(1.0)),

@@ -1,0 +1,60 @@
+// Page lifecycle end to end: an embed stops animating when scrolled out of view and resumes when back; a
+// panic shows the error panel, whose "Reset scene" brings the scene back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useApp, openPage } from './helpers.mjs';
+
+const app = useApp();
+
+const seconds = (text) => Number((text.match(/([\d.]+)\s*s/) ?? [])[1]);
+
+test('an embed pauses while scrolled off-screen and resumes when back', async () => {
+  const p = await openPage(app.browser, null, { viewport: { width: 900, height: 600 } });
+  try {
+    const src = app.url('?scene=circuit-breaker&embed=1');
+    await p.page.setContent(
+      `<p style="height:40px">A blog post.</p><iframe id="f" src="${src}" width="800" height="460"></iframe><div style="height:4000px"></div>`,
+    );
+    const frame = p.page.frameLocator('#f');
+    await frame.getByTestId('stage').waitFor();
+    await frame.getByTestId('play').click();
+    const time = () => frame.getByTestId('time').innerText().then(seconds);
+    await p.page.waitForTimeout(800);
+    const playing = await time();
+    assert.ok(playing > 0, `embed plays (t=${playing})`);
+
+    await p.page.evaluate(() => window.scrollTo(0, 3000));
+    await p.page.waitForTimeout(400); // the observer reports, the driver stops
+    const hidden1 = await time();
+    await p.page.waitForTimeout(1200);
+    const hidden2 = await time();
+    assert.equal(hidden2, hidden1, `no animation off-screen (t went ${hidden1} → ${hidden2})`);
+
+    await p.page.evaluate(() => window.scrollTo(0, 0));
+    await p.page.waitForTimeout(1000);
+    const back = await time();
+    assert.ok(back > hidden2, `animation resumes on-screen (t went ${hidden2} → ${back})`);
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('a panic shows the error panel and "Reset scene" recovers', async () => {
+  const p = await app.open('?scene=circuit-breaker&panic_test=1');
+  try {
+    const panel = p.page.getByTestId('error-panel');
+    await panel.waitFor({ timeout: 10_000 });
+    assert.match(await panel.innerText(), /Something broke in this scene/);
+    assert.match(await panel.innerText(), /deliberate panic/);
+    await p.screenshot('error-panel');
+    // The panic is reported on the console by design; nothing else may be.
+    assert.deepEqual(p.pageErrors.filter((e) => !/unreachable|panic/i.test(e)), []);
+    await p.page.getByTestId('error-reset').click();
+    await p.page.waitForURL(/\?scene=circuit-breaker$/);
+    await p.page.getByTestId('stage').waitFor();
+    assert.equal(await p.page.getByTestId('error-panel').count(), 0);
+  } finally {
+    await p.close();
+  }
+});

@@ -332,7 +332,8 @@ pub fn Stage(session: Session) -> impl IntoView {
                 <g class="links">{links}</g>
                 <g class="nodes">{nodes}</g>
             </svg>
-            <canvas class="messages" node_ref=canvas_ref aria-hidden="true"></canvas>
+            <canvas class="messages" node_ref=canvas_ref aria-hidden="true"
+                data-motion=if reduced { "reduced" } else { "full" }></canvas>
         </div>
     }
 }

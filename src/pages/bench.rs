@@ -34,6 +34,10 @@ fn run_bench() -> String {
     let events = run.n_events();
     let eps = events as f64 / (wall / 1000.0);
 
+    // (a') the same for the cache stampede (its default preset at 2000 req/s), against `faultline bench
+    // cache-stampede --set request_rate=2000`.
+    let (stampede_events, stampede_eps, stampede_hash) = throughput("cache-stampede");
+
     // (b) rewind: a 10-minute run of the default preset, then seeks from its end to earlier moments.
     let initial = SceneUrl::initial(scene);
     let default_run = scene.build(initial.params, initial.seed, initial.script);
@@ -46,9 +50,25 @@ fn run_bench() -> String {
     format!(
         "{{\"events\":{events},\"wall_ms\":{wall:.1},\"events_per_s\":{eps:.0},\"trace_hash\":\"{}\",\
          \"seek_ms_max\":{max:.2},\"seek_ms_p50\":{p50:.2},\"seek_run_s\":600,\"seek_build_ms\":{build_ms:.1},\"snapshots\":{snapshots},\
-         \"seek_1000rps_ms_max\":{hi_max:.2},\"seek_1000rps_ms_p50\":{hi_p50:.2},\"seek_1000rps_build_ms\":{hi_build_ms:.1},\"seek_1000rps_snapshots\":{hi_snapshots}}}",
+         \"seek_1000rps_ms_max\":{hi_max:.2},\"seek_1000rps_ms_p50\":{hi_p50:.2},\"seek_1000rps_build_ms\":{hi_build_ms:.1},\"seek_1000rps_snapshots\":{hi_snapshots},\
+         \"stampede_events\":{stampede_events},\"stampede_events_per_s\":{stampede_eps:.0},\"stampede_trace_hash\":\"{stampede_hash}\"}}",
         hash_hex(run.trace_hash()),
     )
+}
+
+/// Events per second of a scene's default inputs at 2000 req/s over 60 s of virtual time, after a warm-up:
+/// (events, events/s, trace hash).
+fn throughput(scene_id: &str) -> (u64, f64, String) {
+    let Some(scene) = faultline_sim::scene_by_id(scene_id) else { return (0, 0.0, String::new()) };
+    let (mut params, _) = scene.default_inputs();
+    params.set_value("request_rate", ParamValue::Number(2000.0));
+    let mut warm_up = scene.build(params.clone(), 2, Vec::new());
+    warm_up.advance_to(SimTime::from_secs(20));
+    let mut run = scene.build(params, 1, Vec::new());
+    let t0 = wall_ms();
+    run.advance_to(SimTime::from_secs(60));
+    let wall = (wall_ms() - t0).max(1e-3);
+    (run.n_events(), run.n_events() as f64 / (wall / 1000.0), hash_hex(run.trace_hash()))
 }
 
 /// Plays `run` through a timeline to 10 minutes, then times seeks to earlier moments:

@@ -60,6 +60,8 @@ await section('wasm simulation throughput (?bench=1)', async () => {
     console.log(`RESULT wasm_events_per_sec=${eps}`);
     const seekMax = Math.max(findKey(json, 'seek_ms_max') ?? NaN, findKey(json, 'seek_1000rps_ms_max') ?? NaN);
     if (Number.isFinite(seekMax)) console.log(`RESULT seek_ms_max=${seekMax}`);
+    const stampede = findKey(json, 'stampede_events_per_s');
+    if (stampede !== undefined) console.log(`RESULT wasm_stampede_events_per_sec=${stampede}`);
   } finally {
     await p.close();
   }
@@ -111,6 +113,21 @@ await section('frame work p50/p95 (?scene=circuit-breaker&bench_frames=1, 5 s)',
     console.log(`   ${values.length} frames: p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${Math.max(...values).toFixed(2)} ms`);
     console.log(`RESULT frame_p50_ms=${p50.toFixed(3)}`);
     console.log(`RESULT frame_p95_ms=${p95.toFixed(3)}`);
+  } finally {
+    await p.close();
+  }
+});
+
+await section('frame work p50/p95, cache stampede (?scene=cache-stampede&bench_frames=1, 5 s)', async () => {
+  const p = await openPage(browser, url('scene=cache-stampede&bench_frames=1'));
+  try {
+    await p.page.waitForTimeout(5_000);
+    const frames = await p.page.evaluate(() => window.__faultlineFrames ?? null);
+    if (!Array.isArray(frames) || frames.length === 0) throw new Error('window.__faultlineFrames is missing or empty');
+    const values = frames.map(Number).filter(Number.isFinite);
+    const p95 = percentile(values, 95);
+    console.log(`   ${values.length} frames: p50 ${percentile(values, 50).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms`);
+    console.log(`RESULT stampede_frame_p95_ms=${p95.toFixed(3)}`);
   } finally {
     await p.close();
   }

@@ -63,6 +63,22 @@ pub fn run(strict: bool) -> Result {
         );
     }
 
+    let (_, stampede_out) = run_tee(cmd::command("cargo").args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "faultline-sim",
+        "--bin",
+        "faultline",
+        "--",
+        "bench",
+        "cache-stampede",
+        "--set",
+        "request_rate=2000",
+    ]));
+    let native_stampede = events_per_sec(&stampede_out);
+
     step(
         "browser figures: node tests/bench/bench.mjs (headless Chromium, dist/ served under a sub-path)",
     );
@@ -79,6 +95,12 @@ pub fn run(strict: bool) -> Result {
     let p50 = result_value(&browser, "frame_p50_ms");
     let p95 = result_value(&browser, "frame_p95_ms");
     let seek = result_value(&browser, "seek_ms_max");
+    let wasm_stampede = result_value(&browser, "wasm_stampede_events_per_sec");
+    let stampede_p95 = result_value(&browser, "stampede_frame_p95_ms");
+    let stampede_ratio = match (wasm_stampede, native_stampede) {
+        (Some(w), Some(n)) if n > 0.0 => Some(w / n * 100.0),
+        _ => None,
+    };
 
     step("budgets");
     let ratio = match (wasm, native) {
@@ -100,6 +122,8 @@ pub fn run(strict: bool) -> Result {
         ),
         Row::at_most("frame work p95", p95, BUDGET_FRAME_P95_MS, "ms"),
         Row::at_most("seek in a 10-minute run (worst of 40)", seek, BUDGET_SEEK_MS, "ms"),
+        Row::at_most("frame work p95, cache stampede", stampede_p95, BUDGET_FRAME_P95_MS, "ms"),
+        Row::at_least("wasm / native, cache stampede", stampede_ratio, BUDGET_WASM_VS_NATIVE * 100.0, "%"),
         Row::at_least(
             "wasm sim throughput / native",
             ratio.map(|r| r * 100.0),

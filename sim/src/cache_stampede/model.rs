@@ -29,7 +29,7 @@ use crate::kernel::{
     SeriesKind, SimTime,
 };
 use crate::scene::{
-    ActionKind, ChartSpec, CounterView, LinkView, MessageView, NodeAction, NodeRole, NodeView, Params, StageView,
+    ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView, Params, StageView,
     Tone,
 };
 
@@ -53,6 +53,15 @@ pub const CACHE_LINK_US: u64 = 1_000;
 pub const DB_LINK_US: u64 = 2_000;
 /// Width of the database and hit-ratio chart buckets: a 100 ms spike must not vanish in a 1 s average.
 const BUCKET_US: u64 = 100_000;
+
+/// The hottest key's life, drawn with the live state lit. Without stale-while-revalidate a stampede is the
+/// time spent in RECOMPUTING with many recomputes at once; with it, the key serves its stale value while one
+/// refresh runs. (Laid out like the breaker's triangle: state 0 bottom left, 1 on top, 2 bottom right.)
+pub const KEY_STATES: &[(&str, Tone)] = &[("FRESH", Tone::Good), ("RECOMPUTING", Tone::Warn), ("EXPIRED", Tone::Bad)];
+pub const KEY_EDGES: &[(usize, usize, &str)] = &[(0, 2, "TTL elapsed"), (2, 1, "a read misses"), (1, 0, "value written")];
+pub const SWR_KEY_STATES: &[(&str, Tone)] = &[("FRESH", Tone::Good), ("EXPIRED", Tone::Bad), ("SERVING STALE", Tone::Info)];
+pub const SWR_KEY_EDGES: &[(usize, usize, &str)] =
+    &[(0, 2, "TTL elapsed"), (2, 0, "refresh written"), (2, 1, "grace over"), (1, 0, "recomputed")];
 
 pub fn server_node(idx: usize) -> NodeId {
     NodeId(FIRST_SERVER + idx as u16)
@@ -1020,6 +1029,20 @@ impl StampedeModel {
         }
     }
 
+    /// Where the hottest key is in its life: an index into [`KEY_STATES`] or, under `swr`, [`SWR_KEY_STATES`].
+    fn hot_key_state(&self, now: SimTime) -> usize {
+        let swr = self.cfg.strategy == Strategy::Swr;
+        let Some(e) = self.entries.first() else { return if swr { 1 } else { 2 } };
+        let recomputing = self.recomputes.values().any(|r| r.key == 0);
+        match e.value {
+            Some(v) if now < v.expires_at => 0,
+            Some(v) if swr && now < v.expires_at + self.cfg.swr_grace_us => 2,
+            _ if swr => 1,
+            _ if recomputing => 1,
+            _ => 2,
+        }
+    }
+
     fn hot_key_line(&self, now: SimTime) -> (String, Tone) {
         let Some(e) = self.entries.first() else { return ("no keys".into(), Tone::Neutral) };
         match e.value {
@@ -1301,7 +1324,13 @@ impl crate::kernel::Model for StampedeModel {
                 },
             })
             .collect();
-        StageView { nodes, links, messages, machine: None }
+        let (states, edges) = if self.cfg.strategy == Strategy::Swr {
+            (SWR_KEY_STATES, SWR_KEY_EDGES)
+        } else {
+            (KEY_STATES, KEY_EDGES)
+        };
+        let machine = Some(MachineView { title: "Hot key #1", states, current: self.hot_key_state(now), edges });
+        StageView { nodes, links, messages, machine }
     }
 
     fn charts(&self) -> &'static [ChartSpec] {

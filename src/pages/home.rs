@@ -25,6 +25,10 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                 <li class="card" data-testid=format!("scene-card-{}", s.id())>
                     <h2><a href=href on:click=go>{s.title()}</a></h2>
                     <p>{s.teaches()}</p>
+                    <p class="card-presets">
+                        <span class="muted">{format!("{} presets: ", s.presets().len())}</span>
+                        {s.presets().iter().map(|p| p.title).collect::<Vec<_>>().join(" · ")}
+                    </p>
                 </li>
             }
         })

@@ -103,13 +103,16 @@ fn fit_scale(avail: f64, widths: impl IntoIterator<Item = f64>) -> f64 {
     ((avail / w * 20.0).floor() / 20.0).max(MIN_TEXT_SCALE)
 }
 
+/// Below this viewport width the stage is a column (phone); at or above it, a row.
+const PHONE_MAX_PX: f64 = 640.0;
+
 /// The layout for a viewport `px` wide. Columns are spaced evenly; a row of many columns gets narrower
 /// boxes (text that would not fit shrinks a little, see [`fit_scale`]), and boxes are as tall as the
 /// node with the most detail lines.
 pub fn layout_for(px: f64, nodes: &[NodeView]) -> Layout {
     let n_cols = columns(nodes).len().max(1);
     let node_h = nodes.iter().map(node_height).fold(MIN_NODE_H, f64::max);
-    if px < 640.0 {
+    if px < PHONE_MAX_PX {
         let node_w = TALL_W - 2.0 * MARGIN;
         let fixed = 2.0 * MARGIN + HINT_ROOM + node_h;
         let pitch = if n_cols > 1 {
@@ -290,14 +293,36 @@ fn paint_counts(l: &Layout, ctx: &CanvasRenderingContext2d, centres: &[(f64, f64
     }
 }
 
+fn viewport_width() -> f64 {
+    window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(1280.0)
+}
+
+/// The stage, laid out for the viewport: a resize across the phone breakpoint (a rotated phone, a narrowed
+/// window) rebuilds it with the other layout; the run itself is untouched.
 #[component]
 pub fn Stage(session: Session) -> impl IntoView {
+    let narrow = RwSignal::new(viewport_width() < PHONE_MAX_PX);
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        let now_narrow = viewport_width() < PHONE_MAX_PX;
+        if now_narrow != narrow.get_untracked() {
+            narrow.set(now_narrow);
+        }
+    });
+    on_cleanup(move || resize.remove());
+    move || {
+        let px = if narrow.get() { PHONE_MAX_PX - 1.0 } else { viewport_width().max(PHONE_MAX_PX) };
+        view! { <StageLaidOut session px /> }
+    }
+}
+
+#[component]
+fn StageLaidOut(session: Session, px: f64) -> impl IntoView {
     let canvas_ref = NodeRef::<Canvas>::new();
     let wrap_ref = NodeRef::<Div>::new();
     let reduced = prefers_reduced_motion();
-    // Node positions are fixed by the scene; read them once.
+    // Node positions are fixed by the scene; read them once per layout.
     let initial = session.stage.get_untracked();
-    let layout = layout_for(window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(1280.0), &initial.nodes);
+    let layout = layout_for(px, &initial.nodes);
     let centres: Rc<Vec<(f64, f64)>> = Rc::new(centres(&layout, &initial.nodes));
     let n_nodes = initial.nodes.len();
     let n_links = initial.links.len();

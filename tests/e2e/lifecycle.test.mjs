@@ -95,3 +95,32 @@ test('the scrubber rewinds to an earlier moment exactly, and play goes on from t
     await p.close();
   }
 });
+
+test('resizing across the phone breakpoint re-lays the stage out and keeps the run', async () => {
+  const p = await app.open('?scene=circuit-breaker', { viewport: { width: 1280, height: 720 } });
+  const { page } = p;
+  const vertical = () => page.locator('.stage-wrap').evaluate((el) => el.classList.contains('vertical'));
+  try {
+    await page.getByTestId('stage').waitFor();
+    await page.getByTestId('play').click();
+    await page.waitForTimeout(600);
+    await page.getByTestId('play').click();
+    const hash = await page.getByTestId('trace-hash').textContent();
+    const time = await page.getByTestId('time').textContent();
+    assert.equal(await vertical(), false, 'a row at 1280 px');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(() => document.querySelector('.stage-wrap')?.classList.contains('vertical'));
+    assert.equal(await page.getByTestId('trace-hash').textContent(), hash, 'the run is untouched');
+    assert.equal(await page.getByTestId('time').textContent(), time);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling after the resize (${overflow} px)`);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.waitForFunction(() => !document.querySelector('.stage-wrap')?.classList.contains('vertical'));
+    // Still interactive after two re-layouts: play moves time, and clicking the dependency takes it down.
+    await page.getByTestId('node-dependency').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=node-dependency-badge]')?.textContent.includes('DOWN'));
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});

@@ -97,9 +97,16 @@ pub fn compute(run: &dyn Run, run_b: Option<&dyn Run>, reached: SimTime) -> Vec<
             let series: Vec<Vec<(f64, f64)>> = spec.lines.iter().map(|l| run.series(l.series)).collect();
             let series_b: Vec<Vec<(f64, f64)>> = run_b
                 .map(|b| {
+                    // B's theory lines belong to A, and a flat line B shares exactly with A (a parameter both
+                    // runs have, like the database's capacity) would only repeat it: neither is drawn.
                     spec.lines
                         .iter()
-                        .map(|l| if l.style == LineStyle::Theory { Vec::new() } else { b.series(l.series) })
+                        .zip(&series)
+                        .map(|(l, a)| {
+                            let pts = if l.style == LineStyle::Theory { Vec::new() } else { b.series(l.series) };
+                            let flat = pts.windows(2).all(|w| w[0].1 == w[1].1);
+                            if flat && pts == *a { Vec::new() } else { pts }
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -239,12 +246,18 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
             }
         })
         .collect::<Vec<_>>();
+    // Which of B's lines are drawn (see `compute`): only those get a legend entry.
+    let drawn_b = Memo::new(move |_| {
+        data.with(|d| d.as_ref().map(|d| d.paths_b.iter().map(|p| !p.is_empty()).collect::<Vec<_>>()).unwrap_or_default())
+    });
     let legend_b = move || {
+        let drawn = drawn_b.get();
         session.compare.get().is_some().then(|| {
             spec.lines
                 .iter()
-                .filter(|l| l.style != LineStyle::Theory)
-                .map(|l| {
+                .enumerate()
+                .filter(|(i, l)| l.style != LineStyle::Theory && drawn.get(*i).copied().unwrap_or(true))
+                .map(|(_, l)| {
                     view! {
                         <li class="legend-b">
                             <svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">

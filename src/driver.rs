@@ -86,8 +86,11 @@ pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
             return;
         }
         let hidden = document().hidden();
-        let running = session.playing.get_untracked() && !hidden && visible.get();
-        if running {
+        if session.catching_up() {
+            // Still reaching a link's moment: spend this frame on that, play afterwards.
+            session.catch_up_step();
+            last.set(None);
+        } else if session.playing.get_untracked() && !hidden && visible.get() {
             let dt = last.get().map(|l| (ts - l).clamp(0.0, MAX_DELTA_MS)).unwrap_or(0.0);
             let t0 = wall_ms();
             session.advance(dt);

@@ -82,6 +82,34 @@ pub struct Session {
     pub notices: RwSignal<Vec<String>>,
     /// Text of the aria-live region (throttled to one change per second).
     pub announcement: RwSignal<String>,
+    /// A link's moment still being reached (see [`Session::catch_up_step`]), and how far along, 0..1.
+    catch_up_to: StoredValue<Option<SimTime>, LocalStorage>,
+    pub fast_forward: RwSignal<Option<f64>>,
+}
+
+/// Wall-clock budget of work on opening a link before the page shows up (the rest continues per frame).
+const OPEN_BUDGET_MS: f64 = 150.0;
+/// Wall-clock budget per animation frame while fast-forwarding to a link's moment.
+const CATCH_UP_FRAME_MS: f64 = 25.0;
+/// Fast-forward advances in slices of this much virtual time, checking the budget between them.
+const CATCH_UP_SLICE_US: u64 = 250_000;
+
+/// Seeks towards `target` in slices until it is reached or `budget_ms` of wall time is spent; true when
+/// reached. A link to the end of a long, busy run (an hour at thousands of requests per second) is many
+/// seconds of simulation: it must never freeze the page.
+fn seek_within(tl: &mut Timeline, target: SimTime, budget_ms: f64) -> bool {
+    if target <= tl.now() {
+        tl.seek(target);
+        return true;
+    }
+    let deadline = wall_ms() + budget_ms;
+    while tl.now() < target {
+        if wall_ms() >= deadline {
+            return false;
+        }
+        tl.seek((tl.now() + CATCH_UP_SLICE_US).min(target));
+    }
+    true
 }
 
 fn set_if_changed<T: PartialEq + Send + Sync + 'static>(sig: RwSignal<T>, v: T) {
@@ -102,7 +130,7 @@ pub fn wall_ms() -> f64 {
 impl Session {
     pub fn new(scene: &'static dyn Scene, state: SceneUrl, notices: Vec<String>) -> Session {
         let mut tl = Timeline::new(scene.build(state.params.clone(), state.seed, state.script.clone()));
-        tl.seek(state.t);
+        let reached_link_moment = seek_within(&mut tl, state.t, OPEN_BUDGET_MS);
         let now = tl.now();
         // Embeds show one run; a comparison needs the charts and table they leave out.
         let compare = state.compare.filter(|_| !state.embed).and_then(|c| compare::choice_index(scene, c));
@@ -136,6 +164,8 @@ impl Session {
             n_events: RwSignal::new(0),
             notices: RwSignal::new(notices),
             announcement: RwSignal::new(String::new()),
+            catch_up_to: StoredValue::new_local((!reached_link_moment).then_some(state.t)),
+            fast_forward: RwSignal::new((!reached_link_moment).then(|| now.as_micros() as f64 / state.t.as_micros().max(1) as f64)),
         };
         // Opening a link must not read out the whole history that led to its moment.
         s.announced.set_value((f64::NEG_INFINITY, s.with_run(|r| r.log().len())));
@@ -350,13 +380,42 @@ impl Session {
         self.request_url_write();
     }
 
+    /// True while the page is still fast-forwarding to the moment a link named.
+    pub fn catching_up(&self) -> bool {
+        self.catch_up_to.with_value(|t| t.is_some())
+    }
+
+    /// One frame's worth of fast-forward towards the link's moment (the driver calls it instead of playing).
+    pub fn catch_up_step(&self) {
+        let Some(target) = self.catch_up_to.get_value() else { return };
+        let mut done = true;
+        self.timeline.update_value(|tl| done = seek_within(tl, target, CATCH_UP_FRAME_MS));
+        if done {
+            self.cancel_catch_up();
+        } else {
+            let now = self.with_run(|r| r.now());
+            self.fast_forward.set(Some(now.as_micros() as f64 / target.as_micros().max(1) as f64));
+        }
+        self.publish(true);
+    }
+
+    /// Any intent of the reader (seek, step, edit) replaces the pending fast-forward.
+    fn cancel_catch_up(&self) {
+        if self.catching_up() {
+            self.catch_up_to.set_value(None);
+            self.fast_forward.set(None);
+        }
+    }
+
     pub fn seek(&self, t: SimTime) {
+        self.cancel_catch_up();
         self.timeline.update_value(|tl| tl.seek(t));
         self.publish(true);
         self.request_url_write();
     }
 
     pub fn step(&self) {
+        self.cancel_catch_up();
         self.playing.set(false);
         self.timeline.update_value(|tl| {
             tl.step();
@@ -401,6 +460,7 @@ impl Session {
     }
 
     fn rebuild_with(&self, script: Vec<Action>, t: SimTime) {
+        self.cancel_catch_up();
         let run = self.scene.build(self.base_params.get_untracked(), self.seed.get_untracked(), script);
         let mut tl = Timeline::new(run);
         tl.seek(t);
@@ -454,6 +514,7 @@ impl Session {
     }
 
     fn set_script(&self, script: Vec<Action>) {
+        self.cancel_catch_up();
         // The timeline replays to the current moment, running whatever the new script puts at exactly now.
         self.timeline.update_value(|tl| tl.set_script(script));
         self.publish(true);

@@ -82,6 +82,11 @@ pub fn Transport(session: Session) -> impl IntoView {
                     max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
                     on:input=on_scrub />
                 <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>
+                {move || session.fast_forward.get().map(|f| view! {
+                    <span class="fast-forward" data-testid="fast-forward" role="status">
+                        {format!("fast-forwarding to the link's moment… {:.0}%", f * 100.0)}
+                    </span>
+                })}
             </div>
         </div>
     }

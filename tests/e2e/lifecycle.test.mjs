@@ -124,3 +124,25 @@ test('resizing across the phone breakpoint re-lays the stage out and keeps the r
     await p.close();
   }
 });
+
+test('a link to the far end of a busy run fast-forwards without freezing the page', async () => {
+  // 5,000 req/s for 300 s is ~10 million events: seconds of simulation, done a frame's budget at a time.
+  const p = await app.open('?scene=circuit-breaker&p=request_rate:5000,pool_size:1000&f=&t=300');
+  const { page } = p;
+  try {
+    await page.getByTestId('stage').waitFor({ timeout: 5_000 });
+    await page.getByTestId('fast-forward').waitFor({ state: 'visible', timeout: 5_000 });
+    // The main thread keeps answering while it works.
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+      assert.ok(Date.now() - t0 < 500, `page answered in ${Date.now() - t0} ms during fast-forward`);
+      await page.waitForTimeout(200);
+    }
+    await page.getByTestId('fast-forward').waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal(await page.getByTestId('time').textContent(), 't = 300.00 s');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});

@@ -269,7 +269,8 @@ impl Session {
             let params = compare::b_params(self.scene, &self.base_params.get_untracked(), choice);
             let (script, now) = self.with_run(|r| (compare::b_script(param, r.script()), r.now()));
             let mut tl = Timeline::new(self.scene.build(params, self.seed.get_untracked(), script));
-            tl.seek(now);
+            // The rest, if any, is caught up a frame's budget at a time by `sync_b`.
+            seek_within(&mut tl, now, OPEN_BUDGET_MS);
             Some(tl)
         });
         if tl.is_none() {
@@ -292,7 +293,8 @@ impl Session {
                     b.set_script(compare::b_script(param, a.script()));
                 }
                 if b.now() != a.now() {
-                    b.seek(a.now());
+                    // Bounded: B, built late in a long run, catches up over a few frames.
+                    seek_within(b, a.now(), CATCH_UP_FRAME_MS);
                 }
             });
         });
@@ -380,28 +382,34 @@ impl Session {
         self.request_url_write();
     }
 
-    /// True while the page is still fast-forwarding to the moment a link named.
+    /// True while the page is still fast-forwarding to the moment a link named, or run B (of a comparison
+    /// started late in a long run) is still catching up with run A.
     pub fn catching_up(&self) -> bool {
-        self.catch_up_to.with_value(|t| t.is_some())
+        if self.catch_up_to.with_value(|t| t.is_some()) {
+            return true;
+        }
+        let a_now = self.with_run(|r| r.now());
+        self.timeline_b.with_value(|b| b.as_ref().is_some_and(|b| b.now() != a_now))
     }
 
-    /// One frame's worth of fast-forward towards the link's moment (the driver calls it instead of playing).
+    /// One frame's worth of fast-forward (the driver calls it instead of playing); `publish` moves B.
     pub fn catch_up_step(&self) {
-        let Some(target) = self.catch_up_to.get_value() else { return };
-        let mut done = true;
-        self.timeline.update_value(|tl| done = seek_within(tl, target, CATCH_UP_FRAME_MS));
-        if done {
-            self.cancel_catch_up();
-        } else {
-            let now = self.with_run(|r| r.now());
-            self.fast_forward.set(Some(now.as_micros() as f64 / target.as_micros().max(1) as f64));
+        if let Some(target) = self.catch_up_to.get_value() {
+            let mut done = true;
+            self.timeline.update_value(|tl| done = seek_within(tl, target, CATCH_UP_FRAME_MS));
+            if done {
+                self.cancel_catch_up();
+            } else {
+                let now = self.with_run(|r| r.now());
+                self.fast_forward.set(Some(now.as_micros() as f64 / target.as_micros().max(1) as f64));
+            }
         }
         self.publish(true);
     }
 
     /// Any intent of the reader (seek, step, edit) replaces the pending fast-forward.
     fn cancel_catch_up(&self) {
-        if self.catching_up() {
+        if self.catch_up_to.with_value(|t| t.is_some()) {
             self.catch_up_to.set_value(None);
             self.fast_forward.set(None);
         }
@@ -463,7 +471,11 @@ impl Session {
         self.cancel_catch_up();
         let run = self.scene.build(self.base_params.get_untracked(), self.seed.get_untracked(), script);
         let mut tl = Timeline::new(run);
-        tl.seek(t);
+        // A new seed late in a busy run replays all of it: bounded like opening a link.
+        if !seek_within(&mut tl, t, OPEN_BUDGET_MS) {
+            self.catch_up_to.set_value(Some(t));
+            self.fast_forward.set(Some(tl.now().as_micros() as f64 / t.as_micros().max(1) as f64));
+        }
         self.timeline.set_value(tl);
         self.drop_compare_if_equal(compare::current_choice(self.scene, &self.base_params.get_untracked()));
         self.build_b();

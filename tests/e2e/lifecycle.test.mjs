@@ -141,6 +141,20 @@ test('a link to the far end of a busy run fast-forwards without freezing the pag
     }
     await page.getByTestId('fast-forward').waitFor({ state: 'detached', timeout: 60_000 });
     assert.equal(await page.getByTestId('time').textContent(), 't = 300.00 s');
+
+    // Turning a comparison on there builds run B over the same 300 s: bounded per frame as well.
+    await page.getByTestId('compare').selectOption({ index: 1 });
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+      assert.ok(Date.now() - t0 < 500, `page answered in ${Date.now() - t0} ms while B catches up`);
+      await page.waitForTimeout(200);
+    }
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="series-b-rate_succeeded"]')?.getAttribute('data-max')) > 0,
+      null,
+      { timeout: 60_000 },
+    );
     p.assertNoErrors();
   } finally {
     await p.close();

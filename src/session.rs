@@ -98,6 +98,7 @@ const CATCH_UP_SLICE_US: u64 = 250_000;
 /// reached. A link to the end of a long, busy run (an hour at thousands of requests per second) is many
 /// seconds of simulation: it must never freeze the page.
 fn seek_within(tl: &mut Timeline, target: SimTime, budget_ms: f64) -> bool {
+    tl.jump_towards(target);
     if target <= tl.now() {
         tl.seek(target);
         return true;
@@ -417,7 +418,13 @@ impl Session {
 
     pub fn seek(&self, t: SimTime) {
         self.cancel_catch_up();
-        self.timeline.update_value(|tl| tl.seek(t));
+        // Forward past the explored part of the run (after an edit dropped later snapshots) can be long.
+        self.timeline.update_value(|tl| {
+            if !seek_within(tl, t, OPEN_BUDGET_MS) {
+                self.catch_up_to.set_value(Some(t));
+                self.fast_forward.set(Some(tl.now().as_micros() as f64 / t.as_micros().max(1) as f64));
+            }
+        });
         self.publish(true);
         self.request_url_write();
     }

@@ -76,15 +76,21 @@ impl Timeline {
         }
     }
 
-    /// Moves the run to `t`, forwards or backwards.
-    pub fn seek(&mut self, t: SimTime) {
-        // Jump to the nearest snapshot at or before `t` when that is behind us (rewind) or ahead of us (a
-        // forward jump inside the explored part of the run): either way, replay at most one interval.
+    /// Restores the nearest snapshot at or before `t` when that is behind the run (a rewind) or ahead of it
+    /// (a jump inside the explored part of the run). Afterwards at most one interval remains to replay —
+    /// unless `t` lies beyond everything explored so far. Callers that replay in bounded slices call this
+    /// first, so a long jump costs one clone, not a replay.
+    pub fn jump_towards(&mut self, t: SimTime) {
         let idx = self.snapshots.partition_point(|s| s.now() <= t).max(1) - 1;
         let nearest = self.snapshots[idx].now();
         if t < self.live.now() || nearest > self.live.now() {
             self.live = self.snapshots[idx].clone_box();
         }
+    }
+
+    /// Moves the run to `t`, forwards or backwards.
+    pub fn seek(&mut self, t: SimTime) {
+        self.jump_towards(t);
         // Whatever is due at exactly `t` runs too (an action scripted at the current moment, e.g. at t = 0).
         if self.live.now() == t {
             self.live.advance_to(t);

@@ -142,6 +142,20 @@ test('a link to the far end of a busy run fast-forwards without freezing the pag
     await page.getByTestId('fast-forward').waitFor({ state: 'detached', timeout: 60_000 });
     assert.equal(await page.getByTestId('time').textContent(), 't = 300.00 s');
 
+    // Inside the explored run, scrubbing back and forth jumps through snapshots: no fast-forward needed.
+    const scrubTo = (v) =>
+      page.getByTestId('scrubber').evaluate((el, x) => {
+        el.value = String(x);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, v);
+    await scrubTo(5);
+    assert.equal(await page.getByTestId('time').textContent(), 't = 5.00 s');
+    const t0 = Date.now();
+    await scrubTo(299);
+    assert.equal(await page.getByTestId('time').textContent(), 't = 299.00 s');
+    assert.ok(Date.now() - t0 < 1000, `scrubbing forward took ${Date.now() - t0} ms`);
+    assert.equal(await page.getByTestId('fast-forward').count(), 0);
+
     // Turning a comparison on there builds run B over the same 300 s: bounded per frame as well.
     await page.getByTestId('compare').selectOption({ index: 1 });
     for (let i = 0; i < 3; i++) {

@@ -471,3 +471,31 @@ fn cli_runs_a_preset_and_reports_the_required_fields() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("single_flight"), "names the allowed strategies");
 }
+
+#[test]
+fn database_crash_fails_recomputes_and_recovery_recomputes_at_once() {
+    for seed in 1..4u64 {
+        let (p, mut script) = preset("textbook-stampede");
+        script.push("3:crash:database".parse().unwrap());
+        script.push("7:restart:database".parse().unwrap());
+        let mut r = scene().build(p, seed, script);
+        r.advance_to(SimTime::from_millis(6_900));
+        let errors_while_down = metric(r.as_ref(), "errors");
+        let hits_while_down = metric(r.as_ref(), "hits");
+        assert!(errors_while_down > 0.0, "seed={seed}: a down database fails the recomputes");
+        assert!(r.log().iter().any(|e| e.text.starts_with("database DOWN")), "seed={seed}");
+        assert_eq!(r.stage().nodes.iter().find(|n| n.name == "database").unwrap().badge.as_deref(), Some("DOWN"));
+        r.advance_to(SimTime::from_secs(15));
+        assert!(r.log().iter().any(|e| e.text.starts_with("database back UP")), "seed={seed}");
+        assert!(metric(r.as_ref(), "hits") > hits_while_down, "seed={seed}: hits resume");
+        // Errors stop once it is back: the last second has none.
+        let before = metric(r.as_ref(), "errors");
+        r.advance_to(SimTime::from_secs(16));
+        assert_eq!(metric(r.as_ref(), "errors"), before, "seed={seed}: no errors once recovered");
+        for c in r.counters() {
+            if c.must_be_zero {
+                assert_eq!(c.value, 0, "seed={seed}: {} ({})", c.name, c.label);
+            }
+        }
+    }
+}

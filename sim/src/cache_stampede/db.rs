@@ -106,6 +106,12 @@ impl Database {
         Some(self.updated_at + dt)
     }
 
+    /// The database crashed: every running query is lost. Returns their ids, in finishing order.
+    pub fn abort_all(&mut self, now: SimTime) -> Vec<u64> {
+        self.advance(now);
+        std::mem::take(&mut self.running).into_keys().map(|(_, query)| query).collect()
+    }
+
     /// Removes and returns (in finishing order) every query done by `now`.
     pub fn finish_due(&mut self, now: SimTime) -> Vec<u64> {
         self.advance(now);

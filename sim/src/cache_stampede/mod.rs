@@ -150,6 +150,7 @@ const EXPLAIN: Explain = Explain {
         "xfetch follows Vattani et al.: a request reading a fresh value recomputes it (and waits) if now − δ·β·ln(u) ≥ expiry, δ the last recompute's duration stored with the value. Misses recompute as with none. Because the early refresh is synchronous, other readers may also draw early while it runs: a refresh cycle averages about e^(1/β) recomputes (2.7 at β = 1, 1.6 at β = 2), still one cycle per value lifetime.",
         "swr keeps an expired value for the grace window; the first stale read takes a refresh lease and refreshes in the background. A flushed (cold) key has no stale value: its misses recompute as with none.",
         "The cache starts warm: each key's first expiry is spread uniformly over one TTL. Flush drops every value; “expire hot key” makes key #1 expire now.",
+        "Taking the database down fails its running queries and refuses new ones (each recompute fails and its waiters get an error; hits still work); when it comes back, every key that expired meanwhile is recomputed at once.",
         "Links have fixed latencies: 5 ms client↔server, 1 ms server↔cache, 2 ms server↔database, so a miss keeps the key absent for R + 6 ms and recomputes per expiry are 1 + λ·(R + 6 ms). A cut link holds its messages until healed.",
     ],
 };

@@ -389,6 +389,8 @@ pub struct StampedeModel {
     xfetch_rng: RngStream,
     jitter_rng: RngStream,
     db_overloaded: bool,
+    /// False while the database is down (a crash by click or script): every query fails at once.
+    db_up: bool,
     // Counts.
     pub n_client_requests: u64,
     pub n_requests: u64,
@@ -480,6 +482,7 @@ impl StampedeModel {
             xfetch_rng: k.rng("xfetch"),
             jitter_rng: k.rng("ttl_jitter"),
             db_overloaded: false,
+            db_up: true,
             n_client_requests: 0,
             n_requests: 0,
             n_hits: 0,
@@ -996,7 +999,7 @@ impl StampedeModel {
         let now = k.now();
         self.n_db_queries += 1;
         self.db_qps.add(now, 1.0);
-        if self.db.start(now, rc, self.cfg.recompute_us) {
+        if self.db_up && self.db.start(now, rc, self.cfg.recompute_us) {
             self.db_changed(k);
         } else {
             self.n_db_refused += 1;
@@ -1170,8 +1173,39 @@ impl crate::kernel::Model for StampedeModel {
             ActionKind::Heal { a, b } => {
                 k.emit("fault", format!("link {a}–{b} healed"), vec![]);
             }
+            ActionKind::Crash { node } if node == "database" && self.db_up => {
+                self.db_up = false;
+                let lost = self.db.abort_all(now);
+                for &rc in &lost {
+                    if let Some(r) = self.recomputes.get(&rc) {
+                        let (key, server) = (r.key, r.server);
+                        k.send(DATABASE, server_node(server as usize), Msg::QueryReply { rc, key, version: 0, ok: false });
+                    }
+                }
+                self.db_changed(k);
+                k.emit(
+                    "fault",
+                    format!(
+                        "database DOWN: {} queries in progress fail, and every recompute fails until it is back; hits still work",
+                        lost.len()
+                    ),
+                    vec![("node", Field::from("database")), ("lost_queries", Field::from(lost.len()))],
+                );
+            }
+            ActionKind::Restart { node } if node == "database" && !self.db_up => {
+                self.db_up = true;
+                k.emit(
+                    "fault",
+                    "database back UP: every key that expired meanwhile is recomputed at once".into(),
+                    vec![("node", Field::from("database"))],
+                );
+            }
             ActionKind::Crash { node } | ActionKind::Restart { node } => {
-                k.emit("fault", format!("{node}: crashes are not modelled in this scene (try flush or expire hot key)"), vec![]);
+                k.emit(
+                    "fault",
+                    format!("{node}: only the database can crash in this scene (or flush the cache, expire the hot key)"),
+                    vec![],
+                );
             }
             ActionKind::Trigger { name } => {
                 k.emit("fault", format!("unknown trigger '{name}' ignored"), vec![]);
@@ -1251,14 +1285,24 @@ impl crate::kernel::Model for StampedeModel {
                 role: NodeRole::Database,
                 x: 0.9,
                 y: 0.72,
-                tone: if overloaded { Tone::Bad } else if n_db * 4 >= cap * 3 { Tone::Warn } else { Tone::Good },
-                badge: Some(if overloaded { "OVERLOADED".into() } else { format!("{n_db}/{cap}") }),
+                tone: if overloaded || !self.db_up { Tone::Bad } else if n_db * 4 >= cap * 3 { Tone::Warn } else { Tone::Good },
+                badge: Some(if !self.db_up {
+                    "DOWN".into()
+                } else if overloaded {
+                    "OVERLOADED".into()
+                } else {
+                    format!("{n_db}/{cap}")
+                }),
                 lines: vec![
                     format!("{n_db} queries running, C = {cap}"),
                     format!("each query {:.0} ms ({:.1}× R)", self.cfg.recompute_us as f64 / 1e3 * self.db.slowdown(), self.db.slowdown()),
                 ],
                 load: Some((n_db as f32 / cap.max(1) as f32).min(1.0)),
-                actions: vec![],
+                actions: vec![if self.db_up {
+                    NodeAction { label: "Take down", kind: ActionKind::Crash { node: "database".into() } }
+                } else {
+                    NodeAction { label: "Bring back up", kind: ActionKind::Restart { node: "database".into() } }
+                }],
             },
         ];
         let drawn = self.cfg.servers.min(MAX_DRAWN_SERVERS);

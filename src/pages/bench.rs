@@ -20,22 +20,8 @@ const SEEK_TARGETS_S: [f64; 20] = [
 
 fn run_bench() -> String {
     let Some(scene) = faultline_sim::scene_by_id("circuit-breaker") else { return "{}".into() };
-    // (a) raw throughput: 60 s of virtual time at 2000 req/s, the same run as the native `faultline bench`.
-    let mut params = scene.default_params();
-    params.set_value("request_rate", ParamValue::Number(2000.0));
-    // Warm up first: the engine compiles hot wasm functions with its optimising tier only after they ran a
-    // while, and the figure is meant to be the steady state a reader's long run sees.
-    let mut warm_up = scene.build(params.clone(), 2, Vec::new());
-    warm_up.advance_to(SimTime::from_secs(20));
-    let mut run = scene.build(params, 1, Vec::new());
-    let t0 = wall_ms();
-    run.advance_to(SimTime::from_secs(60));
-    let wall = (wall_ms() - t0).max(1e-3);
-    let events = run.n_events();
-    let eps = events as f64 / (wall / 1000.0);
-
-    // (a') the same for the cache stampede (its default preset at 2000 req/s), against `faultline bench
-    // cache-stampede --set request_rate=2000`.
+    // (a) raw throughput at 2000 req/s over 60 s, the same runs as the native `faultline bench [SCENE]`.
+    let (events, eps, hash) = throughput("circuit-breaker");
     let (stampede_events, stampede_eps, stampede_hash) = throughput("cache-stampede");
 
     // (b) rewind: a 10-minute run of the default preset, then seeks from its end to earlier moments.
@@ -48,16 +34,16 @@ fn run_bench() -> String {
     busy.set_value("pool_size", ParamValue::Number(500.0));
     let (hi_max, hi_p50, hi_build_ms, hi_snapshots) = seek_figures(scene.build(busy, 1, Vec::new()));
     format!(
-        "{{\"events\":{events},\"wall_ms\":{wall:.1},\"events_per_s\":{eps:.0},\"trace_hash\":\"{}\",\
+        "{{\"events\":{events},\"events_per_s\":{eps:.0},\"trace_hash\":\"{hash}\",\
          \"seek_ms_max\":{max:.2},\"seek_ms_p50\":{p50:.2},\"seek_run_s\":600,\"seek_build_ms\":{build_ms:.1},\"snapshots\":{snapshots},\
          \"seek_1000rps_ms_max\":{hi_max:.2},\"seek_1000rps_ms_p50\":{hi_p50:.2},\"seek_1000rps_build_ms\":{hi_build_ms:.1},\"seek_1000rps_snapshots\":{hi_snapshots},\
          \"stampede_events\":{stampede_events},\"stampede_events_per_s\":{stampede_eps:.0},\"stampede_trace_hash\":\"{stampede_hash}\"}}",
-        hash_hex(run.trace_hash()),
     )
 }
 
-/// Events per second of a scene's default inputs at 2000 req/s over 60 s of virtual time, after a warm-up:
-/// (events, events/s, trace hash).
+/// Events per second of a scene's default parameters at 2000 req/s over 60 s of virtual time: (events,
+/// events/s, trace hash). A warm-up run comes first: the engine compiles hot wasm functions with its
+/// optimising tier only after they ran a while, and the figure is meant to be the steady state of a long run.
 fn throughput(scene_id: &str) -> (u64, f64, String) {
     let Some(scene) = faultline_sim::scene_by_id(scene_id) else { return (0, 0.0, String::new()) };
     let (mut params, _) = scene.default_inputs();

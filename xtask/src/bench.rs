@@ -36,17 +36,7 @@ pub fn run(strict: bool) -> Result {
     step(
         "native simulation throughput: cargo run --release -p faultline-sim --bin faultline -- bench",
     );
-    let (ok, native_out) = run_tee(cmd::cargo().args([
-        "run",
-        "--release",
-        "--quiet",
-        "-p",
-        "faultline-sim",
-        "--bin",
-        "faultline",
-        "--",
-        "bench",
-    ]));
+    let (ok, native_out) = native_bench(&[]);
     if !ok {
         println!(
             "(native bench unavailable: the `bench` subcommand of the faultline binary failed or does not exist yet)"
@@ -63,20 +53,7 @@ pub fn run(strict: bool) -> Result {
         );
     }
 
-    let (_, stampede_out) = run_tee(cmd::command("cargo").args([
-        "run",
-        "--release",
-        "--quiet",
-        "-p",
-        "faultline-sim",
-        "--bin",
-        "faultline",
-        "--",
-        "bench",
-        "cache-stampede",
-        "--set",
-        "request_rate=2000",
-    ]));
+    let (_, stampede_out) = native_bench(&["cache-stampede", "--set", "request_rate=2000"]);
     let native_stampede = events_per_sec(&stampede_out);
 
     step(
@@ -217,6 +194,12 @@ fn fmt(value: Option<f64>, unit: &str) -> String {
 }
 
 /// Runs `cmd`, echoing its stdout line by line (stderr passes through); returns success and stdout.
+/// `faultline bench ARGS…` from the release build of the headless runner.
+fn native_bench(args: &[&str]) -> (bool, String) {
+    let base = ["run", "--release", "--quiet", "-p", "faultline-sim", "--bin", "faultline", "--", "bench"];
+    run_tee(cmd::cargo().args(base).args(args))
+}
+
 fn run_tee(cmd: &mut Command) -> (bool, String) {
     let mut child = match cmd.stdin(Stdio::null()).stdout(Stdio::piped()).spawn() {
         Ok(child) => child,

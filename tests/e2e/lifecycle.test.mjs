@@ -4,6 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useApp, openPage } from './helpers.mjs';
 
+/** Drags the scrubber to `seconds` the way a reader's drag does: set the range input, fire `input`. */
+const scrub = (page, seconds) =>
+  page.getByTestId('scrubber').evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, seconds);
+
 const app = useApp();
 
 const seconds = (text) => Number((text.match(/([\d.]+)\s*s/) ?? [])[1]);
@@ -63,11 +70,7 @@ test('the scrubber rewinds to an earlier moment exactly, and play goes on from t
   const p = await app.open('?scene=circuit-breaker'); // default preset: dependency down at 3 s, back at 15 s
   const state = () => p.page.getByTestId('machine-state').textContent();
   const hash = () => p.page.getByTestId('trace-hash').textContent();
-  const scrubTo = (s) =>
-    p.page.getByTestId('scrubber').evaluate((el, v) => {
-      el.value = String(v);
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    }, s);
+  const scrubTo = (s) => scrub(p.page, s);
   try {
     await p.page.getByTestId('stage').waitFor();
     await p.page.getByTestId('speed').selectOption('5');
@@ -143,11 +146,7 @@ test('a link to the far end of a busy run fast-forwards without freezing the pag
     assert.equal(await page.getByTestId('time').textContent(), 't = 300.00 s');
 
     // Inside the explored run, scrubbing back and forth jumps through snapshots: no fast-forward needed.
-    const scrubTo = (v) =>
-      page.getByTestId('scrubber').evaluate((el, x) => {
-        el.value = String(x);
-        el.dispatchEvent(new Event('input', { bubbles: true }));
-      }, v);
+    const scrubTo = (v) => scrub(page, v);
     await scrubTo(5);
     assert.equal(await page.getByTestId('time').textContent(), 't = 5.00 s');
     const t0 = Date.now();

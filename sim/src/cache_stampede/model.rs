@@ -25,8 +25,8 @@
 use std::collections::BTreeMap;
 
 use crate::kernel::{
-    Envelope, Field, Histogram, Kernel, LinkSpec, NodeId, PartitionMode, QuantileSeries, RngStream, Series,
-    SeriesKind, SimTime,
+    Envelope, Field, Histogram, Kernel, LinkSpec, NodeId, PartitionMode, PoissonArrivals, QuantileSeries, RngStream,
+    Series, SeriesKind, SimTime,
 };
 use crate::scene::{
     ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView, Params, StageView,
@@ -383,7 +383,7 @@ pub struct StampedeModel {
     cycles: BTreeMap<(u32, u64), Cycle>,
     next_req: u64,
     next_rc: u64,
-    arrivals: RngStream,
+    arrivals: PoissonArrivals,
     key_rng: RngStream,
     lb_rng: RngStream,
     xfetch_rng: RngStream,
@@ -476,7 +476,7 @@ impl StampedeModel {
             cycles: BTreeMap::new(),
             next_req: 0,
             next_rc: 1,
-            arrivals: k.rng("clients.arrivals"),
+            arrivals: PoissonArrivals::new(k.seed()),
             key_rng: k.rng("clients.keys"),
             lb_rng: k.rng("load_balancer"),
             xfetch_rng: k.rng("xfetch"),
@@ -548,8 +548,7 @@ impl StampedeModel {
     }
 
     fn schedule_arrival(&mut self, k: &mut Kernel<Msg, Timer>) {
-        if self.cfg.request_rate > 0.0 {
-            let gap = self.arrivals.exp_micros(1e6 / self.cfg.request_rate).max(1);
+        if let Some(gap) = self.arrivals.next_gap_us(self.cfg.request_rate) {
             k.schedule_in(gap, Timer::Arrival);
         }
     }

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use crate::kernel::{
-    Envelope, Field, Gauge, Histogram, Kernel, LinkSpec, NodeId, QuantileSeries, RngStream, Series, SeriesKind,
-    SimTime, Violations, ppm,
+    Envelope, Field, Gauge, Histogram, Kernel, LinkSpec, NodeId, PoissonArrivals, QuantileSeries, RngStream, Series,
+    SeriesKind, SimTime, Violations, ppm,
 };
 use crate::scene::{
     ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView,
@@ -124,7 +124,7 @@ pub struct BreakerModel {
     cfg: Config,
     pub breaker: Breaker,
     dependency_up: bool,
-    arrivals: RngStream,
+    arrivals: PoissonArrivals,
     request_mix: RngStream,
     local_work: RngStream,
     dependency_rng: RngStream,
@@ -176,7 +176,7 @@ impl BreakerModel {
             breaker: Breaker::new(cfg.breaker),
             cfg,
             dependency_up: true,
-            arrivals: k.rng("clients.arrivals"),
+            arrivals: PoissonArrivals::new(k.seed()),
             request_mix: k.rng("clients.mix"),
             local_work: k.rng("caller.local_work"),
             dependency_rng: k.rng("dependency"),
@@ -217,8 +217,7 @@ impl BreakerModel {
     }
 
     fn schedule_arrival(&mut self, k: &mut Kernel<Msg, Timer>) {
-        if self.cfg.request_rate > 0.0 {
-            let gap = self.arrivals.exp_micros(1e6 / self.cfg.request_rate).max(1);
+        if let Some(gap) = self.arrivals.next_gap_us(self.cfg.request_rate) {
             k.schedule_in(gap, Timer::Arrival);
         }
     }

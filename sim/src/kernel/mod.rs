@@ -14,6 +14,7 @@
 //! assert_eq!(k.next_event_time(), Some(SimTime::from_millis(1)));
 //! ```
 
+mod arrivals;
 mod invariant;
 mod log;
 mod metrics;
@@ -24,6 +25,7 @@ mod time;
 mod trace;
 mod world;
 
+pub use arrivals::PoissonArrivals;
 pub use invariant::Violations;
 pub use log::{EventLog, Field, LogEntry};
 pub use metrics::{

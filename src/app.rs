@@ -58,7 +58,10 @@ pub fn App() -> impl IntoView {
         // `panic_test=1` exercises the panic panel end to end (tests/e2e/lifecycle.test.mjs): a real panic
         // after the page has mounted, the same path any bug would take.
         if pairs.iter().any(|(k, v)| k == "panic_test" && v == "1") {
-            set_timeout(|| panic!("panic_test=1: a deliberate panic to show the error panel"), std::time::Duration::from_millis(300));
+            set_timeout(
+                || panic!("panic_test=1: a deliberate panic to show the error panel"),
+                std::time::Duration::from_millis(300),
+            );
         }
         match route(&pairs) {
             Route::Home => view! { <HomePage notices=Vec::new() /> }.into_any(),

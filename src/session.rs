@@ -12,9 +12,7 @@
 use std::time::Duration;
 
 use faultline_sim::kernel::SimTime;
-use faultline_sim::scene::{
-    Action, ActionKind, CounterView, MessageView, ParamValue, Params, Run, Scene, StageView,
-};
+use faultline_sim::scene::{Action, ActionKind, CounterView, MessageView, ParamValue, Params, Run, Scene, StageView};
 use faultline_sim::timeline::Timeline;
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
@@ -166,7 +164,9 @@ impl Session {
             notices: RwSignal::new(notices),
             announcement: RwSignal::new(String::new()),
             catch_up_to: StoredValue::new_local((!reached_link_moment).then_some(state.t)),
-            fast_forward: RwSignal::new((!reached_link_moment).then(|| now.as_micros() as f64 / state.t.as_micros().max(1) as f64)),
+            fast_forward: RwSignal::new(
+                (!reached_link_moment).then(|| now.as_micros() as f64 / state.t.as_micros().max(1) as f64),
+            ),
         };
         // Opening a link must not read out the whole history that led to its moment.
         s.announced.set_value((f64::NEG_INFINITY, s.with_run(|r| r.log().len())));
@@ -568,7 +568,9 @@ impl Session {
             compare: if embed {
                 None
             } else {
-                self.compare.get_untracked().and_then(|i| compare::spec(self.scene).and_then(|(_, c)| c.get(i).copied()))
+                self.compare
+                    .get_untracked()
+                    .and_then(|i| compare::spec(self.scene).and_then(|(_, c)| c.get(i).copied()))
             },
             embed,
             bench_frames: false,

@@ -205,10 +205,7 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
                     notices.push(format!("comparison with {param} = {c} ignored: the run already uses {c}"))
                 }
                 Some(i) => state.compare = Some(choices[i]),
-                None => notices.push(format!(
-                    "comparison '{c}' ignored: {param} is one of {}",
-                    choices.join(", ")
-                )),
+                None => notices.push(format!("comparison '{c}' ignored: {param} is one of {}", choices.join(", "))),
             },
         }
     }

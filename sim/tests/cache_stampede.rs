@@ -6,7 +6,9 @@
 
 use std::process::Command;
 
-use faultline_sim::cache_stampede::{expected_peak_db_concurrency, expected_recomputes_per_expiry, CACHE_LINK_US, DB_LINK_US};
+use faultline_sim::cache_stampede::{
+    CACHE_LINK_US, DB_LINK_US, expected_peak_db_concurrency, expected_recomputes_per_expiry,
+};
 use faultline_sim::kernel::{Field, LogEntry, RngStream, SimTime};
 use faultline_sim::scene::{Action, ParamKind, Params, Run, Scene};
 use faultline_sim::scene_by_id;
@@ -70,7 +72,11 @@ fn expiries(r: &dyn Run, key: u64, causes: &[&str], from_s: f64) -> Vec<(f64, f6
 fn assert_invariants(r: &dyn Run, seed: u64, what: &str) {
     for c in r.counters() {
         if c.must_be_zero {
-            assert_eq!(c.value, 0, "seed={seed} {what}: invariant {} = {} (first at {:?})", c.name, c.value, c.first_at);
+            assert_eq!(
+                c.value, 0,
+                "seed={seed} {what}: invariant {} = {} (first at {:?})",
+                c.name, c.value, c.first_at
+            );
         }
     }
     let (req, hits, misses) = (metric(r, "requests"), metric(r, "hits"), metric(r, "misses"));
@@ -114,7 +120,11 @@ fn no_protection_recomputes_per_expiry_is_one_plus_lambda_r() {
                 (mean - textbook).abs() / textbook <= 0.15,
                 "seed={seed} λR={lambda_r}: mean {mean:.3} not within 15% of 1 + λR = {textbook}"
             );
-            assert_eq!(metric(r.as_ref(), "hot_key_recomputes_per_expiry"), mean, "seed={seed}: metric agrees with the log");
+            assert_eq!(
+                metric(r.as_ref(), "hot_key_recomputes_per_expiry"),
+                mean,
+                "seed={seed}: metric agrees with the log"
+            );
         }
     }
 }
@@ -138,7 +148,10 @@ fn textbook_stampede_spikes_database_concurrency_and_latency() {
         let p99 = r.series("client_latency_p99");
         let (lo, hi) = p99.iter().fold((f64::MAX, 0.0f64), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
         assert!(lo < 20.0 && hi > 100.0, "seed={seed}: p99 between {lo} and {hi} ms");
-        assert!(r.log().iter().any(|e| e.kind == "expiry" && e.t < SimTime::from_secs(10)), "seed={seed}: a stampede within 10 s");
+        assert!(
+            r.log().iter().any(|e| e.kind == "expiry" && e.t < SimTime::from_secs(10)),
+            "seed={seed}: a stampede within 10 s"
+        );
     }
 }
 
@@ -172,8 +185,10 @@ fn single_flight_recomputes_exactly_once_per_server_per_expiry() {
 fn global_lock_recomputes_exactly_once_and_every_waiter_gets_that_version() {
     for seed in 1..=4 {
         // Flushes and hand expiries on top of TTL expiries, to stress the lock.
-        let script: Vec<Action> =
-            ["3:trigger:flush", "7.5:trigger:expire_hot", "11:trigger:flush"].iter().map(|f| f.parse().unwrap()).collect();
+        let script: Vec<Action> = ["3:trigger:flush", "7.5:trigger:expire_hot", "11:trigger:flush"]
+            .iter()
+            .map(|f| f.parse().unwrap())
+            .collect();
         let p = params(&[
             ("request_rate", "800"),
             ("hot_keys", "5"),
@@ -270,7 +285,10 @@ fn xfetch_refreshes_before_expiry_about_once_per_ttl_and_earlier_with_larger_bet
                 );
             }
         }
-        assert!(leads[0] < leads[1] && leads[1] < leads[2], "seed={seed}: mean lead times {leads:?} ms must grow with β");
+        assert!(
+            leads[0] < leads[1] && leads[1] < leads[2],
+            "seed={seed}: mean lead times {leads:?} ms must grow with β"
+        );
     }
 }
 
@@ -301,8 +319,18 @@ fn ttl_jitter_spreads_expiries_of_1000_keys_and_lowers_the_database_peak() {
             peaks.push(peak);
             spreads.push(sd);
         }
-        assert!(peaks[1] < 0.6 * peaks[0], "seed={seed}: peak DB concurrency {:.0} with jitter vs {:.0} without", peaks[1], peaks[0]);
-        assert!(spreads[1] > 2.0 * spreads[0], "seed={seed}: expiry spread {:.2} s with jitter vs {:.2} s without", spreads[1], spreads[0]);
+        assert!(
+            peaks[1] < 0.6 * peaks[0],
+            "seed={seed}: peak DB concurrency {:.0} with jitter vs {:.0} without",
+            peaks[1],
+            peaks[0]
+        );
+        assert!(
+            spreads[1] > 2.0 * spreads[0],
+            "seed={seed}: expiry spread {:.2} s with jitter vs {:.2} s without",
+            spreads[1],
+            spreads[0]
+        );
     }
 }
 
@@ -320,17 +348,23 @@ fn flush_without_protection_never_recovers_and_the_global_lock_recovers() {
         let (p, script) = preset("global-lock-recovers");
         let r = run(p, seed, script, 60);
         assert_invariants(r.as_ref(), seed, "global lock recovers");
-        let flush_peak = r.series("db_concurrency").iter().filter(|p| (10.0..12.0).contains(&p.0)).map(|p| p.1).fold(0.0, f64::max);
+        let flush_peak =
+            r.series("db_concurrency").iter().filter(|p| (10.0..12.0).contains(&p.0)).map(|p| p.1).fold(0.0, f64::max);
         assert!(flush_peak > cap, "seed={seed}: the flush overloads the database briefly ({flush_peak})");
         assert!(metric(r.as_ref(), "db_concurrency_now") <= cap, "seed={seed}: recovered by 60 s");
-        assert!(metric(r.as_ref(), "db_overloaded_s") < 10.0, "seed={seed}: overloaded for {} s", metric(r.as_ref(), "db_overloaded_s"));
+        assert!(
+            metric(r.as_ref(), "db_overloaded_s") < 10.0,
+            "seed={seed}: overloaded for {} s",
+            metric(r.as_ref(), "db_overloaded_s")
+        );
     }
 }
 
 #[test]
 fn expire_hot_and_flush_triggers_start_a_cycle_at_once() {
     let seed = 7;
-    let script: Vec<Action> = ["1.5:trigger:expire_hot", "3:trigger:flush"].iter().map(|f| f.parse().unwrap()).collect();
+    let script: Vec<Action> =
+        ["1.5:trigger:expire_hot", "3:trigger:flush"].iter().map(|f| f.parse().unwrap()).collect();
     let r = run(params(&[("ttl_s", "60"), ("hot_keys", "3")]), seed, script, 5);
     let hot = expiries(r.as_ref(), 0, &["expire_hot"], 0.0);
     assert_eq!(hot.len(), 1, "seed={seed}: {hot:?}");
@@ -375,7 +409,8 @@ fn invariants_hold_over_random_seeds_and_parameters() {
         let mut script = Vec::new();
         for _ in 0..rng.below(4) {
             let at = rng.below(8000) as f64 / 1000.0;
-            let what = ["trigger:flush", "trigger:expire_hot", "set:strategy=global_lock", "set:recompute_ms=250"][rng.below(4) as usize];
+            let what = ["trigger:flush", "trigger:expire_hot", "set:strategy=global_lock", "set:recompute_ms=250"]
+                [rng.below(4) as usize];
             script.push(format!("{at}:{what}").parse::<Action>().unwrap());
         }
         let described = format!("case {case}: {:?} script {script:?}", p.formatted());
@@ -445,7 +480,14 @@ fn cli_runs_a_preset_and_reports_the_required_fields() {
     assert!(out.status.success(), "seed=4: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     for m in [
-        "requests", "hits", "misses", "db_queries", "recomputes", "max_db_concurrency", "user_visible_misses", "stale_served",
+        "requests",
+        "hits",
+        "misses",
+        "db_queries",
+        "recomputes",
+        "max_db_concurrency",
+        "user_visible_misses",
+        "stale_served",
     ] {
         assert!(v["metrics"][m].is_number(), "seed=4: metric {m} missing");
     }
@@ -457,10 +499,16 @@ fn cli_runs_a_preset_and_reports_the_required_fields() {
     for s in ["db_concurrency", "client_latency_p99", "db_concurrency_theory", "db_qps", "hit_ratio"] {
         assert!(v["series"][s].as_array().is_some_and(|a| !a.is_empty()), "seed=4: series {s} missing or empty");
     }
-    for c in ["hits_plus_misses_mismatch", "global_lock_concurrent_recomputes", "waiters_got_other_version", "user_visible_misses_after_warm"] {
+    for c in [
+        "hits_plus_misses_mismatch",
+        "global_lock_concurrent_recomputes",
+        "waiters_got_other_version",
+        "user_visible_misses_after_warm",
+    ] {
         assert!(v["counters"][c].is_number(), "seed=4: counter {c} missing");
     }
-    let expiry = v["events"].as_array().unwrap().iter().find(|e| e["kind"] == "expiry").expect("seed=4: an expiry event");
+    let expiry =
+        v["events"].as_array().unwrap().iter().find(|e| e["kind"] == "expiry").expect("seed=4: an expiry event");
     for f in ["key", "at_s", "recomputes"] {
         assert!(expiry[f].is_number(), "seed=4: expiry field {f} missing: {expiry}");
     }

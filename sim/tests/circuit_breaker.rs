@@ -84,8 +84,10 @@ fn random_params(seed: u64) -> Params {
 fn invariants_hold_over_random_seeds_and_parameters() {
     for seed in 0..60u64 {
         let p = random_params(seed);
-        let node_faults = ["2:crash:dependency", "9:restart:dependency", "12:set:failure_rate=0.9", "20:set:failure_rate=0"];
-        let script: Vec<Action> = if seed % 2 == 0 { node_faults.iter().map(|f| f.parse().unwrap()).collect() } else { vec![] };
+        let node_faults =
+            ["2:crash:dependency", "9:restart:dependency", "12:set:failure_rate=0.9", "20:set:failure_rate=0"];
+        let script: Vec<Action> =
+            if seed % 2 == 0 { node_faults.iter().map(|f| f.parse().unwrap()).collect() } else { vec![] };
         let r = run(p.clone(), seed, script, 30);
         let ctx = format!("seed={seed} params={:?}", p.formatted());
         for c in r.counters() {
@@ -100,7 +102,10 @@ fn invariants_hold_over_random_seeds_and_parameters() {
         for (t, from, to, calls) in &ts {
             assert_eq!(from, &state, "at {t}: {ctx}");
             assert!(
-                matches!((from.as_str(), to.as_str()), ("closed", "open") | ("open", "half_open") | ("half_open", "closed") | ("half_open", "open")),
+                matches!(
+                    (from.as_str(), to.as_str()),
+                    ("closed", "open") | ("open", "half_open") | ("half_open", "closed") | ("half_open", "open")
+                ),
                 "illegal {from}→{to} at {t}; {ctx}"
             );
             if from == "half_open" {
@@ -120,7 +125,8 @@ fn invariants_hold_over_random_seeds_and_parameters() {
             assert_eq!(metric(r.as_ref(), "rejected"), 0.0, "{ctx}");
         }
         // Every client request is accounted for: answered, or still in flight at the end.
-        let answered: f64 = ["succeeded", "failed", "timed_out", "rejected", "pool_full"].iter().map(|m| metric(r.as_ref(), m)).sum();
+        let answered: f64 =
+            ["succeeded", "failed", "timed_out", "rejected", "pool_full"].iter().map(|m| metric(r.as_ref(), m)).sum();
         assert!(answered <= metric(r.as_ref(), "client_requests"), "{ctx}");
     }
 }
@@ -155,7 +161,12 @@ fn open_breaker_sends_nothing_to_the_dependency() {
 #[test]
 fn zero_failure_rate_never_opens() {
     for seed in 0..10 {
-        let p = params(&[("failure_rate", "0"), ("request_rate", "200"), ("min_calls", "1"), ("failure_threshold", "0.01")]);
+        let p = params(&[
+            ("failure_rate", "0"),
+            ("request_rate", "200"),
+            ("min_calls", "1"),
+            ("failure_threshold", "0.01"),
+        ]);
         let r = run(p, seed, vec![], 60);
         assert!(transitions(r.as_ref()).is_empty(), "seed={seed}");
         assert_eq!(metric(r.as_ref(), "failed"), 0.0, "seed={seed}");

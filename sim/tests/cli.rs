@@ -7,7 +7,11 @@ use serde_json::Value;
 
 fn faultline(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_faultline")).args(args).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn json(args: &[&str]) -> Value {
@@ -24,9 +28,21 @@ fn list_describes_every_scene_and_parameter() {
     assert!(cb["title"].is_string());
     let names: Vec<&str> = cb["params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     for n in [
-        "request_rate", "failure_rate", "dependency_latency_ms", "timeout_ms", "pool_size", "breaker", "window_type",
-        "window_size", "min_calls", "failure_threshold", "slow_call_ms", "slow_call_threshold", "open_wait_ms",
-        "half_open_calls", "retries",
+        "request_rate",
+        "failure_rate",
+        "dependency_latency_ms",
+        "timeout_ms",
+        "pool_size",
+        "breaker",
+        "window_type",
+        "window_size",
+        "min_calls",
+        "failure_threshold",
+        "slow_call_ms",
+        "slow_call_threshold",
+        "open_wait_ms",
+        "half_open_calls",
+        "retries",
     ] {
         assert!(names.contains(&n), "missing parameter {n}");
     }
@@ -46,8 +62,18 @@ fn list_describes_every_scene_and_parameter() {
 #[test]
 fn run_reports_metrics_counters_series_and_transition_events() {
     let v = json(&[
-        "run", "circuit-breaker", "--seed", "7", "--duration", "20", "--set", "request_rate=80", "--fault",
-        "2:crash:dependency", "--fault", "12:restart:dependency",
+        "run",
+        "circuit-breaker",
+        "--seed",
+        "7",
+        "--duration",
+        "20",
+        "--set",
+        "request_rate=80",
+        "--fault",
+        "2:crash:dependency",
+        "--fault",
+        "12:restart:dependency",
     ]);
     assert_eq!(v["scene"], "circuit-breaker");
     assert_eq!(v["seed"], 7);
@@ -70,8 +96,18 @@ fn run_reports_metrics_counters_series_and_transition_events() {
     assert!(t["text"].as_str().unwrap().contains("breaker OPEN"));
     // Same inputs, same hash.
     let again = json(&[
-        "run", "circuit-breaker", "--seed", "7", "--duration", "20", "--set", "request_rate=80", "--fault",
-        "2:crash:dependency", "--fault", "12:restart:dependency",
+        "run",
+        "circuit-breaker",
+        "--seed",
+        "7",
+        "--duration",
+        "20",
+        "--set",
+        "request_rate=80",
+        "--fault",
+        "2:crash:dependency",
+        "--fault",
+        "12:restart:dependency",
     ]);
     assert_eq!(v["trace_hash"], again["trace_hash"]);
 }

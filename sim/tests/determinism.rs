@@ -5,8 +5,8 @@
 use faultline_sim::kernel::SimTime;
 use faultline_sim::reference::{REFERENCE_TRACE_HASH, reference_run};
 use faultline_sim::scene::{Action, Scene};
-use faultline_sim::timeline::Timeline;
 use faultline_sim::scenes;
+use faultline_sim::timeline::Timeline;
 
 fn preset_run(scene: &dyn Scene, _seed: u64) -> (faultline_sim::scene::Params, Vec<Action>) {
     scene.default_inputs()
@@ -58,7 +58,13 @@ fn small_steps_equal_one_big_step() {
         assert_eq!(whole.metrics(), stepped.metrics(), "{} seed={seed}", scene.id());
         for chart in whole.charts() {
             for line in chart.lines {
-                assert_eq!(whole.series(line.series), stepped.series(line.series), "{} series {}", scene.id(), line.series);
+                assert_eq!(
+                    whole.series(line.series),
+                    stepped.series(line.series),
+                    "{} series {}",
+                    scene.id(),
+                    line.series
+                );
             }
         }
     }
@@ -71,7 +77,8 @@ fn timeline_rewind_reproduces_the_same_moment() {
         let (params, script) = preset_run(*scene, seed);
         let mut tl = Timeline::new(scene.build(params.clone(), seed, script.clone()));
         tl.seek(SimTime::from_secs(40));
-        for target in [SimTime::from_millis(12_345), SimTime::from_secs(3), SimTime::from_millis(39_999), SimTime::ZERO] {
+        for target in [SimTime::from_millis(12_345), SimTime::from_secs(3), SimTime::from_millis(39_999), SimTime::ZERO]
+        {
             tl.seek(target);
             let mut fresh = scene.build(params.clone(), seed, script.clone());
             fresh.advance_to(target);
@@ -88,10 +95,8 @@ fn script_added_mid_run_equals_script_given_at_build() {
         let seed = 13;
         let (params, _) = preset_run(*scene, seed);
         let node = scene.node_names().last().unwrap().to_string();
-        let script: Vec<Action> = vec![
-            format!("4.5:crash:{node}").parse().unwrap(),
-            format!("9:restart:{node}").parse().unwrap(),
-        ];
+        let script: Vec<Action> =
+            vec![format!("4.5:crash:{node}").parse().unwrap(), format!("9:restart:{node}").parse().unwrap()];
         let mut built = scene.build(params.clone(), seed, script.clone());
         built.advance_to(SimTime::from_secs(15));
 
@@ -150,9 +155,15 @@ fn seek_cost_in_a_ten_minute_run() {
             let t = std::time::Instant::now();
             tl.seek(target);
             worst = worst.max(t.elapsed());
-            if t.elapsed().as_millis() > 20 { println!("  slow seek to {target}: {:?}", t.elapsed()); }
+            if t.elapsed().as_millis() > 20 {
+                println!("  slow seek to {target}: {:?}", t.elapsed());
+            }
         }
-        println!("rate {rate}: {} events, forward {forward:?}, {} snapshots, worst seek {worst:?}", tl.run().n_events(), tl.n_snapshots());
+        println!(
+            "rate {rate}: {} events, forward {forward:?}, {} snapshots, worst seek {worst:?}",
+            tl.run().n_events(),
+            tl.n_snapshots()
+        );
     }
 }
 

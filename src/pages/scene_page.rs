@@ -111,9 +111,8 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
 
     // The default preset's story describes the run only when the link named no parameters or faults.
     let uses_default = url_state::get(&pairs, "p").is_none() && url_state::get(&pairs, "f").is_none() && !bench_frames;
-    let (last_preset, set_last_preset) = signal(
-        scene.default_preset().filter(|_| uses_default).and_then(|id| scene.preset(id)).map(|p| p.description),
-    );
+    let (last_preset, set_last_preset) =
+        signal(scene.default_preset().filter(|_| uses_default).and_then(|id| scene.preset(id)).map(|p| p.description));
     let presets = scene
         .presets()
         .iter()

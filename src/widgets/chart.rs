@@ -199,7 +199,8 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         .enumerate()
         .map(|(i, l)| {
             let d = move || data.with(|d| d.as_ref().and_then(|d| d.paths.get(i).cloned()).unwrap_or_default());
-            let max = move || data.with(|d| d.as_ref().and_then(|d| d.maxes.get(i).copied()).unwrap_or(0.0)).to_string();
+            let max =
+                move || data.with(|d| d.as_ref().and_then(|d| d.maxes.get(i).copied()).unwrap_or(0.0)).to_string();
             let dash = if l.style == LineStyle::Theory { "6 4" } else { "" };
             view! {
                 <path class="series" d=d stroke=colour(l.tone) stroke-dasharray=dash fill="none"
@@ -216,9 +217,11 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
                 .enumerate()
                 .filter(|(_, l)| l.style != LineStyle::Theory)
                 .map(|(i, l)| {
-                    let d = move || data.with(|d| d.as_ref().and_then(|d| d.paths_b.get(i).cloned()).unwrap_or_default());
-                    let max =
-                        move || data.with(|d| d.as_ref().and_then(|d| d.maxes_b.get(i).copied()).unwrap_or(0.0)).to_string();
+                    let d =
+                        move || data.with(|d| d.as_ref().and_then(|d| d.paths_b.get(i).cloned()).unwrap_or_default());
+                    let max = move || {
+                        data.with(|d| d.as_ref().and_then(|d| d.maxes_b.get(i).copied()).unwrap_or(0.0)).to_string()
+                    };
                     view! {
                         <path class="series series-b" d=d stroke=colour(l.tone) stroke-dasharray=B_DASH fill="none"
                             data-series=l.series data-testid=format!("series-b-{}", l.series) data-max=max></path>
@@ -248,7 +251,9 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         .collect::<Vec<_>>();
     // Which of B's lines are drawn (see `compute`): only those get a legend entry.
     let drawn_b = Memo::new(move |_| {
-        data.with(|d| d.as_ref().map(|d| d.paths_b.iter().map(|p| !p.is_empty()).collect::<Vec<_>>()).unwrap_or_default())
+        data.with(|d| {
+            d.as_ref().map(|d| d.paths_b.iter().map(|p| !p.is_empty()).collect::<Vec<_>>()).unwrap_or_default()
+        })
     });
     let legend_b = move || {
         let drawn = drawn_b.get();

@@ -18,7 +18,11 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
     // "off" would be ambiguous where a choice is itself called "off" (the breaker).
     let off_label = if choices.contains(&"off") { "no comparison" } else { "off" };
     let on_change = move |e: web_sys::Event| {
-        let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default();
+        let v = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            .map(|s| s.value())
+            .unwrap_or_default();
         session.set_compare(choices.iter().position(|c| *c == v));
     };
     let current = move || session.compare.get().and_then(|i| choices.get(i).copied()).unwrap_or("");

@@ -115,11 +115,8 @@ pub fn layout_for(px: f64, nodes: &[NodeView]) -> Layout {
     if px < PHONE_MAX_PX {
         let node_w = TALL_W - 2.0 * MARGIN;
         let fixed = 2.0 * MARGIN + HINT_ROOM + node_h;
-        let pitch = if n_cols > 1 {
-            (node_h + MIN_GAP_TALL).max((MIN_TALL_H - fixed) / (n_cols - 1) as f64)
-        } else {
-            0.0
-        };
+        let pitch =
+            if n_cols > 1 { (node_h + MIN_GAP_TALL).max((MIN_TALL_H - fixed) / (n_cols - 1) as f64) } else { 0.0 };
         return Layout { vb_w: TALL_W, vb_h: fixed + pitch * (n_cols - 1) as f64, node_w, node_h, vertical: true };
     }
     let node_w = ((WIDE_W - 2.0 * MARGIN - MIN_GAP_WIDE * (n_cols - 1) as f64) / n_cols as f64).min(MAX_NODE_W);
@@ -398,7 +395,14 @@ fn link_view(session: Session, l: Layout, i: usize, centres: Rc<Vec<(f64, f64)>>
     let (nx, ny) = (-(q.1 - p.1) / len * 17.0, (q.0 - p.0) / len * 17.0);
     let hit = format!(
         "{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
-        p.0 + nx, p.1 + ny, q.0 + nx, q.1 + ny, q.0 - nx, q.1 - ny, p.0 - nx, p.1 - ny
+        p.0 + nx,
+        p.1 + ny,
+        q.0 + nx,
+        q.1 + ny,
+        q.0 - nx,
+        q.1 - ny,
+        p.0 - nx,
+        p.1 - ny
     );
     view! {
         <g class="link" class:cut=cut tabindex="0" role="button" aria-label=label
@@ -458,10 +462,19 @@ fn node_view(session: Session, l: Layout, i: usize, c: (f64, f64)) -> impl IntoV
     let avail = node_w - TEXT_INSET;
     let label_px = Memo::new(move |_| LABEL_PX * fit_scale(avail, [text_width(&label(), LABEL_PX, true)]));
     let badge_px = Memo::new(move |_| {
-        BADGE_PX * fit_scale(avail - 22.0, [text_width(&badge_text(), BADGE_PX, true) + 0.02 * BADGE_PX * badge_text().chars().count() as f64])
+        BADGE_PX
+            * fit_scale(
+                avail - 22.0,
+                [text_width(&badge_text(), BADGE_PX, true) + 0.02 * BADGE_PX * badge_text().chars().count() as f64],
+            )
     });
     let lines_px = Memo::new(move |_| {
-        LINE_PX * node.with(|n| n.as_ref().map(|n| fit_scale(avail, n.lines.iter().map(|l| text_width(l, LINE_PX, false)))).unwrap_or(1.0))
+        LINE_PX
+            * node.with(|n| {
+                n.as_ref()
+                    .map(|n| fit_scale(avail, n.lines.iter().map(|l| text_width(l, LINE_PX, false))))
+                    .unwrap_or(1.0)
+            })
     });
     let lines = move || {
         let px = lines_px.get();

@@ -26,27 +26,17 @@ pub fn run(strict: bool) -> Result {
     web::build_dist()?;
 
     step("sizes of dist/ (raw, gzip, brotli)");
-    let (_, sizes) = run_tee(
-        cmd::command("node")
-            .args(["tests/bench/sizes.mjs"])
-            .arg(web::dist_dir()),
-    );
+    let (_, sizes) = run_tee(cmd::command("node").args(["tests/bench/sizes.mjs"]).arg(web::dist_dir()));
     let total_br = result_value(&sizes, "total_br_bytes");
 
-    step(
-        "native simulation throughput: cargo run --release -p faultline-sim --bin faultline -- bench",
-    );
+    step("native simulation throughput: cargo run --release -p faultline-sim --bin faultline -- bench");
     let (ok, native_out) = native_bench(&[]);
     if !ok {
         println!(
             "(native bench unavailable: the `bench` subcommand of the faultline binary failed or does not exist yet)"
         );
     }
-    let native = if ok {
-        events_per_sec(&native_out)
-    } else {
-        None
-    };
+    let native = if ok { events_per_sec(&native_out) } else { None };
     if ok && native.is_none() {
         println!(
             "(native bench ran but printed no `events_per_sec`/`events_per_s` figure to compare with the browser)"
@@ -56,14 +46,9 @@ pub fn run(strict: bool) -> Result {
     let (_, stampede_out) = native_bench(&["cache-stampede", "--set", "request_rate=2000"]);
     let native_stampede = events_per_sec(&stampede_out);
 
-    step(
-        "browser figures: node tests/bench/bench.mjs (headless Chromium, dist/ served under a sub-path)",
-    );
-    let (ok, browser) = run_tee(
-        cmd::command("node")
-            .args(["tests/bench/bench.mjs"])
-            .env("FAULTLINE_DIST", web::dist_dir()),
-    );
+    step("browser figures: node tests/bench/bench.mjs (headless Chromium, dist/ served under a sub-path)");
+    let (ok, browser) =
+        run_tee(cmd::command("node").args(["tests/bench/bench.mjs"]).env("FAULTLINE_DIST", web::dist_dir()));
     if !ok {
         println!("(browser bench script failed; figures below may be missing)");
     }
@@ -85,45 +70,22 @@ pub fn run(strict: bool) -> Result {
         _ => None,
     };
     let rows = [
-        Row::at_most(
-            "whole app, brotli",
-            total_br.map(|b| b / 1024.0),
-            BUDGET_BROTLI_KB,
-            "KB",
-        ),
-        Row::at_most(
-            "navigation → first interactive frame",
-            first_frame,
-            BUDGET_FIRST_FRAME_MS,
-            "ms",
-        ),
+        Row::at_most("whole app, brotli", total_br.map(|b| b / 1024.0), BUDGET_BROTLI_KB, "KB"),
+        Row::at_most("navigation → first interactive frame", first_frame, BUDGET_FIRST_FRAME_MS, "ms"),
         Row::at_most("frame work p95", p95, BUDGET_FRAME_P95_MS, "ms"),
         Row::at_most("seek in a 10-minute run (worst of 40)", seek, BUDGET_SEEK_MS, "ms"),
         Row::at_most("frame work p95, cache stampede", stampede_p95, BUDGET_FRAME_P95_MS, "ms"),
         Row::at_least("wasm / native, cache stampede", stampede_ratio, BUDGET_WASM_VS_NATIVE * 100.0, "%"),
-        Row::at_least(
-            "wasm sim throughput / native",
-            ratio.map(|r| r * 100.0),
-            BUDGET_WASM_VS_NATIVE * 100.0,
-            "%",
-        ),
+        Row::at_least("wasm sim throughput / native", ratio.map(|r| r * 100.0), BUDGET_WASM_VS_NATIVE * 100.0, "%"),
     ];
-    println!(
-        "  {:<40} {:>12} {:>12}  verdict",
-        "figure", "measured", "budget"
-    );
+    println!("  {:<40} {:>12} {:>12}  verdict", "figure", "measured", "budget");
     let mut missed = 0;
     for row in &rows {
         let verdict = row.verdict();
         if verdict == "MISS" {
             missed += 1;
         }
-        println!(
-            "  {:<40} {:>12} {:>12}  {verdict}",
-            row.name,
-            row.measured(),
-            row.budget()
-        );
+        println!("  {:<40} {:>12} {:>12}  {verdict}", row.name, row.measured(), row.budget());
     }
     println!(
         "  (frame work p50: {}; native: {} events/s; wasm: {} events/s)",
@@ -147,39 +109,21 @@ struct Row {
 
 impl Row {
     fn at_most(name: &'static str, value: Option<f64>, limit: f64, unit: &'static str) -> Row {
-        Row {
-            name,
-            value,
-            limit,
-            unit,
-            at_most: true,
-        }
+        Row { name, value, limit, unit, at_most: true }
     }
     fn at_least(name: &'static str, value: Option<f64>, limit: f64, unit: &'static str) -> Row {
-        Row {
-            name,
-            value,
-            limit,
-            unit,
-            at_most: false,
-        }
+        Row { name, value, limit, unit, at_most: false }
     }
     fn measured(&self) -> String {
         fmt(self.value, self.unit)
     }
     fn budget(&self) -> String {
-        format!(
-            "{} {}",
-            if self.at_most { "≤" } else { "≥" },
-            fmt(Some(self.limit), self.unit)
-        )
+        format!("{} {}", if self.at_most { "≤" } else { "≥" }, fmt(Some(self.limit), self.unit))
     }
     fn verdict(&self) -> &'static str {
         match self.value {
             None => "n/a",
-            Some(v) if (self.at_most && v <= self.limit) || (!self.at_most && v >= self.limit) => {
-                "ok"
-            }
+            Some(v) if (self.at_most && v <= self.limit) || (!self.at_most && v >= self.limit) => "ok",
             Some(_) => "MISS",
         }
     }
@@ -210,10 +154,7 @@ fn run_tee(cmd: &mut Command) -> (bool, String) {
     };
     let mut out = String::new();
     if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout)
-            .lines()
-            .map_while(std::result::Result::ok)
-        {
+        for line in BufReader::new(stdout).lines().map_while(std::result::Result::ok) {
             println!("{line}");
             out.push_str(&line);
             out.push('\n');
@@ -241,8 +182,7 @@ pub fn events_per_sec(text: &str) -> Option<f64> {
 /// The first number after `key` in free text (`key=1.5`, `key: 1.5`, `"key": 1.5e6`, `key 1_500`).
 pub fn number_after(text: &str, key: &str) -> Option<f64> {
     let at = text.find(key)? + key.len();
-    let rest = text[at..]
-        .trim_start_matches(|c: char| c == '"' || c == ':' || c == '=' || c.is_whitespace());
+    let rest = text[at..].trim_start_matches(|c: char| c == '"' || c == ':' || c == '=' || c.is_whitespace());
     let number: String = rest
         .chars()
         .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'))
@@ -265,18 +205,9 @@ mod tests {
 
     #[test]
     fn finds_numbers_after_keys() {
-        assert_eq!(
-            number_after("events_per_sec=1.5e6", "events_per_sec"),
-            Some(1.5e6)
-        );
-        assert_eq!(
-            number_after("{\"events_per_sec\": 2500000}", "events_per_sec"),
-            Some(2.5e6)
-        );
-        assert_eq!(
-            number_after("events_per_sec: 1_000", "events_per_sec"),
-            Some(1000.0)
-        );
+        assert_eq!(number_after("events_per_sec=1.5e6", "events_per_sec"), Some(1.5e6));
+        assert_eq!(number_after("{\"events_per_sec\": 2500000}", "events_per_sec"), Some(2.5e6));
+        assert_eq!(number_after("events_per_sec: 1_000", "events_per_sec"), Some(1000.0));
         assert_eq!(number_after("nothing here", "events_per_sec"), None);
         let native = r#"{"scene":"circuit-breaker","events":404697,"events_per_s":4584572,"trace_hash":"6d1"}"#;
         assert_eq!(events_per_sec(native), Some(4584572.0));

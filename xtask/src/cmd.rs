@@ -41,16 +41,12 @@ pub fn path_env() -> OsString {
 
 /// First executable called `name` on [`path_env`].
 pub fn which(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&path_env())
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
+    std::env::split_paths(&path_env()).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
+    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 /// The cargo that runs us (keeps the toolchain consistent), else `cargo`.
@@ -78,14 +74,8 @@ fn describe(cmd: &Command) -> String {
 pub fn run(cmd: &mut Command) -> Result {
     let text = describe(cmd);
     println!("$ {text}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{text}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{text}` failed ({status})"))
-    }
+    let status = cmd.status().map_err(|e| format!("could not start `{text}`: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{text}` failed ({status})")) }
 }
 
 /// Stdout and stderr of `cmd` joined, if it starts and exits successfully (stdin closed).

@@ -35,11 +35,9 @@ fn main() -> ExitCode {
         "test" => test::run(),
         "bench" => bench::run(rest.iter().any(|a| a == "--strict")),
         "tidy" => tidy::run(),
-        "setup" => setup::ensure(if rest.iter().any(|a| a == "--browser") {
-            setup::Needs::ALL
-        } else {
-            setup::Needs::BUILD
-        }),
+        "setup" => {
+            setup::ensure(if rest.iter().any(|a| a == "--browser") { setup::Needs::ALL } else { setup::Needs::BUILD })
+        }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -29,14 +29,8 @@ pub struct Needs {
 }
 
 impl Needs {
-    pub const BUILD: Needs = Needs {
-        build: true,
-        browser: false,
-    };
-    pub const ALL: Needs = Needs {
-        build: true,
-        browser: true,
-    };
+    pub const BUILD: Needs = Needs { build: true, browser: false };
+    pub const ALL: Needs = Needs { build: true, browser: true };
 }
 
 /// Installs whatever in `needs` is missing or of the wrong version.
@@ -82,10 +76,7 @@ fn ensure_trunk() -> Result {
         println!("ok: trunk {TRUNK_VERSION}");
         return Ok(());
     }
-    println!(
-        "installing trunk {TRUNK_VERSION} (about 7 minutes; found: {})…",
-        found.as_deref().unwrap_or("none")
-    );
+    println!("installing trunk {TRUNK_VERSION} (about 7 minutes; found: {})…", found.as_deref().unwrap_or("none"));
     let mut install = cmd::cargo();
     install.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]);
     if found.is_some() {
@@ -110,10 +101,8 @@ pub fn lock_version(lock: &str, name: &str) -> Option<String> {
 /// The `wasm-bindgen` version pinned by Cargo.lock.
 pub fn wasm_bindgen_version() -> Result<String> {
     let path = cmd::root().join("Cargo.lock");
-    let lock = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    lock_version(&lock, "wasm-bindgen")
-        .ok_or_else(|| "Cargo.lock has no `wasm-bindgen` package".to_owned())
+    let lock = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    lock_version(&lock, "wasm-bindgen").ok_or_else(|| "Cargo.lock has no `wasm-bindgen` package".to_owned())
 }
 
 fn ensure_wasm_bindgen() -> Result {
@@ -173,22 +162,14 @@ fn ensure_npm_packages() -> Result {
     let lock = root.join("package-lock.json");
     let installed = root.join("node_modules").join(".package-lock.json");
     let fresh = modified(&installed).is_some_and(|i| modified(&lock).is_some_and(|l| i >= l))
-        && root
-            .join("node_modules/playwright-core/package.json")
-            .is_file()
+        && root.join("node_modules/playwright-core/package.json").is_file()
         && wasm_opt_ok();
     if fresh {
         println!("ok: npm packages (binaryen {WASM_OPT_VERSION} wasm-opt, playwright-core)");
         return Ok(());
     }
     println!("installing npm dev packages (npm ci: binaryen {WASM_OPT_VERSION}, playwright-core)…");
-    cmd::run(cmd::command("npm").args([
-        "ci",
-        "--no-audit",
-        "--no-fund",
-        "--no-progress",
-        "--loglevel=error",
-    ]))?;
+    cmd::run(cmd::command("npm").args(["ci", "--no-audit", "--no-fund", "--no-progress", "--loglevel=error"]))?;
     if !wasm_opt_ok() {
         return Err(format!(
             "after npm ci, `wasm-opt --version` on PATH is not binaryen {WASM_OPT_VERSION} from node_modules/.bin"
@@ -219,9 +200,7 @@ fn ensure_chromium() -> Result {
     println!("installing Debian chromium + chromium-driver (apt, a few minutes)…");
     apt_install(&["chromium", "chromium-driver"])?;
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        return Err(format!(
-            "apt finished but {CHROMIUM} or {CHROMEDRIVER} is still missing"
-        ));
+        return Err(format!("apt finished but {CHROMIUM} or {CHROMEDRIVER} is still missing"));
     }
     Ok(())
 }
@@ -244,10 +223,7 @@ name = "wasm-bindgen"
 version = "0.2.130"
 source = "registry+https://github.com/rust-lang/crates.io-index"
 "#;
-        assert_eq!(
-            lock_version(lock, "wasm-bindgen").as_deref(),
-            Some("0.2.130")
-        );
+        assert_eq!(lock_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
         assert_eq!(lock_version(lock, "leptos"), None);
     }
 

@@ -29,11 +29,7 @@ pub fn run() -> Result {
     if built {
         record("e2e tests (node --test tests/e2e/)", &e2e);
     } else {
-        outcomes.push((
-            "e2e tests (node --test tests/e2e/)",
-            Err("skipped: no release build".into()),
-            0.0,
-        ));
+        outcomes.push(("e2e tests (node --test tests/e2e/)", Err("skipped: no release build".into()), 0.0));
     }
 
     step("test summary");
@@ -57,28 +53,16 @@ pub fn run() -> Result {
 
 fn native() -> Result {
     step("native tests: cargo test -p faultline-sim -p xtask");
-    cmd::run(cmd::cargo().args([
-        "test",
-        "--no-fail-fast",
-        "-p",
-        "faultline-sim",
-        "-p",
-        "xtask",
-    ]))
+    cmd::run(cmd::cargo().args(["test", "--no-fail-fast", "-p", "faultline-sim", "-p", "xtask"]))
 }
 
 /// Integration tests of the app crate (`tests/*.rs`), compiled to wasm and run by
 /// `wasm-bindgen-test-runner` (the wasm32 runner in .cargo/config.toml) through chromedriver.
 fn wasm() -> Result {
-    step(
-        "wasm tests: cargo test --target wasm32-unknown-unknown -p faultline --test '*' (headless Chromium)",
-    );
+    step("wasm tests: cargo test --target wasm32-unknown-unknown -p faultline --test '*' (headless Chromium)");
     let root = cmd::root();
     let has_tests = std::fs::read_dir(root.join("tests"))
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .any(|e| e.path().extension().is_some_and(|x| x == "rs"))
-        })
+        .map(|d| d.filter_map(|e| e.ok()).any(|e| e.path().extension().is_some_and(|x| x == "rs")))
         .unwrap_or(false);
     if !has_tests {
         println!("no tests/*.rs in the app crate: nothing to run");
@@ -86,27 +70,13 @@ fn wasm() -> Result {
     }
     cmd::run(
         cmd::cargo()
-            .args([
-                "test",
-                "--target",
-                setup::WASM_TARGET,
-                "-p",
-                "faultline",
-                "--test",
-                "*",
-            ])
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                "wasm-bindgen-test-runner",
-            )
+            .args(["test", "--target", setup::WASM_TARGET, "-p", "faultline", "--test", "*"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("CHROMEDRIVER", CHROMEDRIVER)
             // Browser mode for test binaries that do not say `wasm_bindgen_test_configure!(run_in_browser)`.
             .env("WASM_BINDGEN_USE_BROWSER", "1")
             // Chromium binary + flags; the runner itself adds headless, no-sandbox, disable-dev-shm-usage.
-            .env(
-                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
-                root.join("webdriver.json"),
-            )
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root.join("webdriver.json"))
             .env("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "60")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
             .env_remove("NO_HEADLESS"),
@@ -114,9 +84,7 @@ fn wasm() -> Result {
 }
 
 fn e2e() -> Result {
-    step(
-        "e2e tests: node --test tests/e2e/ (Chromium via playwright-core, dist/ served under a sub-path)",
-    );
+    step("e2e tests: node --test tests/e2e/ (Chromium via playwright-core, dist/ served under a sub-path)");
     cmd::run(
         cmd::command("node")
             .args(["--test", "--test-reporter=spec", "tests/e2e/"])

@@ -30,15 +30,9 @@ pub fn run() -> Result {
     .ok_or("`cargo tree -p faultline-sim -e normal` failed")?;
     let web = web_crates(&tree);
     if web.is_empty() {
-        println!(
-            "ok: no {} in faultline-sim's dependencies",
-            WEB_CRATES.join("/")
-        );
+        println!("ok: no {} in faultline-sim's dependencies", WEB_CRATES.join("/"));
     } else {
-        problems.push(format!(
-            "faultline-sim depends on web crates (keep it pure Rust): {}",
-            web.join(", ")
-        ));
+        problems.push(format!("faultline-sim depends on web crates (keep it pure Rust): {}", web.join(", ")));
     }
 
     step("tidy: every .rs file starts with a `//!` module doc");
@@ -82,11 +76,7 @@ pub fn web_crates(tree: &str) -> Vec<String> {
             let version = words.next().unwrap_or("");
             WEB_CRATES
                 .iter()
-                .any(|w| {
-                    name == *w
-                        || name.starts_with(&format!("{w}-"))
-                        || name.starts_with(&format!("{w}_"))
-                })
+                .any(|w| name == *w || name.starts_with(&format!("{w}-")) || name.starts_with(&format!("{w}_")))
                 .then(|| format!("{name} {version}"))
         })
         .collect();
@@ -126,12 +116,7 @@ mod tests {
                     wasm-bindgen v0.2.130\n";
         assert_eq!(
             web_crates(tree),
-            vec![
-                "gloo-timers v0.3.0",
-                "leptos v0.8.2",
-                "wasm-bindgen v0.2.130",
-                "wasm-bindgen-shared v0.2.130"
-            ]
+            vec!["gloo-timers v0.3.0", "leptos v0.8.2", "wasm-bindgen v0.2.130", "wasm-bindgen-shared v0.2.130"]
         );
         assert!(web_crates("faultline-sim v0.1.0\nrand_pcg v0.10.0\nlibm v0.2.15\n").is_empty());
     }

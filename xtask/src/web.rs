@@ -10,18 +10,9 @@ pub const SERVE_URL: &str = "http://127.0.0.1:8080";
 /// `cargo xtask serve`.
 pub fn serve() -> Result {
     setup::ensure(Needs::BUILD)?;
-    step(&format!(
-        "trunk serve on {SERVE_URL}/ (live reload; Ctrl-C to stop)"
-    ));
+    step(&format!("trunk serve on {SERVE_URL}/ (live reload; Ctrl-C to stop)"));
     // Address and port come from Trunk.toml; stated again so the URL printed above is certain.
-    cmd::run(cmd::command("trunk").args([
-        "serve",
-        "--skip-version-check",
-        "--address",
-        "127.0.0.1",
-        "--port",
-        "8080",
-    ]))
+    cmd::run(cmd::command("trunk").args(["serve", "--skip-version-check", "--address", "127.0.0.1", "--port", "8080"]))
 }
 
 /// `cargo xtask dist`.
@@ -59,9 +50,7 @@ fn check_dist() -> Result {
         .map_err(|e| format!("dist/index.html missing after build: {e}"))?;
     let absolute = absolute_urls(&index);
     if !absolute.is_empty() {
-        return Err(format!(
-            "dist/index.html uses absolute URLs (breaks serving from a sub-path): {absolute:?}"
-        ));
+        return Err(format!("dist/index.html uses absolute URLs (breaks serving from a sub-path): {absolute:?}"));
     }
     let names: Vec<String> = std::fs::read_dir(&dist)
         .map_err(|e| format!("cannot list dist/: {e}"))?
@@ -69,9 +58,7 @@ fn check_dist() -> Result {
         .collect();
     for ext in [".wasm", ".js"] {
         if !names.iter().any(|n| n.ends_with(ext)) {
-            return Err(format!(
-                "dist/ has no {ext} file after build (found {names:?})"
-            ));
+            return Err(format!("dist/ has no {ext} file after build (found {names:?})"));
         }
     }
     println!("ok: dist/ built; index.html uses relative asset URLs only");
@@ -82,24 +69,12 @@ fn check_dist() -> Result {
 /// `src`/`href` attribute values and quoted strings starting with `/` passed to `import`/`init`.
 pub fn absolute_urls(html: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for marker in [
-        "src=",
-        "href=",
-        "import(",
-        "import ",
-        "from ",
-        "module_or_path:",
-        "init(",
-    ] {
+    for marker in ["src=", "href=", "import(", "import ", "from ", "module_or_path:", "init("] {
         let mut rest = html;
         while let Some(at) = rest.find(marker) {
             rest = &rest[at + marker.len()..];
             let value = rest.trim_start();
-            let Some(quote) = value
-                .chars()
-                .next()
-                .filter(|c| matches!(c, '"' | '\'' | '`'))
-            else {
+            let Some(quote) = value.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else {
                 continue;
             };
             let value = value[1..].split(quote).next().unwrap_or("");
@@ -122,15 +97,7 @@ import init from '/app-1.js'; init({ module_or_path: '/app-1_bg.wasm' });</scrip
 <link rel="stylesheet" href="http://cdn.example/x.css">"#;
         let mut found = absolute_urls(html);
         found.sort();
-        assert_eq!(
-            found,
-            vec![
-                "/app-1.js",
-                "/app-1.js",
-                "/app-1_bg.wasm",
-                "http://cdn.example/x.css"
-            ]
-        );
+        assert_eq!(found, vec!["/app-1.js", "/app-1.js", "/app-1_bg.wasm", "http://cdn.example/x.css"]);
     }
 
     #[test]

@@ -123,7 +123,8 @@ fn parse(args: &[String], bench: bool) -> Result<Invocation, String> {
         _ if bench => "circuit-breaker".to_string(),
         _ => return Err(format!("missing SCENE (one of {})", scene_ids())),
     };
-    let scene = scene_by_id(&scene_name).ok_or_else(|| format!("unknown scene '{scene_name}' (one of {})", scene_ids()))?;
+    let scene =
+        scene_by_id(&scene_name).ok_or_else(|| format!("unknown scene '{scene_name}' (one of {})", scene_ids()))?;
     let mut seed = 1u64;
     let mut duration_s = 60.0;
     let mut preset = None;
@@ -134,15 +135,16 @@ fn parse(args: &[String], bench: bool) -> Result<Invocation, String> {
         match flag.as_str() {
             "--seed" => {
                 let v = value()?;
-                seed = v.parse().map_err(|_| format!("--seed: '{v}' is not a whole number (allowed: 0 to {})", u64::MAX))?;
+                seed = v
+                    .parse()
+                    .map_err(|_| format!("--seed: '{v}' is not a whole number (allowed: 0 to {})", u64::MAX))?;
             }
             "--duration" => {
                 let v = value()?;
-                duration_s = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|d| d.is_finite() && *d > 0.0 && *d <= 86_400.0)
-                    .ok_or_else(|| format!("--duration: '{v}' is not allowed (seconds, more than 0 and at most 86400)"))?;
+                duration_s =
+                    v.parse::<f64>().ok().filter(|d| d.is_finite() && *d > 0.0 && *d <= 86_400.0).ok_or_else(|| {
+                        format!("--duration: '{v}' is not allowed (seconds, more than 0 and at most 86400)")
+                    })?;
             }
             "--preset" => preset = Some(value()?),
             "--set" => sets.push(value()?),

@@ -29,8 +29,8 @@ use crate::kernel::{
     Series, SeriesKind, SimTime,
 };
 use crate::scene::{
-    ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView, Params, StageView,
-    Tone,
+    ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView, Params,
+    StageView, Tone,
 };
 
 use super::CHARTS;
@@ -58,8 +58,10 @@ const BUCKET_US: u64 = 100_000;
 /// time spent in RECOMPUTING with many recomputes at once; with it, the key serves its stale value while one
 /// refresh runs. (Laid out like the breaker's triangle: state 0 bottom left, 1 on top, 2 bottom right.)
 pub const KEY_STATES: &[(&str, Tone)] = &[("FRESH", Tone::Good), ("RECOMPUTING", Tone::Warn), ("EXPIRED", Tone::Bad)];
-pub const KEY_EDGES: &[(usize, usize, &str)] = &[(0, 2, "TTL elapsed"), (2, 1, "a read misses"), (1, 0, "value written")];
-pub const SWR_KEY_STATES: &[(&str, Tone)] = &[("FRESH", Tone::Good), ("EXPIRED", Tone::Bad), ("SERVING STALE", Tone::Info)];
+pub const KEY_EDGES: &[(usize, usize, &str)] =
+    &[(0, 2, "TTL elapsed"), (2, 1, "a read misses"), (1, 0, "value written")];
+pub const SWR_KEY_STATES: &[(&str, Tone)] =
+    &[("FRESH", Tone::Good), ("EXPIRED", Tone::Bad), ("SERVING STALE", Tone::Info)];
 pub const SWR_KEY_EDGES: &[(usize, usize, &str)] =
     &[(0, 2, "TTL elapsed"), (2, 0, "refresh written"), (2, 1, "grace over"), (1, 0, "recomputed")];
 
@@ -160,10 +162,22 @@ pub enum Lock {
 /// What a cache read found.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Read {
-    Fresh { version: u64, writer: u64, by_lock: bool, expires_at: SimTime, delta_us: u64 },
+    Fresh {
+        version: u64,
+        writer: u64,
+        by_lock: bool,
+        expires_at: SimTime,
+        delta_us: u64,
+    },
     /// swr: expired but within the grace window; `refresh` is a refresh lease if this reader got it.
-    Stale { version: u64, writer: u64, refresh: Option<u64> },
-    Miss { lock: Lock },
+    Stale {
+        version: u64,
+        writer: u64,
+        refresh: Option<u64>,
+    },
+    Miss {
+        lock: Lock,
+    },
 }
 
 /// How a request was answered.
@@ -179,15 +193,59 @@ pub enum Outcome {
 
 #[derive(Clone, Debug, Hash)]
 pub enum Msg {
-    Request { req: u64, key: u32, created: SimTime },
-    Get { req: u64, key: u32, created: SimTime, poll: Option<Poll> },
-    Reply { req: u64, key: u32, created: SimTime, poll: Option<Poll>, read: Read, cycle: u64, warm: bool, cause: Cause, at: SimTime, tracked: bool },
-    Query { rc: u64, key: u32 },
-    QueryReply { rc: u64, key: u32, version: u64, ok: bool },
-    Set { rc: u64, key: u32, version: u64, ttl_us: u64, delta_us: u64, cycle: u64 },
-    SetAck { rc: u64 },
-    Unlock { rc: u64, key: u32 },
-    Response { req: u64, created: SimTime, outcome: Outcome },
+    Request {
+        req: u64,
+        key: u32,
+        created: SimTime,
+    },
+    Get {
+        req: u64,
+        key: u32,
+        created: SimTime,
+        poll: Option<Poll>,
+    },
+    Reply {
+        req: u64,
+        key: u32,
+        created: SimTime,
+        poll: Option<Poll>,
+        read: Read,
+        cycle: u64,
+        warm: bool,
+        cause: Cause,
+        at: SimTime,
+        tracked: bool,
+    },
+    Query {
+        rc: u64,
+        key: u32,
+    },
+    QueryReply {
+        rc: u64,
+        key: u32,
+        version: u64,
+        ok: bool,
+    },
+    Set {
+        rc: u64,
+        key: u32,
+        version: u64,
+        ttl_us: u64,
+        delta_us: u64,
+        cycle: u64,
+    },
+    SetAck {
+        rc: u64,
+    },
+    Unlock {
+        rc: u64,
+        key: u32,
+    },
+    Response {
+        req: u64,
+        created: SimTime,
+        outcome: Outcome,
+    },
 }
 
 #[derive(Clone, Debug, Hash)]
@@ -581,7 +639,15 @@ impl StampedeModel {
 
     // ---- the cache ------------------------------------------------------------------------------------
 
-    fn cache_get(&mut self, k: &mut Kernel<Msg, Timer>, from: NodeId, req: u64, key: u32, created: SimTime, poll: Option<Poll>) {
+    fn cache_get(
+        &mut self,
+        k: &mut Kernel<Msg, Timer>,
+        from: NodeId,
+        req: u64,
+        key: u32,
+        created: SimTime,
+        poll: Option<Poll>,
+    ) {
         let now = k.now();
         self.ensure_key(key as usize, now);
         self.n_cache_reads += 1;
@@ -595,9 +661,13 @@ impl StampedeModel {
             t
         };
         let read = match e.value {
-            Some(v) if now < v.expires_at => {
-                Read::Fresh { version: v.version, writer: v.writer, by_lock: v.by_lock, expires_at: v.expires_at, delta_us: v.delta_us }
-            }
+            Some(v) if now < v.expires_at => Read::Fresh {
+                version: v.version,
+                writer: v.writer,
+                by_lock: v.by_lock,
+                expires_at: v.expires_at,
+                delta_us: v.delta_us,
+            },
             Some(v) if strategy == Strategy::Swr && now < v.expires_at + grace => {
                 let refresh = if e.refreshing.is_none() {
                     let t = take_token();
@@ -669,7 +739,17 @@ impl StampedeModel {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn cache_set(&mut self, k: &mut Kernel<Msg, Timer>, from: NodeId, rc: u64, key: u32, version: u64, ttl_us: u64, delta_us: u64, cycle: u64) {
+    fn cache_set(
+        &mut self,
+        k: &mut Kernel<Msg, Timer>,
+        from: NodeId,
+        rc: u64,
+        key: u32,
+        version: u64,
+        ttl_us: u64,
+        delta_us: u64,
+        cycle: u64,
+    ) {
         let now = k.now();
         self.ensure_key(key as usize, now);
         let e = &mut self.entries[key as usize];
@@ -699,7 +779,15 @@ impl StampedeModel {
     // ---- cycles -----------------------------------------------------------------------------------------
 
     /// A tracked reply was handled; `started` says whether it started a recompute.
-    fn resolve_reply(&mut self, k: &mut Kernel<Msg, Timer>, key: u32, cycle: u64, started: bool, cause: Cause, at: SimTime) {
+    fn resolve_reply(
+        &mut self,
+        k: &mut Kernel<Msg, Timer>,
+        key: u32,
+        cycle: u64,
+        started: bool,
+        cause: Cause,
+        at: SimTime,
+    ) {
         let now = k.now();
         if let Some(c) = self.cycles.get_mut(&(key, cycle)) {
             c.pending = c.pending.saturating_sub(1);
@@ -738,12 +826,17 @@ impl StampedeModel {
             Cause::ExpireHot => format!("was expired by hand at {:.3} s", c.at.as_secs_f64()),
             Cause::Flush => format!("was flushed at {:.3} s", c.at.as_secs_f64()),
             Cause::Cold => "was loaded for the first time".to_string(),
-            Cause::Early => format!("was refreshed early, {lead_ms:.0} ms before its expiry at {:.3} s", c.at.as_secs_f64()),
+            Cause::Early => {
+                format!("was refreshed early, {lead_ms:.0} ms before its expiry at {:.3} s", c.at.as_secs_f64())
+            }
         };
         let mut text = format!("key #{} {what}: {n} recompute{} started", key + 1, if n == 1 { "" } else { "s" });
         if self.cfg.strategy == Strategy::None && matches!(c.cause, Cause::Ttl | Cause::ExpireHot) {
             let expected = expected_recomputes_per_expiry(self.key_rate(key as usize), self.cfg.recompute_us);
-            text.push_str(&format!(" (1 + λ·R ≈ {expected:.1} expected: λ = {:.1} req/s)", self.key_rate(key as usize)));
+            text.push_str(&format!(
+                " (1 + λ·R ≈ {expected:.1} expected: λ = {:.1} req/s)",
+                self.key_rate(key as usize)
+            ));
         } else if self.cfg.strategy == Strategy::SingleFlight {
             text.push_str(&format!(" (single-flight: at most one per app server, S = {})", self.cfg.servers));
         }
@@ -763,7 +856,15 @@ impl StampedeModel {
 
     // ---- app servers ------------------------------------------------------------------------------------
 
-    fn respond(&mut self, k: &mut Kernel<Msg, Timer>, server: u16, req: u64, created: SimTime, outcome: Outcome, warm: bool) {
+    fn respond(
+        &mut self,
+        k: &mut Kernel<Msg, Timer>,
+        server: u16,
+        req: u64,
+        created: SimTime,
+        outcome: Outcome,
+        warm: bool,
+    ) {
         if matches!(outcome, Outcome::Waited | Outcome::Error) {
             self.n_user_visible_misses += 1;
             if warm {
@@ -777,7 +878,17 @@ impl StampedeModel {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn start_recompute(&mut self, k: &mut Kernel<Msg, Timer>, server: u16, rc: u64, key: u32, cycle: u64, waiters: Vec<Waiter>, early: bool, locked: bool) {
+    fn start_recompute(
+        &mut self,
+        k: &mut Kernel<Msg, Timer>,
+        server: u16,
+        rc: u64,
+        key: u32,
+        cycle: u64,
+        waiters: Vec<Waiter>,
+        early: bool,
+        locked: bool,
+    ) {
         self.n_recomputes += 1;
         if locked {
             let q = &mut self.key_queries[key as usize];
@@ -787,7 +898,8 @@ impl StampedeModel {
             }
         }
         self.servers[server as usize].n_recomputing += 1;
-        self.recomputes.insert(rc, Recompute { key, server, cycle, started: k.now(), waiters, early, locked, version: 0 });
+        self.recomputes
+            .insert(rc, Recompute { key, server, cycle, started: k.now(), waiters, early, locked, version: 0 });
         k.send(server_node(server as usize), DATABASE, Msg::Query { rc, key });
     }
 
@@ -987,7 +1099,10 @@ impl StampedeModel {
                 self.overloaded_us += now - since;
                 k.emit(
                     "overload",
-                    format!("database recovered: {n} queries running (capacity {cap}) after {:.2} s overloaded", (now - since) as f64 / 1e6),
+                    format!(
+                        "database recovered: {n} queries running (capacity {cap}) after {:.2} s overloaded",
+                        (now - since) as f64 / 1e6
+                    ),
                     vec![("running", Field::from(n)), ("capacity", Field::from(cap))],
                 );
             }
@@ -1178,7 +1293,11 @@ impl crate::kernel::Model for StampedeModel {
                 for &rc in &lost {
                     if let Some(r) = self.recomputes.get(&rc) {
                         let (key, server) = (r.key, r.server);
-                        k.send(DATABASE, server_node(server as usize), Msg::QueryReply { rc, key, version: 0, ok: false });
+                        k.send(
+                            DATABASE,
+                            server_node(server as usize),
+                            Msg::QueryReply { rc, key, version: 0, ok: false },
+                        );
                     }
                 }
                 self.db_changed(k);
@@ -1202,7 +1321,9 @@ impl crate::kernel::Model for StampedeModel {
             ActionKind::Crash { node } | ActionKind::Restart { node } => {
                 k.emit(
                     "fault",
-                    format!("{node}: only the database can crash in this scene (or flush the cache, expire the hot key)"),
+                    format!(
+                        "{node}: only the database can crash in this scene (or flush the cache, expire the hot key)"
+                    ),
                     vec![],
                 );
             }
@@ -1251,7 +1372,10 @@ impl crate::kernel::Model for StampedeModel {
                 y: 0.5,
                 tone: Tone::Neutral,
                 badge: Some(format!("{:.0} req/s", self.cfg.request_rate)),
-                lines: vec![format!("{} requests sent", self.n_client_requests), format!("{} answered", self.n_responses)],
+                lines: vec![
+                    format!("{} requests sent", self.n_client_requests),
+                    format!("{} answered", self.n_responses),
+                ],
                 load: None,
                 actions: vec![],
             },
@@ -1284,7 +1408,13 @@ impl crate::kernel::Model for StampedeModel {
                 role: NodeRole::Database,
                 x: 0.9,
                 y: 0.72,
-                tone: if overloaded || !self.db_up { Tone::Bad } else if n_db * 4 >= cap * 3 { Tone::Warn } else { Tone::Good },
+                tone: if overloaded || !self.db_up {
+                    Tone::Bad
+                } else if n_db * 4 >= cap * 3 {
+                    Tone::Warn
+                } else {
+                    Tone::Good
+                },
                 badge: Some(if !self.db_up {
                     "DOWN".into()
                 } else if overloaded {
@@ -1294,7 +1424,11 @@ impl crate::kernel::Model for StampedeModel {
                 }),
                 lines: vec![
                     format!("{n_db} queries running, C = {cap}"),
-                    format!("each query {:.0} ms ({:.1}× R)", self.cfg.recompute_us as f64 / 1e3 * self.db.slowdown(), self.db.slowdown()),
+                    format!(
+                        "each query {:.0} ms ({:.1}× R)",
+                        self.cfg.recompute_us as f64 / 1e3 * self.db.slowdown(),
+                        self.db.slowdown()
+                    ),
                 ],
                 load: Some((n_db as f32 / cap.max(1) as f32).min(1.0)),
                 actions: vec![if self.db_up {
@@ -1310,9 +1444,10 @@ impl crate::kernel::Model for StampedeModel {
         for i in 0..n_groups {
             let y = if n_groups == 1 { 0.5 } else { 0.12 + 0.76 * i as f32 / (n_groups - 1) as f32 };
             let (flights, waiting, recomputing) = if grouped {
-                self.servers.iter().take(self.cfg.servers).fold((0, 0, 0), |(a, b, c), s| {
-                    (a + s.flights.len(), b + s.n_waiting, c + s.n_recomputing)
-                })
+                self.servers
+                    .iter()
+                    .take(self.cfg.servers)
+                    .fold((0, 0, 0), |(a, b, c), s| (a + s.flights.len(), b + s.n_waiting, c + s.n_recomputing))
             } else {
                 let s = &self.servers[i];
                 (s.flights.len(), s.n_waiting, s.n_recomputing)
@@ -1323,7 +1458,11 @@ impl crate::kernel::Model for StampedeModel {
             }
             nodes.push(NodeView {
                 name: if grouped { NODE_NAMES[11] } else { NODE_NAMES[3 + i] },
-                label: if grouped { format!("{} app servers", self.cfg.servers) } else { format!("App server {}", i + 1) },
+                label: if grouped {
+                    format!("{} app servers", self.cfg.servers)
+                } else {
+                    format!("App server {}", i + 1)
+                },
                 role: NodeRole::Service,
                 x: 0.36,
                 y,
@@ -1358,7 +1497,9 @@ impl crate::kernel::Model for StampedeModel {
                     Msg::Reply { read: Read::Stale { .. }, .. } => Tone::Warn,
                     Msg::Reply { read: Read::Miss { .. }, .. } => Tone::Bad,
                     Msg::Query { .. } => Tone::Warn,
-                    Msg::QueryReply { ok: true, .. } | Msg::Set { .. } | Msg::SetAck { .. } | Msg::Unlock { .. } => Tone::Info,
+                    Msg::QueryReply { ok: true, .. } | Msg::Set { .. } | Msg::SetAck { .. } | Msg::Unlock { .. } => {
+                        Tone::Info
+                    }
                     Msg::QueryReply { ok: false, .. } => Tone::Bad,
                     Msg::Response { outcome: Outcome::Hit, .. } => Tone::Good,
                     Msg::Response { outcome: Outcome::Stale, .. } => Tone::Warn,
@@ -1367,11 +1508,8 @@ impl crate::kernel::Model for StampedeModel {
                 },
             })
             .collect();
-        let (states, edges) = if self.cfg.strategy == Strategy::Swr {
-            (SWR_KEY_STATES, SWR_KEY_EDGES)
-        } else {
-            (KEY_STATES, KEY_EDGES)
-        };
+        let (states, edges) =
+            if self.cfg.strategy == Strategy::Swr { (SWR_KEY_STATES, SWR_KEY_EDGES) } else { (KEY_STATES, KEY_EDGES) };
         let machine = Some(MachineView { title: "Hot key #1", states, current: self.hot_key_state(now), edges });
         StageView { nodes, links, messages, machine }
     }
@@ -1423,8 +1561,7 @@ impl crate::kernel::Model for StampedeModel {
     fn metrics(&self, k: &Kernel<Msg, Timer>) -> Vec<(&'static str, f64)> {
         let now = k.now();
         let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        let overloaded_s =
-            (self.overloaded_us + self.overloaded_since.map_or(0, |s| now - s)) as f64 / 1e6;
+        let overloaded_s = (self.overloaded_us + self.overloaded_since.map_or(0, |s| now - s)) as f64 / 1e6;
         let hot_rate = self.key_rate(0);
         vec![
             ("client_requests", self.n_client_requests as f64),
@@ -1469,9 +1606,27 @@ impl crate::kernel::Model for StampedeModel {
             help,
         };
         vec![
-            c("hits_plus_misses_mismatch", "events where hits + misses ≠ requests", &self.hits_plus_misses_mismatch, true, "Every request's first cache read is exactly one hit or one miss."),
-            c("global_lock_concurrent_recomputes", "events with two recomputes of one key under the global lock", &self.global_lock_concurrent, true, "With the global lock at most one database query per key runs at a time."),
-            c("waiters_got_other_version", "lock waiters given another recompute's value", &self.waiters_other_version, true, "Every request that waited on a lock gets the value its lock holder wrote."),
+            c(
+                "hits_plus_misses_mismatch",
+                "events where hits + misses ≠ requests",
+                &self.hits_plus_misses_mismatch,
+                true,
+                "Every request's first cache read is exactly one hit or one miss.",
+            ),
+            c(
+                "global_lock_concurrent_recomputes",
+                "events with two recomputes of one key under the global lock",
+                &self.global_lock_concurrent,
+                true,
+                "With the global lock at most one database query per key runs at a time.",
+            ),
+            c(
+                "waiters_got_other_version",
+                "lock waiters given another recompute's value",
+                &self.waiters_other_version,
+                true,
+                "Every request that waited on a lock gets the value its lock holder wrote.",
+            ),
             c(
                 "user_visible_misses_after_warm",
                 "user-visible misses on a warm key",
@@ -1479,7 +1634,13 @@ impl crate::kernel::Model for StampedeModel {
                 self.cfg.strategy == Strategy::Swr,
                 "Requests that waited on the database for a key that had a cached value (not flushed). Stale-while-revalidate must keep this at 0; the other strategies show how often users pay for an expiry.",
             ),
-            c("older_version_writes", "writes that replaced a newer value with an older one", &self.older_version_writes, false, "Concurrent recomputes racing to write: a slower, older result overwrote a newer one."),
+            c(
+                "older_version_writes",
+                "writes that replaced a newer value with an older one",
+                &self.older_version_writes,
+                false,
+                "Concurrent recomputes racing to write: a slower, older result overwrote a newer one.",
+            ),
         ]
     }
 }

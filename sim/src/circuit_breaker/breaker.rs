@@ -130,9 +130,15 @@ impl WindowStats {
 
 #[derive(Clone, Debug)]
 enum Window {
-    Count { size: u32, outcomes: VecDeque<(bool, bool)> },
+    Count {
+        size: u32,
+        outcomes: VecDeque<(bool, bool)>,
+    },
     /// (second, calls, failures, slow) buckets, oldest first.
-    Time { seconds: u32, buckets: VecDeque<(u64, u32, u32, u32)> },
+    Time {
+        seconds: u32,
+        buckets: VecDeque<(u64, u32, u32, u32)>,
+    },
 }
 
 impl Window {
@@ -336,7 +342,12 @@ impl Breaker {
                 let s = self.window.stats();
                 let min = self.config.effective_min_calls();
                 if s.calls >= min && self.over_threshold(&s) {
-                    let reason = format!("{}; window holds {} ≥ {} minimum calls", self.verdict(&s, "calls in the window"), s.calls, min);
+                    let reason = format!(
+                        "{}; window holds {} ≥ {} minimum calls",
+                        self.verdict(&s, "calls in the window"),
+                        s.calls,
+                        min
+                    );
                     return Some(self.transition(BreakerState::Open, s, reason));
                 }
                 None

@@ -14,8 +14,8 @@ use crate::kernel::{
     SeriesKind, SimTime, Violations, ppm,
 };
 use crate::scene::{
-    ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView,
-    Params, StageView, Tone,
+    ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView, Params,
+    StageView, Tone,
 };
 
 use super::breaker::{Breaker, BreakerConfig, BreakerState, Transition, WindowKind};
@@ -44,10 +44,24 @@ pub enum ClientOutcome {
 #[derive(Clone, Debug, Hash)]
 pub enum Msg {
     /// `local`: the caller can answer it without the dependency (its other endpoints).
-    Request { req: u64, created: SimTime, local: bool },
-    Call { call: u64 },
-    CallReply { call: u64, ok: bool },
-    Response { req: u64, created: SimTime, local: bool, outcome: ClientOutcome },
+    Request {
+        req: u64,
+        created: SimTime,
+        local: bool,
+    },
+    Call {
+        call: u64,
+    },
+    CallReply {
+        call: u64,
+        ok: bool,
+    },
+    Response {
+        req: u64,
+        created: SimTime,
+        local: bool,
+        outcome: ClientOutcome,
+    },
 }
 
 #[derive(Clone, Debug, Hash)]
@@ -231,10 +245,13 @@ impl BreakerModel {
             self.window_not_reset.hit(now);
         }
         match t.to {
-            BreakerState::Open => k.schedule_in(self.cfg.breaker.open_wait_us, Timer::OpenWaitElapsed { epoch: self.breaker.epoch }),
-            BreakerState::HalfOpen if self.cfg.breaker.half_open_max_wait_us > 0 => {
-                k.schedule_in(self.cfg.breaker.half_open_max_wait_us, Timer::HalfOpenExpired { epoch: self.breaker.epoch })
+            BreakerState::Open => {
+                k.schedule_in(self.cfg.breaker.open_wait_us, Timer::OpenWaitElapsed { epoch: self.breaker.epoch })
             }
+            BreakerState::HalfOpen if self.cfg.breaker.half_open_max_wait_us > 0 => k.schedule_in(
+                self.cfg.breaker.half_open_max_wait_us,
+                Timer::HalfOpenExpired { epoch: self.breaker.epoch },
+            ),
             _ => {}
         }
         let text = format!("breaker {}: {}", t.to.shout(), t.reason);
@@ -475,7 +492,11 @@ impl crate::kernel::Model for BreakerModel {
         match action {
             ActionKind::Crash { node } if node == "dependency" => {
                 self.dependency_up = false;
-                k.emit("fault", "dependency DOWN: it refuses every call".into(), vec![("node", Field::from("dependency"))]);
+                k.emit(
+                    "fault",
+                    "dependency DOWN: it refuses every call".into(),
+                    vec![("node", Field::from("dependency"))],
+                );
             }
             ActionKind::Restart { node } if node == "dependency" => {
                 self.dependency_up = true;
@@ -530,7 +551,13 @@ impl crate::kernel::Model for BreakerModel {
         let pool = self.cfg.pool_size;
         let active = self.dependency_active.level().max(0);
         let state = self.breaker.state;
-        let caller_tone = if busy >= pool { Tone::Bad } else if busy * 4 >= pool * 3 { Tone::Warn } else { Tone::Good };
+        let caller_tone = if busy >= pool {
+            Tone::Bad
+        } else if busy * 4 >= pool * 3 {
+            Tone::Warn
+        } else {
+            Tone::Good
+        };
         let breaker_line = if self.cfg.breaker_on {
             let s = self.breaker.stats(now);
             format!("breaker {} · window {}/{} failed", state.shout(), s.failures, s.calls)
@@ -568,11 +595,21 @@ impl crate::kernel::Model for BreakerModel {
                 role: NodeRole::Dependency,
                 x: 0.85,
                 y: 0.5,
-                tone: if !self.dependency_up { Tone::Bad } else if active as u32 > self.cfg.dependency_capacity { Tone::Warn } else { Tone::Good },
+                tone: if !self.dependency_up {
+                    Tone::Bad
+                } else if active as u32 > self.cfg.dependency_capacity {
+                    Tone::Warn
+                } else {
+                    Tone::Good
+                },
                 badge: Some(if self.dependency_up { "UP".into() } else { "DOWN".into() }),
                 lines: vec![
                     format!("{active} calls in progress (capacity {})", self.cfg.dependency_capacity),
-                    format!("{:.0} ms median, {:.0}% errors", self.cfg.dependency_latency_us / 1000.0, self.cfg.failure_ppm as f64 / 1e4),
+                    format!(
+                        "{:.0} ms median, {:.0}% errors",
+                        self.cfg.dependency_latency_us / 1000.0,
+                        self.cfg.failure_ppm as f64 / 1e4
+                    ),
                 ],
                 load: Some(active as f32 / self.cfg.dependency_capacity.max(1) as f32),
                 actions: vec![if self.dependency_up {
@@ -676,12 +713,42 @@ impl crate::kernel::Model for BreakerModel {
     fn counters(&self) -> Vec<CounterView> {
         let c = |name, label, v: &Violations, help| v.view(name, label, true, help);
         vec![
-            c("calls_while_open", "calls reaching the dependency while OPEN", &self.calls_while_open, "An open breaker must reject every call without touching the dependency."),
-            c("half_open_over_admitted", "probes beyond the half-open limit", &self.half_open_over_admitted, "HALF_OPEN admits at most the permitted number of probe calls."),
-            c("illegal_transitions", "illegal state transitions", &self.illegal_transitions, "Only CLOSED→OPEN, OPEN→HALF_OPEN, HALF_OPEN→CLOSED and HALF_OPEN→OPEN exist."),
-            c("window_not_reset", "windows not reset on transition", &self.window_not_reset, "Every transition starts an empty window."),
-            c("pool_over_capacity", "threads used beyond the pool size", &self.pool_over_capacity, "The caller never runs more calls than it has threads."),
-            c("requests_unaccounted", "requests answered twice or lost", &self.requests_unaccounted, "Every request is answered exactly once or still in progress."),
+            c(
+                "calls_while_open",
+                "calls reaching the dependency while OPEN",
+                &self.calls_while_open,
+                "An open breaker must reject every call without touching the dependency.",
+            ),
+            c(
+                "half_open_over_admitted",
+                "probes beyond the half-open limit",
+                &self.half_open_over_admitted,
+                "HALF_OPEN admits at most the permitted number of probe calls.",
+            ),
+            c(
+                "illegal_transitions",
+                "illegal state transitions",
+                &self.illegal_transitions,
+                "Only CLOSED→OPEN, OPEN→HALF_OPEN, HALF_OPEN→CLOSED and HALF_OPEN→OPEN exist.",
+            ),
+            c(
+                "window_not_reset",
+                "windows not reset on transition",
+                &self.window_not_reset,
+                "Every transition starts an empty window.",
+            ),
+            c(
+                "pool_over_capacity",
+                "threads used beyond the pool size",
+                &self.pool_over_capacity,
+                "The caller never runs more calls than it has threads.",
+            ),
+            c(
+                "requests_unaccounted",
+                "requests answered twice or lost",
+                &self.requests_unaccounted,
+                "Every request is answered exactly once or still in progress.",
+            ),
         ]
     }
 }

@@ -28,9 +28,7 @@ mod world;
 pub use arrivals::PoissonArrivals;
 pub use invariant::Violations;
 pub use log::{EventLog, Field, LogEntry};
-pub use metrics::{
-    DEFAULT_BUCKET_US, DEFAULT_MAX_POINTS, Gauge, Histogram, QuantileSeries, Series, SeriesKind,
-};
+pub use metrics::{DEFAULT_BUCKET_US, DEFAULT_MAX_POINTS, Gauge, Histogram, QuantileSeries, Series, SeriesKind};
 pub use network::{Envelope, LinkSpec, MsgId, Network, NodeId, PartitionMode, SendOutcome};
 pub use queue::{Event, EventQueue};
 pub use rng::{PPM, RngStream, fnv1a, ppm};

@@ -15,8 +15,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::rng::{PPM, RngStream};
 use super::SimTime;
+use super::rng::{PPM, RngStream};
 
 /// A node of the simulated system (client pool, service, dependency, cache, database…).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -46,7 +46,13 @@ pub struct World<M: Model> {
 }
 
 impl<M: Model> World<M> {
-    pub fn new(scene_id: &'static str, mut kernel: Kernel<M::Msg, M::Timer>, mut model: M, params: Params, mut script: Vec<Action>) -> Self {
+    pub fn new(
+        scene_id: &'static str,
+        mut kernel: Kernel<M::Msg, M::Timer>,
+        mut model: M,
+        params: Params,
+        mut script: Vec<Action>,
+    ) -> Self {
         script.sort_by_key(|a| a.at);
         model.start(&mut kernel);
         World { scene_id, kernel, model, params, script, applied: 0 }

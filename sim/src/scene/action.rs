@@ -156,7 +156,19 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for s in ["", "5", "5:", "x:crash:a", "-1:crash:a", "5:explode:a", "5:cut:a", "5:cut:a-a", "5:set:x", "nan:crash:a", "5:crash:a b"] {
+        for s in [
+            "",
+            "5",
+            "5:",
+            "x:crash:a",
+            "-1:crash:a",
+            "5:explode:a",
+            "5:cut:a",
+            "5:cut:a-a",
+            "5:set:x",
+            "nan:crash:a",
+            "5:crash:a b",
+        ] {
             assert!(s.parse::<Action>().is_err(), "{s:?} should be rejected");
         }
     }

@@ -22,8 +22,8 @@ use std::rc::Rc;
 pub use action::{Action, ActionKind, format_script, parse_script_lenient};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params, format_number};
 pub use view::{
-    BandSpec, ChartSpec, CounterView, LineSpec, LineStyle, LinkView, MachineView, MessageView, NodeAction,
-    NodeRole, NodeView, StageView, Tone,
+    BandSpec, ChartSpec, CounterView, LineSpec, LineStyle, LinkView, MachineView, MessageView, NodeAction, NodeRole,
+    NodeView, StageView, Tone,
 };
 
 use crate::kernel::{LogEntry, Model, SimTime, World};
@@ -121,16 +121,21 @@ pub trait Scene: Sync {
             ActionKind::Crash { node } | ActionKind::Restart { node } => node_ok(node),
             ActionKind::Cut { a, b } | ActionKind::Heal { a, b } => node_ok(a).and_then(|_| node_ok(b)),
             ActionKind::Set { param, value } => {
-                let spec = self.params().iter().find(|s| s.name == param).ok_or_else(|| {
-                    format!("fault '{action}': unknown parameter '{param}'")
-                })?;
+                let spec = self
+                    .params()
+                    .iter()
+                    .find(|s| s.name == param)
+                    .ok_or_else(|| format!("fault '{action}': unknown parameter '{param}'"))?;
                 spec.parse(value).map(|_| ()).map_err(|e| format!("fault '{action}': {e}"))
             }
             ActionKind::Trigger { name } => {
                 if self.triggers().contains(&name.as_str()) {
                     Ok(())
                 } else {
-                    Err(format!("fault '{action}': unknown trigger '{name}' (triggers: {})", self.triggers().join(", ")))
+                    Err(format!(
+                        "fault '{action}': unknown trigger '{name}' (triggers: {})",
+                        self.triggers().join(", ")
+                    ))
                 }
             }
         }

@@ -151,7 +151,11 @@ impl ParamSpec {
     pub fn clamp_number(&self, v: f64) -> f64 {
         match self.kind {
             ParamKind::Number { min, max, default, step } => {
-                if v.is_finite() { snap(v.clamp(min, max), min, max, step) } else { default }
+                if v.is_finite() {
+                    snap(v.clamp(min, max), min, max, step)
+                } else {
+                    default
+                }
             }
             ParamKind::Choice { .. } => v,
         }

@@ -1,42 +1,82 @@
-//! Same-seed A/B comparison, for any scene with a [`Scene::compare_param`]: run B is built from the same
-//! seed, the same fault script and the same parameters as run A except that one choice, and is kept at A's
-//! moment. Because every component draws from its own RNG stream, the two runs see the same arrivals and
-//! faults and differ only by what the choice changes.
+//! Same-seed A/B comparison, for any scene that declares comparable parameters
+//! ([`Scene::compare_params`]): run B is built from the same seed, the same fault script and the same
+//! parameters as run A except the one the reader chose, and is kept at A's moment. Because every component
+//! draws from its own RNG stream, the two runs see the same arrivals and faults and differ only by what that
+//! choice changes.
 //!
-//! This module holds the pure parts (B's parameters and script, the comparison table); the
+//! This module holds the pure parts (what a comparison is, B's parameters and script, the table); the
 //! [`Session`](crate::session::Session) owns B's timeline next to A's and keeps it in step.
 
 use faultline_sim::scene::{Action, ActionKind, CounterView, ParamKind, ParamValue, Params, Run, Scene};
 
-/// The compared parameter's name and choices, if the scene offers a comparison.
-pub fn spec(scene: &dyn Scene) -> Option<(&'static str, &'static [&'static str])> {
-    let name = scene.compare_param()?;
-    scene.params().iter().find(|s| s.name == name).and_then(|s| match s.kind {
-        ParamKind::Choice { choices, .. } => Some((name, choices)),
-        ParamKind::Number { .. } => None,
-    })
+/// A comparison: the parameter run B varies and B's choice of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    pub param: &'static str,
+    pub choice: usize,
 }
 
-/// Index of choice `text` of the compared parameter.
-pub fn choice_index(scene: &dyn Scene, text: &str) -> Option<usize> {
-    spec(scene).and_then(|(_, choices)| choices.iter().position(|c| *c == text))
+/// The scene's comparable parameters with their choices, in the scene's order.
+pub fn options(scene: &dyn Scene) -> Vec<(&'static str, &'static [&'static str])> {
+    scene
+        .compare_params()
+        .iter()
+        .filter_map(|name| {
+            scene.params().iter().find(|s| s.name == *name).and_then(|s| match s.kind {
+                ParamKind::Choice { choices, .. } => Some((s.name, choices)),
+                ParamKind::Number { .. } => None,
+            })
+        })
+        .collect()
 }
 
-/// The compared parameter's value in `params`, as a choice index.
-pub fn current_choice(scene: &dyn Scene, params: &Params) -> Option<usize> {
-    let (name, _) = spec(scene)?;
-    match params.get(name) {
+impl Comparison {
+    /// B's choice as text (`none`).
+    pub fn value(&self, scene: &dyn Scene) -> &'static str {
+        options(scene)
+            .into_iter()
+            .find(|(p, _)| *p == self.param)
+            .and_then(|(_, c)| c.get(self.choice).copied())
+            .unwrap_or("?")
+    }
+
+    /// The URL's `cmp=` text: `param:value`.
+    pub fn text(&self, scene: &dyn Scene) -> String {
+        format!("{}:{}", self.param, self.value(scene))
+    }
+
+    /// Reads `param:value`, or a bare `value` of any comparable parameter (the older, one-parameter form).
+    pub fn parse(scene: &dyn Scene, text: &str) -> Result<Comparison, String> {
+        let opts = options(scene);
+        if opts.is_empty() {
+            return Err(format!("comparison '{text}' ignored: this scene has no A/B comparison"));
+        }
+        let describe = || opts.iter().map(|(p, c)| format!("{p}: {}", c.join(", "))).collect::<Vec<_>>().join("; ");
+        let (param, value) = match text.split_once(':') {
+            Some((p, v)) => (Some(p.trim()), v.trim()),
+            None => (None, text.trim()),
+        };
+        opts.iter()
+            .filter(|(p, _)| param.is_none_or(|want| want == *p))
+            .find_map(|(p, choices)| {
+                choices.iter().position(|c| *c == value).map(|i| Comparison { param: p, choice: i })
+            })
+            .ok_or_else(|| format!("comparison '{text}' ignored: compare one of {}", describe()))
+    }
+}
+
+/// The value of choice parameter `param` in `params`, as a choice index.
+pub fn current_choice(params: &Params, param: &str) -> Option<usize> {
+    match params.get(param) {
         Some(ParamValue::Choice(i)) => Some(i),
         _ => None,
     }
 }
 
-/// Run B's starting parameters: A's with the compared parameter set to `choice`.
-pub fn b_params(scene: &dyn Scene, base: &Params, choice: usize) -> Params {
+/// Run B's starting parameters: A's with the compared parameter set to B's choice.
+pub fn b_params(base: &Params, c: Comparison) -> Params {
     let mut p = base.clone();
-    if let Some((name, _)) = spec(scene) {
-        p.set_value(name, ParamValue::Choice(choice));
-    }
+    p.set_value(c.param, ParamValue::Choice(c.choice));
     p
 }
 
@@ -106,4 +146,20 @@ pub fn differs(a: f64, b: f64) -> bool {
     }
     let m = a.abs().max(b.abs());
     m > 1e-9 && (a - b).abs() > 0.1 * m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_forms_and_names_what_is_allowed() {
+        let scene = faultline_sim::scene_by_id("circuit-breaker").unwrap();
+        let c = Comparison::parse(scene, "breaker:off").unwrap();
+        assert_eq!((c.param, c.value(scene)), ("breaker", "off"));
+        assert_eq!(Comparison::parse(scene, "time").unwrap().param, "window_type");
+        let err = Comparison::parse(scene, "breaker:maybe").unwrap_err();
+        assert!(err.contains("breaker: on, off") && err.contains("window_type: count, time"), "{err}");
+        assert_eq!(c.text(scene), "breaker:off");
+    }
 }

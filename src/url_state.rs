@@ -1,5 +1,5 @@
 //! The scene's state as a query string, both ways: `?scene=circuit-breaker&seed=1&p=name:value,…&f=<fault
-//! script>&t=12.345&speed=1[&cmp=choice][&embed=1]`. Pure functions (no DOM), so the browser unit tests in
+//! script>&t=12.345&speed=1[&cmp=param:choice][&embed=1]`. Pure functions (no DOM), so the browser unit tests in
 //! `tests/web.rs` check them directly.
 //!
 //! Parsing never fails: an unknown parameter, a bad number, a bad fault or seed is clamped or dropped and
@@ -8,7 +8,7 @@
 use faultline_sim::kernel::SimTime;
 use faultline_sim::scene::{Action, ParamKind, Params, Scene, format_script, parse_script_lenient};
 
-use crate::core::format::exact_secs;
+use crate::compare::Comparison;
 
 /// Speeds the transport offers, slowest first.
 pub const SPEEDS: [f64; 8] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0];
@@ -111,8 +111,8 @@ pub struct SceneUrl {
     pub script: Vec<Action>,
     pub t: SimTime,
     pub speed: f64,
-    /// `cmp=`: run B's choice of the scene's compare parameter (a same-seed A/B comparison), if any.
-    pub compare: Option<&'static str>,
+    /// `cmp=param:choice`: a same-seed A/B comparison, if any.
+    pub compare: Option<Comparison>,
     pub embed: bool,
     /// `bench_frames=1`: the browser frame benchmark (heavy traffic, auto-play).
     pub bench_frames: bool,
@@ -197,16 +197,12 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
         }
     }
     if let Some(c) = get(pairs, "cmp") {
-        let c = c.trim();
-        match crate::compare::spec(scene) {
-            None => notices.push(format!("comparison '{c}' ignored: this scene has no A/B comparison")),
-            Some((param, choices)) => match choices.iter().position(|x| *x == c) {
-                Some(i) if crate::compare::current_choice(scene, &state.params) == Some(i) => {
-                    notices.push(format!("comparison with {param} = {c} ignored: the run already uses {c}"))
-                }
-                Some(i) => state.compare = Some(choices[i]),
-                None => notices.push(format!("comparison '{c}' ignored: {param} is one of {}", choices.join(", "))),
-            },
+        match Comparison::parse(scene, c) {
+            Ok(cmp) if crate::compare::current_choice(&state.params, cmp.param) == Some(cmp.choice) => notices.push(
+                format!("comparison with {} ignored: the run already uses {}", cmp.text(scene), cmp.value(scene)),
+            ),
+            Ok(cmp) => state.compare = Some(cmp),
+            Err(e) => notices.push(e),
         }
     }
     state.embed = flag(pairs, "embed");
@@ -247,14 +243,14 @@ pub fn encode(state: &SceneUrl) -> String {
     q.push_str(&encode_component(&format_script(&state.script)));
     if state.t > SimTime::ZERO {
         q.push_str("&t=");
-        q.push_str(&exact_secs(state.t));
+        q.push_str(&state.t.exact_secs());
     }
     if (state.speed - 1.0).abs() > 1e-9 {
         q.push_str(&format!("&speed={}", state.speed));
     }
-    if let Some(c) = state.compare {
+    if let (Some(c), Some(scene)) = (state.compare, faultline_sim::scene_by_id(state.scene_id)) {
         q.push_str("&cmp=");
-        q.push_str(&encode_component(c));
+        q.push_str(&encode_component(&c.text(scene)));
     }
     if state.embed {
         q.push_str("&embed=1");

@@ -97,16 +97,21 @@ fn stampede() -> &'static dyn Scene {
 fn comparison_choice_round_trips() {
     let (s, notices) = resolve(stampede(), &parse_query("?scene=cache-stampede&cmp=global_lock"));
     assert!(notices.is_empty(), "{notices:?}");
-    assert_eq!(s.compare, Some("global_lock"));
+    assert_eq!(s.compare.map(|c| (c.param, c.value(stampede()))), Some(("strategy", "global_lock")));
     let q = encode(&s);
-    assert!(q.contains("&cmp=global_lock"), "{q}");
+    assert!(q.contains("&cmp=strategy:global_lock"), "{q}");
     let (again, notices) = resolve(stampede(), &parse_query(&q));
     assert!(notices.is_empty(), "{notices:?}");
     assert_eq!(again, s);
     // The breaker's choices include "off": it names the breaker setting, not "no comparison".
     let (s, notices) = resolve_str("?scene=circuit-breaker&cmp=off");
     assert!(notices.is_empty(), "{notices:?}");
-    assert_eq!(s.compare, Some("off"));
+    assert_eq!(s.compare.map(|c| c.text(breaker())), Some("breaker:off".to_string()));
+    // A scene may declare several comparable parameters: the reader chooses which one B varies.
+    let (s, notices) = resolve_str("?scene=circuit-breaker&cmp=window_type:time");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(s.compare.map(|c| c.text(breaker())), Some("window_type:time".to_string()));
+    assert!(encode(&s).contains("&cmp=window_type:time"));
     // No `cmp`, no comparison, and none written.
     let (s, _) = resolve_str("?scene=circuit-breaker");
     assert_eq!(s.compare, None);
@@ -126,7 +131,7 @@ fn bad_comparison_choices_are_ignored_with_notices() {
     // With A on global_lock, `none` is a comparison again.
     let (s, notices) = resolve(stampede(), &parse_query("?scene=cache-stampede&p=strategy:global_lock&cmp=none"));
     assert!(notices.is_empty(), "{notices:?}");
-    assert_eq!(s.compare, Some("none"));
+    assert_eq!(s.compare.map(|c| c.text(stampede())), Some("strategy:none".to_string()));
     // The breaker is on by default: comparing with "on" is ignored.
     let (s, notices) = resolve_str("?scene=circuit-breaker&cmp=on");
     assert_eq!(s.compare, None);

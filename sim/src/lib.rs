@@ -4,11 +4,13 @@
 //! the event log → views. Nothing here touches a clock, the DOM or the network; the same run gives the same
 //! trace hash natively and in wasm.
 //!
-//! * [`kernel`] — time, event queue, network, randomness, metrics, log, trace hash, the `World` runner.
-//! * [`scene`] — the `Scene`/`Run` abstraction, typed parameters, fault scripts, view data.
+//! * [`kernel`] — time, event queue, network, randomness, metrics, log, trace hash, fault scripts, typed
+//!   parameters, invariants, the `World` runner. Never imports `scene`.
+//! * [`scene`] — the `Scene`/`Run` abstraction, the `Present` trait and the closed set of view panels.
 //! * [`timeline`] — rewind by snapshots plus replay.
 //! * one module per concept: [`circuit_breaker`], [`cache_stampede`].
-//! * [`report`] — the headless runner's JSON report.
+//! * [`report`] — the headless runner's JSON report (serde types, shared with the browser's export).
+//! * [`testing`] — helpers every scene's tests share, and random parameters and fault scripts.
 //!
 //! ```
 //! let ids: Vec<_> = faultline_sim::scenes().iter().map(|s| s.id()).collect();
@@ -21,6 +23,7 @@ pub mod kernel;
 pub mod reference;
 pub mod report;
 pub mod scene;
+pub mod testing;
 pub mod timeline;
 
 use scene::Scene;

@@ -1,138 +1,238 @@
-//! The headless runner's report: one run rendered as JSON, and a tiny JSON writer (no dependency needed
-//! for this much).
+//! The headless runner's JSON, as plain report types serialised by serde: one run ([`RunReport`]) and the
+//! scene list ([`SceneListing`]). Other programs read these field names; the browser's export reuses the
+//! same types, so a run exported from the page and the runner's output for the same inputs are one format.
+//!
+//! Maps keep the order the scene declares (parameters, metrics, counters, series), and numbers are written
+//! the way a reader expects them: whole numbers without a fraction, others rounded to 6 decimals,
+//! non-finite ones as `null`.
+//!
+//! ```
+//! use faultline_sim::{scene_by_id, kernel::SimTime, report::RunReport};
+//! let scene = scene_by_id("circuit-breaker").unwrap();
+//! let mut run = scene.build(scene.default_params(), 3, vec![]);
+//! run.advance_to(SimTime::from_secs(2));
+//! let json: serde_json::Value = serde_json::from_str(&RunReport::of(run.as_ref(), 3).to_json()).unwrap();
+//! assert_eq!(json["scene"], "circuit-breaker");
+//! assert_eq!(json["duration_s"], 2);
+//! ```
 
-use std::fmt::Write;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
-use crate::kernel::{Field, SimTime};
-use crate::scene::{Run, format_script};
+use crate::kernel::{Field, ParamKind, SimTime, format_script};
+use crate::scene::{Run, Scene, charts};
 
-/// Writes a JSON string literal.
-pub fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// A JSON number: whole numbers without a fraction, others rounded to 6 decimals, non-finite as null.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Num(pub f64);
 
-/// Writes a JSON number (non-finite values become null).
-pub fn json_num(out: &mut String, v: f64) {
-    if v.is_finite() {
-        if v == v.trunc() && v.abs() < 1e15 {
-            let _ = write!(out, "{}", v as i64);
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if !v.is_finite() {
+            s.serialize_none()
+        } else if v == v.trunc() && v.abs() < 1e15 {
+            s.serialize_i64(v as i64)
         } else {
-            let _ = write!(out, "{}", (v * 1e6).round() / 1e6);
+            s.serialize_f64((v * 1e6).round() / 1e6)
         }
-    } else {
-        out.push_str("null");
     }
 }
 
-/// The full report of a run at its current time.
-pub fn run_report(run: &dyn Run, seed: u64) -> String {
-    let mut o = String::with_capacity(64 * 1024);
-    o.push_str("{\"scene\":");
-    json_str(&mut o, run.scene_id());
-    let _ = write!(o, ",\"seed\":{seed},\"duration_s\":");
-    json_num(&mut o, run.now().as_secs_f64());
-    o.push_str(",\"params\":{");
-    for (i, (name, value)) in run.params().formatted().iter().enumerate() {
-        if i > 0 {
-            o.push(',');
+/// A JSON object whose keys keep their order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ordered<V>(pub Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for Ordered<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
         }
-        json_str(&mut o, name);
-        o.push(':');
-        match value.parse::<f64>() {
-            Ok(v) => json_num(&mut o, v),
-            Err(_) => json_str(&mut o, value),
-        }
+        m.end()
     }
-    o.push_str("},\"faults\":");
-    json_str(&mut o, &format_script(run.script()));
-    let _ = write!(o, ",\"trace_hash\":\"{:016x}\",\"metrics\":{{", run.trace_hash());
-    for (i, (name, v)) in run.metrics().iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        json_str(&mut o, name);
-        o.push(':');
-        json_num(&mut o, *v);
-    }
-    o.push_str("},\"counters\":{");
-    for (i, c) in run.counters().iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        json_str(&mut o, c.name);
-        let _ = write!(o, ":{}", c.value);
-    }
-    o.push_str("},\"series\":{");
-    let mut first = true;
-    for chart in run.charts() {
-        let names = chart.lines.iter().map(|l| l.series).chain(chart.band.map(|b| b.series));
-        for name in names {
-            if o.contains(&format!("\"{name}\":[")) {
-                continue;
-            }
-            if !first {
-                o.push(',');
-            }
-            first = false;
-            json_str(&mut o, name);
-            o.push_str(":[");
-            for (i, (t, v)) in run.series(name).iter().enumerate() {
-                if i > 0 {
-                    o.push(',');
-                }
-                o.push('[');
-                json_num(&mut o, *t);
-                o.push(',');
-                json_num(&mut o, *v);
-                o.push(']');
-            }
-            o.push(']');
-        }
-    }
-    o.push_str("},\"events\":[");
-    for (i, e) in run.log().iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        o.push_str("{\"t_s\":");
-        json_num(&mut o, e.t.as_secs_f64());
-        o.push_str(",\"kind\":");
-        json_str(&mut o, e.kind);
-        o.push_str(",\"text\":");
-        json_str(&mut o, &e.text);
-        for (k, v) in &e.fields {
-            o.push(',');
-            json_str(&mut o, k);
-            o.push(':');
+}
+
+/// A parameter's value: a number, or a choice's text.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamJson {
+    Num(Num),
+    Text(String),
+}
+
+/// One event of the log: `t_s`, `kind`, `text`, then its structured fields, flat.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventReport {
+    pub t_s: f64,
+    pub kind: String,
+    pub text: String,
+    pub fields: Vec<(String, Field)>,
+}
+
+impl Serialize for EventReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3 + self.fields.len()))?;
+        m.serialize_entry("t_s", &Num(self.t_s))?;
+        m.serialize_entry("kind", &self.kind)?;
+        m.serialize_entry("text", &self.text)?;
+        for (k, v) in &self.fields {
             match v {
-                Field::Str(s) => json_str(&mut o, s),
-                Field::Num(x) => json_num(&mut o, *x),
-                Field::Int(x) => {
-                    let _ = write!(o, "{x}");
-                }
+                Field::Str(x) => m.serialize_entry(k, x)?,
+                Field::Num(x) => m.serialize_entry(k, &Num(*x))?,
+                Field::Int(x) => m.serialize_entry(k, x)?,
             }
         }
-        o.push('}');
+        m.end()
     }
-    o.push_str("]}");
-    o
 }
 
-/// Formats a time as seconds with millisecond precision, for narration.
+/// A run at its current moment, as the runner prints it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    pub scene: String,
+    pub seed: u64,
+    pub duration_s: Num,
+    pub params: Ordered<ParamJson>,
+    pub faults: String,
+    pub trace_hash: String,
+    pub metrics: Ordered<Num>,
+    /// Invariants (must stay 0 where their condition holds).
+    pub counters: Ordered<u64>,
+    pub series: Ordered<Vec<[Num; 2]>>,
+    pub events: Vec<EventReport>,
+}
+
+impl RunReport {
+    pub fn of(run: &dyn Run, seed: u64) -> Self {
+        let params = run
+            .params()
+            .iter()
+            .map(|(spec, v)| {
+                let text = spec.format(&v);
+                let value = match spec.kind {
+                    ParamKind::Number { .. } => {
+                        text.parse::<f64>().map(|x| ParamJson::Num(Num(x))).unwrap_or(ParamJson::Text(text))
+                    }
+                    ParamKind::Choice { .. } => ParamJson::Text(text),
+                };
+                (spec.name.to_string(), value)
+            })
+            .collect();
+        let metrics = run.metrics().into_iter().map(|(k, v)| (k.to_string(), Num(v))).collect();
+        let counters = run.invariants().iter().map(|(spec, v, _)| (spec.name.to_string(), v.count)).collect();
+        let mut series: Vec<(String, Vec<[Num; 2]>)> = Vec::new();
+        let panels = run.panels();
+        for chart in charts(&panels) {
+            for name in chart.lines.iter().map(|l| l.series).chain(chart.band.map(|b| b.series)) {
+                if series.iter().any(|(n, _)| n == name) {
+                    continue;
+                }
+                let pts = run.series(name).into_iter().map(|(t, v)| [Num(t), Num(v)]).collect();
+                series.push((name.to_string(), pts));
+            }
+        }
+        let events = run
+            .log()
+            .iter()
+            .map(|e| EventReport {
+                t_s: e.t.as_secs_f64(),
+                kind: e.kind.to_string(),
+                text: e.text.clone(),
+                fields: e.fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            })
+            .collect();
+        RunReport {
+            scene: run.scene_id().to_string(),
+            seed,
+            duration_s: Num(run.now().as_secs_f64()),
+            params: Ordered(params),
+            faults: format_script(run.script()),
+            trace_hash: format!("{:016x}", run.trace_hash()),
+            metrics: Ordered(metrics),
+            counters: Ordered(counters),
+            series: Ordered(series),
+            events,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report serialises")
+    }
+}
+
+/// A parameter as `faultline list` describes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamListing {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub min: Option<Num>,
+    pub max: Option<Num>,
+    pub default: ParamJson,
+    pub step: Option<Num>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choices: Option<&'static [&'static str]>,
+    pub help: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PresetListing {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+}
+
+/// A scene as `faultline list` describes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SceneListing {
+    pub scene: &'static str,
+    pub title: &'static str,
+    pub teaches: &'static str,
+    pub params: Vec<ParamListing>,
+    pub presets: Vec<PresetListing>,
+}
+
+impl SceneListing {
+    pub fn of(s: &dyn Scene) -> Self {
+        let params = s
+            .params()
+            .iter()
+            .map(|p| match p.kind {
+                ParamKind::Number { min, max, default, step } => ParamListing {
+                    name: p.name,
+                    label: p.label,
+                    unit: p.unit,
+                    min: Some(Num(min)),
+                    max: Some(Num(max)),
+                    default: ParamJson::Num(Num(default)),
+                    step: Some(Num(step)),
+                    choices: None,
+                    help: p.help,
+                },
+                ParamKind::Choice { choices, default } => ParamListing {
+                    name: p.name,
+                    label: p.label,
+                    unit: p.unit,
+                    min: None,
+                    max: None,
+                    default: ParamJson::Text(choices[default].to_string()),
+                    step: None,
+                    choices: Some(choices),
+                    help: p.help,
+                },
+            })
+            .collect();
+        let presets = s
+            .presets()
+            .iter()
+            .map(|p| PresetListing { name: p.id, title: p.title, description: p.description })
+            .collect();
+        SceneListing { scene: s.id(), title: s.title(), teaches: s.teaches(), params, presets }
+    }
+}
+
+/// Formats a time as seconds with two decimals, for narration.
 pub fn secs(t: SimTime) -> String {
     format!("{:.2}", t.as_secs_f64())
 }

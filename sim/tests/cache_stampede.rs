@@ -9,60 +9,31 @@ use std::process::Command;
 use faultline_sim::cache_stampede::{
     CACHE_LINK_US, DB_LINK_US, expected_peak_db_concurrency, expected_recomputes_per_expiry,
 };
-use faultline_sim::kernel::{Field, LogEntry, RngStream, SimTime};
-use faultline_sim::scene::{Action, ParamKind, Params, Run, Scene};
+use faultline_sim::kernel::SimTime;
+use faultline_sim::scene::{Action, Params, Run, Scene};
 use faultline_sim::scene_by_id;
+use faultline_sim::testing::{self, counter, metric, num, text};
 
 fn scene() -> &'static dyn Scene {
     scene_by_id("cache-stampede").unwrap()
 }
 
 fn params(overrides: &[(&str, &str)]) -> Params {
-    let mut p = scene().default_params();
-    for (k, v) in overrides {
-        p.set(k, v).unwrap_or_else(|e| panic!("{e}"));
-    }
-    p
+    testing::params(scene(), overrides)
 }
 
 fn preset(id: &str) -> (Params, Vec<Action>) {
-    scene().preset_inputs(id).unwrap_or_else(|e| panic!("{e}"))
+    testing::preset(scene(), id)
 }
 
 fn run(p: Params, seed: u64, script: Vec<Action>, secs: u64) -> Box<dyn Run> {
-    let mut r = scene().build(p, seed, script);
-    r.advance_to(SimTime::from_secs(secs));
-    r
-}
-
-fn metric(r: &dyn Run, name: &str) -> f64 {
-    r.metrics().iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("metric {name}")).1
-}
-
-fn counter(r: &dyn Run, name: &str) -> u64 {
-    r.counters().iter().find(|c| c.name == name).unwrap_or_else(|| panic!("counter {name}")).value
-}
-
-fn num(e: &LogEntry, field: &str) -> f64 {
-    match e.fields.iter().find(|(k, _)| *k == field).map(|(_, v)| v) {
-        Some(Field::Num(x)) => *x,
-        Some(Field::Int(x)) => *x as f64,
-        other => panic!("field {field} of {e:?}: {other:?}"),
-    }
-}
-
-fn text(e: &LogEntry, field: &str) -> String {
-    match e.fields.iter().find(|(k, _)| *k == field).map(|(_, v)| v) {
-        Some(Field::Str(s)) => s.clone(),
-        other => panic!("field {field} of {e:?}: {other:?}"),
-    }
+    testing::run(scene(), p, seed, script, secs)
 }
 
 /// (at_s, recomputes, lead_ms) of every expiry event of `key` with one of `causes`, after `from_s`.
 fn expiries(r: &dyn Run, key: u64, causes: &[&str], from_s: f64) -> Vec<(f64, f64, f64)> {
-    r.log()
+    testing::events(r, "expiry")
         .iter()
-        .filter(|e| e.kind == "expiry")
         .filter(|e| num(e, "key") as u64 == key && causes.contains(&text(e, "cause").as_str()))
         .filter(|e| num(e, "at_s") >= from_s)
         .map(|e| (num(e, "at_s"), num(e, "recomputes"), num(e, "lead_ms")))
@@ -70,15 +41,7 @@ fn expiries(r: &dyn Run, key: u64, causes: &[&str], from_s: f64) -> Vec<(f64, f6
 }
 
 fn assert_invariants(r: &dyn Run, seed: u64, what: &str) {
-    for c in r.counters() {
-        if c.must_be_zero {
-            assert_eq!(
-                c.value, 0,
-                "seed={seed} {what}: invariant {} = {} (first at {:?})",
-                c.name, c.value, c.first_at
-            );
-        }
-    }
+    testing::assert_invariants(r, seed, what);
     let (req, hits, misses) = (metric(r, "requests"), metric(r, "hits"), metric(r, "misses"));
     assert_eq!(hits + misses, req, "seed={seed} {what}: hits {hits} + misses {misses} ≠ requests {req}");
 }
@@ -375,52 +338,6 @@ fn expire_hot_and_flush_triggers_start_a_cycle_at_once() {
     assert!(r.log().iter().any(|e| e.kind == "action" && e.text.contains("FLUSHED")), "seed={seed}");
 }
 
-/// hits + misses = requests (and every invariant) over random seeds, parameters, strategies and
-/// flush/expire scripts, drawn deterministically from the kernel's RNG.
-#[test]
-fn invariants_hold_over_random_seeds_and_parameters() {
-    let mut rng = RngStream::new(2024, "cache_stampede.property");
-    let specs = scene().params();
-    for case in 0..40 {
-        let seed = rng.below(1 << 48);
-        let mut p = scene().default_params();
-        for spec in specs {
-            let text = match spec.kind {
-                ParamKind::Number { min, max, step, .. } => {
-                    let hi = match spec.name {
-                        "request_rate" => 1500.0,
-                        "hot_keys" => 60.0,
-                        "ttl_s" => 4.0,
-                        "recompute_ms" => 400.0,
-                        "db_capacity" => 80.0,
-                        "db_max_connections" => 3000.0,
-                        "servers" => 12.0,
-                        "swr_grace_s" => 3.0,
-                        "lock_poll_ms" => 60.0,
-                        _ => max,
-                    };
-                    let n_steps = ((hi - min) / step).floor() as u64;
-                    format!("{}", min + step * rng.below(n_steps + 1) as f64)
-                }
-                ParamKind::Choice { choices, .. } => choices[rng.below(choices.len() as u64) as usize].to_string(),
-            };
-            p.set_clamped(spec.name, &text);
-        }
-        let mut script = Vec::new();
-        for _ in 0..rng.below(4) {
-            let at = rng.below(8000) as f64 / 1000.0;
-            let what = ["trigger:flush", "trigger:expire_hot", "set:strategy=global_lock", "set:recompute_ms=250"]
-                [rng.below(4) as usize];
-            script.push(format!("{at}:{what}").parse::<Action>().unwrap());
-        }
-        let described = format!("case {case}: {:?} script {script:?}", p.formatted());
-        let r = run(p, seed, script, 8);
-        assert_invariants(r.as_ref(), seed, &described);
-        assert!(metric(r.as_ref(), "requests") <= metric(r.as_ref(), "client_requests"), "seed={seed} {described}");
-        assert!(metric(r.as_ref(), "responses") <= metric(r.as_ref(), "client_requests"), "seed={seed} {described}");
-    }
-}
-
 #[test]
 fn same_inputs_same_trace_different_seed_different_trace() {
     for strategy in ["none", "single_flight", "global_lock", "xfetch", "swr"] {
@@ -446,28 +363,29 @@ fn every_preset_runs_clean_and_names_valid_things() {
         let r = run(params, seed, script, 15);
         assert_invariants(r.as_ref(), seed, p.id);
         assert!(metric(r.as_ref(), "requests") > 0.0, "seed={seed} {}", p.id);
-        let stage = r.stage();
-        let db = stage.nodes.iter().find(|n| n.name == "database").unwrap();
+        let stage = testing::topology(r.as_ref());
+        let db = stage.node("database").unwrap();
         assert!(db.load.is_some() && db.badge.is_some(), "seed={seed} {}: database load bar and badge", p.id);
-        let cache = stage.nodes.iter().find(|n| n.name == "cache").unwrap();
+        let cache = stage.node("cache").unwrap();
         assert_eq!(cache.actions.len(), 2, "seed={seed} {}: flush and expire actions", p.id);
-        for m in &stage.messages {
-            assert!(m.from < stage.nodes.len() && m.to < stage.nodes.len(), "seed={seed} {}: message endpoints", p.id);
+        for m in r.messages() {
+            assert!(stage.box_of(m.from).is_some() && stage.box_of(m.to).is_some(), "seed={seed} {}: endpoints", p.id);
         }
     }
     assert_eq!(scene().default_preset(), Some("textbook-stampede"));
-    assert_eq!(scene().triggers(), &["flush", "expire_hot"]);
+    assert_eq!(scene().names().triggers, &["flush", "expire_hot"]);
 }
 
 #[test]
 fn many_servers_are_drawn_as_one_group() {
     let r = run(params(&[("servers", "20"), ("strategy", "single_flight")]), 5, vec![], 3);
-    let stage = r.stage();
+    let stage = testing::topology(r.as_ref());
     let apps: Vec<_> = stage.nodes.iter().filter(|n| n.name.starts_with("app")).collect();
     assert_eq!(apps.len(), 1, "seed=5: one group node");
     assert_eq!(apps[0].name, "apps");
-    for m in &stage.messages {
-        assert!(m.from < stage.nodes.len() && m.to < stage.nodes.len(), "seed=5: message endpoints");
+    assert_eq!(apps[0].members.len(), 20, "seed=5: the group stands for every server");
+    for m in r.messages() {
+        assert!(stage.box_of(m.from).is_some() && stage.box_of(m.to).is_some(), "seed=5: message endpoints");
     }
 }
 
@@ -532,7 +450,7 @@ fn database_crash_fails_recomputes_and_recovery_recomputes_at_once() {
         let hits_while_down = metric(r.as_ref(), "hits");
         assert!(errors_while_down > 0.0, "seed={seed}: a down database fails the recomputes");
         assert!(r.log().iter().any(|e| e.text.starts_with("database DOWN")), "seed={seed}");
-        assert_eq!(r.stage().nodes.iter().find(|n| n.name == "database").unwrap().badge.as_deref(), Some("DOWN"));
+        assert_eq!(testing::topology(r.as_ref()).node("database").unwrap().badge.as_deref(), Some("DOWN"));
         r.advance_to(SimTime::from_secs(15));
         assert!(r.log().iter().any(|e| e.text.starts_with("database back UP")), "seed={seed}");
         assert!(metric(r.as_ref(), "hits") > hits_while_down, "seed={seed}: hits resume");
@@ -540,10 +458,55 @@ fn database_crash_fails_recomputes_and_recovery_recomputes_at_once() {
         let before = metric(r.as_ref(), "errors");
         r.advance_to(SimTime::from_secs(16));
         assert_eq!(metric(r.as_ref(), "errors"), before, "seed={seed}: no errors once recovered");
-        for c in r.counters() {
-            if c.must_be_zero {
-                assert_eq!(c.value, 0, "seed={seed}: {} ({})", c.name, c.label);
-            }
-        }
+        testing::assert_invariants(r.as_ref(), seed, "database crash");
     }
+}
+
+/// With more than eight servers the stage offers the group `apps`; cutting its link to the clients must cut
+/// every client → server link: every request sent during the cut waits until the heal (the links hold their
+/// messages), so the longest client latency is at least the cut's length and the p99 nearly so.
+#[test]
+fn cutting_the_grouped_link_cuts_every_member() {
+    for seed in 1..=3u64 {
+        let script = testing::script(&["1:cut:clients-apps", "11:heal:clients-apps"]);
+        // 1,000 req/s: some request is on the client link (5 ms) at the moment of the cut, and waits it out.
+        let p = params(&[("servers", "20"), ("request_rate", "1000"), ("ttl_s", "600"), ("strategy", "swr")]);
+        let mut r = scene().build(p, seed, script);
+        r.advance_to(SimTime::from_millis(10_900));
+        let before_heal = metric(r.as_ref(), "requests");
+        r.advance_to(SimTime::from_millis(10_950));
+        assert_eq!(
+            metric(r.as_ref(), "requests"),
+            before_heal,
+            "seed={seed}: no request reaches the cache during the cut"
+        );
+        assert!(
+            r.log().iter().any(|e| e.kind == "fault" && e.text.starts_with("link clients–apps cut")),
+            "seed={seed}: the runner narrates the cut"
+        );
+        r.advance_to(SimTime::from_secs(12));
+        // Everything held was answered after the heal: only requests sent in the last round trip (≈ 12 ms at
+        // 1,000 req/s: about 12) are still on their way.
+        let unanswered = metric(r.as_ref(), "client_requests") - metric(r.as_ref(), "responses");
+        assert!(unanswered <= 30.0, "seed={seed}: {unanswered} requests unanswered a second after the heal");
+        let cut_s = 10.0;
+        let p99 = metric(r.as_ref(), "client_latency_p99_ms") / 1e3;
+        assert!(p99 >= 0.9 * cut_s, "seed={seed}: p99 client latency {p99:.2} s < 0.9 × {cut_s} s");
+        let max = metric(r.as_ref(), "client_latency_max_ms") / 1e3;
+        assert!(max >= cut_s, "seed={seed}: the longest wait {max:.2} s is at least the cut's length");
+        testing::assert_invariants(r.as_ref(), seed, "grouped cut");
+    }
+}
+
+/// A fault naming a node the scene can have but does not have at that moment has no effect, and says so.
+#[test]
+fn an_action_on_a_node_that_is_gone_is_narrated_as_having_no_effect() {
+    let seed = 2;
+    let script = testing::script(&["1:set:servers=2", "2:cut:clients-app4"]);
+    let r = run(params(&[("servers", "4")]), seed, script, 3);
+    assert!(
+        r.log().iter().any(|e| e.text == "cut:clients-app4 has no effect: there is no node app4 at this moment"),
+        "seed={seed}: {:?}",
+        r.log().iter().map(|e| e.text.clone()).collect::<Vec<_>>()
+    );
 }

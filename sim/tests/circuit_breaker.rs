@@ -1,58 +1,31 @@
 //! The circuit-breaker scene against its specification: invariants over random seeds and parameters,
 //! closed-form cases, and the cascade with and without a breaker. Every assertion names its seed.
 
-use faultline_sim::kernel::{Field, RngStream, SimTime};
+use faultline_sim::kernel::{RngStream, SimTime};
 use faultline_sim::scene::{Action, ParamKind, Params, Run, Scene};
 use faultline_sim::scene_by_id;
+use faultline_sim::testing::{self, metric, num, text};
 
 fn scene() -> &'static dyn Scene {
     scene_by_id("circuit-breaker").unwrap()
 }
 
 fn params(overrides: &[(&str, &str)]) -> Params {
-    let mut p = scene().default_params();
-    for (k, v) in overrides {
-        p.set(k, v).unwrap();
-    }
-    p
+    testing::params(scene(), overrides)
 }
 
 fn preset(id: &str) -> (Params, Vec<Action>) {
-    scene().preset_inputs(id).unwrap()
+    testing::preset(scene(), id)
 }
 
 fn run(p: Params, seed: u64, script: Vec<Action>, secs: u64) -> Box<dyn Run> {
-    let mut r = scene().build(p, seed, script);
-    r.advance_to(SimTime::from_secs(secs));
-    r
-}
-
-fn metric(r: &dyn Run, name: &str) -> f64 {
-    r.metrics().into_iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no metric {name}")).1
-}
-
-fn field<'a>(fields: &'a [(&'static str, Field)], name: &str) -> &'a Field {
-    &fields.iter().find(|(k, _)| *k == name).unwrap_or_else(|| panic!("no field {name}")).1
-}
-
-fn int(f: &Field) -> i64 {
-    match f {
-        Field::Int(i) => *i,
-        other => panic!("not an int: {other:?}"),
-    }
+    testing::run(scene(), p, seed, script, secs)
 }
 
 fn transitions(r: &dyn Run) -> Vec<(SimTime, String, String, i64)> {
-    r.log()
+    testing::events(r, "transition")
         .iter()
-        .filter(|e| e.kind == "transition")
-        .map(|e| {
-            let s = |n| match field(&e.fields, n) {
-                Field::Str(s) => s.clone(),
-                other => panic!("{other:?}"),
-            };
-            (e.t, s("from"), s("to"), int(field(&e.fields, "calls")))
-        })
+        .map(|e| (e.t, text(e, "from"), text(e, "to"), num(e, "calls") as i64))
         .collect()
 }
 
@@ -90,11 +63,7 @@ fn invariants_hold_over_random_seeds_and_parameters() {
             if seed % 2 == 0 { node_faults.iter().map(|f| f.parse().unwrap()).collect() } else { vec![] };
         let r = run(p.clone(), seed, script, 30);
         let ctx = format!("seed={seed} params={:?}", p.formatted());
-        for c in r.counters() {
-            if c.must_be_zero {
-                assert_eq!(c.value, 0, "{}: {} first at {:?}; {ctx}", c.name, c.label, c.first_at);
-            }
-        }
+        testing::assert_invariants(r.as_ref(), seed, &ctx);
         // Transitions chain (each starts where the last ended) and are legal.
         let ts = transitions(r.as_ref());
         let mut state = "closed".to_string();
@@ -143,7 +112,7 @@ fn open_breaker_sends_nothing_to_the_dependency() {
         while t < 25_000_000 {
             t += 10_000;
             r.advance_to(SimTime(t));
-            let state = r.stage().machine.unwrap().current;
+            let state = testing::machine(r.as_ref()).unwrap().current;
             let calls = metric(r.as_ref(), "dependency_calls");
             if state == 2 {
                 if !open {
@@ -192,8 +161,8 @@ fn full_failure_rate_opens_exactly_at_min_calls() {
         assert_eq!((from.as_str(), to.as_str()), ("closed", "open"), "seed={seed}");
         assert_eq!(*calls, expected as i64, "seed={seed}: opened at {t} after {calls} calls");
         // And the outcome that tipped it was the min_calls-th one: failures == calls.
-        let e = r.log().iter().find(|e| e.kind == "transition").unwrap();
-        assert_eq!(int(field(&e.fields, "failures")), expected as i64, "seed={seed}");
+        let e = &testing::events(r.as_ref(), "transition")[0];
+        assert_eq!(num(e, "failures"), expected as f64, "seed={seed}");
     }
 }
 

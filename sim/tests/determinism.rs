@@ -56,7 +56,7 @@ fn small_steps_equal_one_big_step() {
         }
         assert_eq!(whole.trace_hash(), stepped.trace_hash(), "{} seed={seed}", scene.id());
         assert_eq!(whole.metrics(), stepped.metrics(), "{} seed={seed}", scene.id());
-        for chart in whole.charts() {
+        for chart in faultline_sim::scene::charts(&whole.panels()) {
             for line in chart.lines {
                 assert_eq!(
                     whole.series(line.series),
@@ -94,7 +94,7 @@ fn script_added_mid_run_equals_script_given_at_build() {
     for scene in scenes() {
         let seed = 13;
         let (params, _) = preset_run(*scene, seed);
-        let node = scene.node_names().last().unwrap().to_string();
+        let node = scene.names().sample_nodes().last().unwrap().to_string();
         let script: Vec<Action> =
             vec![format!("4.5:crash:{node}").parse().unwrap(), format!("9:restart:{node}").parse().unwrap()];
         let mut built = scene.build(params.clone(), seed, script.clone());
@@ -135,6 +135,48 @@ fn scene_digests_match_golden_file() {
     }
     let pinned = std::fs::read_to_string(path).unwrap_or_default();
     assert_eq!(now, pinned, "trace digests changed; if on purpose, rerun with UPDATE_GOLDEN=1 and commit {path}");
+}
+
+/// The first lines each preset narrates, pinned beside the trace digests: when a model change moves a hash,
+/// this diff shows *what* changed in the story. `UPDATE_GOLDEN=1` rewrites the files.
+#[test]
+fn preset_narrations_match_golden_files() {
+    const LINES: usize = 14;
+    let mut failures = Vec::new();
+    for scene in scenes() {
+        let path = format!("{}/tests/golden/narration/{}.txt", env!("CARGO_MANIFEST_DIR"), scene.id());
+        let mut now = String::new();
+        for preset in scene.presets() {
+            let (params, script) = scene.preset_inputs(preset.id).unwrap();
+            let mut run = scene.build(params, 42, script);
+            run.advance_to(SimTime::from_secs(30));
+            now.push_str(&format!("## {} (seed 42, first {LINES} lines of 30 s)\n", preset.id));
+            for e in run.log().iter().take(LINES) {
+                now.push_str(&format!("{:>9} {:<10} {}\n", e.t.exact_secs(), e.kind, e.text));
+            }
+            now.push('\n');
+        }
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(std::path::Path::new(&path).parent().unwrap()).unwrap();
+            std::fs::write(&path, &now).unwrap();
+        }
+        let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+        if now != pinned {
+            let diff: Vec<String> = now
+                .lines()
+                .zip(pinned.lines().chain(std::iter::repeat("")))
+                .filter(|(a, b)| a != b)
+                .take(6)
+                .map(|(a, b)| format!("  now:    {a}\n  pinned: {b}"))
+                .collect();
+            failures.push(format!("{}: narration changed:\n{}", scene.id(), diff.join("\n")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\nIf on purpose, rerun with UPDATE_GOLDEN=1 and commit tests/golden/narration/",
+        failures.join("\n")
+    );
 }
 
 #[test]

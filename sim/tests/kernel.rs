@@ -1,8 +1,9 @@
 //! Kernel behaviour through a tiny ping model: event ordering, partitions that drop or hold messages,
 //! loss, scripted cut/heal, and invariants checked after every event.
 
-use faultline_sim::kernel::{Envelope, Kernel, LinkSpec, Model, NodeId, PartitionMode, SimTime, World};
-use faultline_sim::scene::{ActionKind, ChartSpec, CounterView, Params, StageView};
+use faultline_sim::kernel::{
+    ActionKind, Envelope, InvariantSpec, Kernel, LinkSpec, Model, NodeId, Params, PartitionMode, SimTime, World,
+};
 
 const A: NodeId = NodeId(0);
 const B: NodeId = NodeId(1);
@@ -15,12 +16,19 @@ struct Ping {
     sent: u64,
     received: Vec<(u64, SimTime, SimTime)>, // (seq, sent_at, delivered_at)
     order: Vec<&'static str>,
-    checks: u64,
 }
+
+/// Checked after every event: "never more received than sent". Its count stays 0; a check that fails on
+/// purpose (`always_fails`) counts once per processed event, which proves the runner checks after each.
+const PING_INVARIANTS: &[InvariantSpec] = &[
+    InvariantSpec::always("received_not_sent", "pings received that were never sent", ""),
+    InvariantSpec::always("always_fails", "a check that always fails", ""),
+];
 
 impl Model for Ping {
     type Msg = u64;
     type Timer = &'static str;
+    const INVARIANTS: &'static [InvariantSpec] = PING_INVARIANTS;
     fn start(&mut self, k: &mut Kernel<u64, &'static str>) {
         k.schedule_in(self.period_us, "send");
     }
@@ -36,30 +44,16 @@ impl Model for Ping {
         }
     }
     fn on_action(&mut self, _: &mut Kernel<u64, &'static str>, _: &ActionKind, _: &Params) {}
-    fn check_invariants(&mut self, _: &Kernel<u64, &'static str>) {
-        self.checks += 1;
+    fn check_invariants(&self, k: &mut Kernel<u64, &'static str>) {
+        k.check(0, self.received.len() as u64 <= self.sent);
+        k.violation(1);
     }
-    fn node_id(&self, name: &str) -> Option<NodeId> {
+    fn node_ids(&self, name: &str) -> Vec<NodeId> {
         match name {
-            "a" => Some(A),
-            "b" => Some(B),
-            _ => None,
+            "a" => vec![A],
+            "b" => vec![B],
+            _ => vec![],
         }
-    }
-    fn stage(&self, _: &Kernel<u64, &'static str>) -> StageView {
-        StageView::default()
-    }
-    fn charts(&self) -> &'static [ChartSpec] {
-        &[]
-    }
-    fn series(&self, _: &Kernel<u64, &'static str>, _: &str) -> Vec<(f64, f64)> {
-        vec![]
-    }
-    fn metrics(&self, _: &Kernel<u64, &'static str>) -> Vec<(&'static str, f64)> {
-        vec![]
-    }
-    fn counters(&self) -> Vec<CounterView> {
-        vec![]
     }
 }
 
@@ -82,7 +76,8 @@ fn messages_arrive_after_link_latency_in_order() {
         assert_eq!(*got - *sent, 10_000);
     }
     // Invariants are checked after every processed event, not only at the end.
-    assert_eq!(w.model.checks, w.kernel.n_events());
+    assert_eq!(w.kernel.invariants.count(0), 0);
+    assert_eq!(w.kernel.invariants.count(1), w.kernel.n_events(), "checked after every event");
 }
 
 #[test]

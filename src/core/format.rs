@@ -14,19 +14,6 @@ pub fn secs(t: SimTime) -> String {
     format!("{:.2} s", t.as_secs_f64())
 }
 
-/// Exact seconds with at most six decimals and no trailing zeros ("12.345", "3"), so a URL's `t` names the
-/// very microsecond the reader was at.
-pub fn exact_secs(t: SimTime) -> String {
-    let us = t.as_micros();
-    let (whole, frac) = (us / 1_000_000, us % 1_000_000);
-    if frac == 0 {
-        whole.to_string()
-    } else {
-        let f = format!("{frac:06}");
-        format!("{whole}.{}", f.trim_end_matches('0'))
-    }
-}
-
 /// A trace hash as the 16 hex digits the headless runner prints.
 pub fn hash_hex(h: u64) -> String {
     format!("{h:016x}")

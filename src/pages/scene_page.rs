@@ -1,7 +1,7 @@
 //! A scene's page: stage, transport, controls, charts, narration, correctness and explain panels — or, with
 //! `embed=1`, only the stage, transport and the scene's key sliders, filling its iframe.
 
-use faultline_sim::scene::{ParamValue, Scene};
+use faultline_sim::scene::{BenchLoad, Panel, Scene};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -14,7 +14,7 @@ use crate::widgets::compare::{CompareSelect, CompareTable};
 use crate::widgets::counters::Counters;
 use crate::widgets::embed::EmbedButton;
 use crate::widgets::explain::ExplainPanel;
-use crate::widgets::machine::Machine;
+use crate::widgets::machine::Machines;
 use crate::widgets::narration::Narration;
 use crate::widgets::notice::Notices;
 use crate::widgets::shortcuts::Shortcuts;
@@ -22,23 +22,14 @@ use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
 use crate::widgets::transport::Transport;
 
-/// `bench_frames=1`: heavy enough traffic for ~2,000 messages in flight at once (5,000 req/s, each on the
-/// client link for 2 × 200 ms). Parameters a scene lacks are ignored.
-fn apply_frame_bench(params: &mut faultline_sim::scene::Params) {
-    for (name, v) in
-        [("request_rate", 5000.0), ("client_latency_ms", 200.0), ("pool_size", 1000.0), ("dependency_capacity", 1000.0)]
-    {
-        params.set_value(name, ParamValue::Number(v));
-    }
-}
-
 #[component]
 pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     let pairs = parse_query(&query);
     let (mut state, notices) = url_state::resolve(scene, &pairs);
     let bench_frames = state.bench_frames;
     if bench_frames {
-        apply_frame_bench(&mut state.params);
+        // The frame benchmark: the scene's crowded load (about 2,000 messages in flight), auto-playing.
+        state.params = scene.bench_inputs(BenchLoad::Crowded);
         state.script.clear();
     }
     let embed = state.embed;
@@ -96,7 +87,10 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 <div class="embed-stage" node_ref=stage_ref>
                     <Stage session />
                     <p class="stage-foot muted">{in_flight}" · "
-                        {move || session.stage.with(|s| s.machine.as_ref().map(|m| format!("{}: {}", m.title, m.states[m.current].0))).unwrap_or_default()}
+                        {move || session.panels.with(|ps| ps.iter().find_map(|p| match p {
+                            Panel::Machines { machines } => machines.first().map(|m| format!("{}: {}", m.title, m.states[m.current].0)),
+                            _ => None,
+                        })).unwrap_or_default()}
                         " · "<a href=move || { session.now.get(); crate::widgets::embed::absolute_url(&url_state::encode(&session.url_state(false))) }
                             target="_blank" rel="noopener">"Open in Faultline ↗"</a>
                     </p>
@@ -131,12 +125,18 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         .filter(|s| !scene.key_params().contains(&s.name))
         .map(|spec| view! { <ParamControl session spec /> })
         .collect::<Vec<_>>();
-    let charts = session
-        .with_run(|r| r.charts())
-        .iter()
-        .enumerate()
-        .map(|(idx, spec)| view! { <Chart session idx spec /> })
-        .collect::<Vec<_>>();
+    // Which charts the run shows may change with its parameters (no state band without a breaker).
+    let chart_specs =
+        Memo::new(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
+    let charts = move || {
+        chart_specs
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(idx, spec)| view! { <Chart session idx spec /> })
+            .collect::<Vec<_>>()
+    };
+    let has_machines = move || session.panels.with(|ps| ps.iter().any(|p| matches!(p, Panel::Machines { .. })));
     let home = move |e: web_sys::MouseEvent| {
         if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
             e.prevent_default();
@@ -166,8 +166,8 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         <main class="scene-layout">
             <div class="col-main">
                 <div class="row-2">
-                    <Show when=move || session.stage.with(|s| s.machine.is_some())>
-                        <section class="panel machine-panel" aria-label="State machine"><Machine session /></section>
+                    <Show when=has_machines>
+                        <section class="panel machine-panel" aria-label="State machine"><Machines session /></section>
                     </Show>
                     <Narration session />
                 </div>

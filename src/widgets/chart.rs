@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use faultline_sim::kernel::SimTime;
-use faultline_sim::scene::{ChartSpec, LineStyle, Run};
+use faultline_sim::scene::{ChartSpec, LineStyle, Run, charts};
 use leptos::prelude::*;
 
 use crate::core::format::axis_number;
@@ -91,8 +91,8 @@ fn max_of(pts: &[(f64, f64)]) -> f64 {
 /// Chart data of run A, with run B's measured lines when comparing (both on one y scale).
 pub fn compute(run: &dyn Run, run_b: Option<&dyn Run>, reached: SimTime) -> Vec<ChartData> {
     let x_max = x_extent(reached);
-    run.charts()
-        .iter()
+    let panels = run.panels();
+    charts(&panels)
         .map(|spec| {
             let series: Vec<Vec<(f64, f64)>> = spec.lines.iter().map(|l| run.series(l.series)).collect();
             let series_b: Vec<Vec<(f64, f64)>> = run_b
@@ -278,7 +278,7 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         })
     };
     let compare_key = move || {
-        session.compare_names().map(|(a, b)| {
+        session.compare_names().map(|(_, a, b)| {
             view! {
                 <p class="compare-key" data-testid=format!("chart-{}-compare", spec.id)>
                     <span><svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">

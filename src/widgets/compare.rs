@@ -1,54 +1,65 @@
-//! The A/B comparison: the "Compare with" select (the compare parameter's other choices, or off) and the
-//! table of both runs' metrics and invariants at the current moment. Generic over scenes: everything comes
-//! from [`Scene::compare_param`](faultline_sim::scene::Scene::compare_param), `run.metrics()` and
-//! `run.counters()`.
+//! The A/B comparison: the "Compare with" select (every other choice of each comparable parameter, or
+//! off) and the table of both runs' metrics and invariants at the current moment. Generic over scenes:
+//! everything comes from [`Scene::compare_params`](faultline_sim::scene::Scene::compare_params),
+//! `run.metrics()` and `run.counters()`.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::compare::{self, differs};
+use crate::compare::{self, Comparison, differs};
 use crate::core::format::{compact_number, secs};
 use crate::session::Session;
 
-/// "Compare with: strategy = [off ▾]". Renders nothing for scenes without a compare parameter.
+/// "Compare with: [strategy = none ▾]": every other choice of every comparable parameter, or off. Renders
+/// nothing for scenes without comparable parameters.
 #[component]
 pub fn CompareSelect(session: Session) -> impl IntoView {
-    let Some((param, choices)) = compare::spec(session.scene) else { return ().into_any() };
-    let a_choice = Memo::new(move |_| session.params.with(|p| compare::current_choice(session.scene, p)));
-    // "off" would be ambiguous where a choice is itself called "off" (the breaker).
-    let off_label = if choices.contains(&"off") { "no comparison" } else { "off" };
+    let opts = compare::options(session.scene);
+    if opts.is_empty() {
+        return ().into_any();
+    }
+    let params_label = opts.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(" or ");
     let on_change = move |e: web_sys::Event| {
         let v = e
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
             .map(|s| s.value())
             .unwrap_or_default();
-        session.set_compare(choices.iter().position(|c| *c == v));
+        session.set_compare(if v.is_empty() { None } else { Comparison::parse(session.scene, &v).ok() });
     };
-    let current = move || session.compare.get().and_then(|i| choices.get(i).copied()).unwrap_or("");
-    let options = move || {
-        let a = a_choice.get();
+    let current = move || session.compare.get().map(|c| c.text(session.scene)).unwrap_or_default();
+    let groups = move || {
         let b = session.compare.get();
-        choices
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| Some(*i) != a || Some(*i) == b)
-            .map(|(i, c)| view! { <option value=*c selected=move || session.compare.get() == Some(i)>{*c}</option> })
+        compare::options(session.scene)
+            .into_iter()
+            .map(|(param, choices)| {
+                let a = session.params.with(|p| compare::current_choice(p, param));
+                let options = choices
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| Some(*i) != a || b == Some(Comparison { param, choice: *i }))
+                    .map(|(i, c)| {
+                        let cmp = Comparison { param, choice: i };
+                        view! { <option value=cmp.text(session.scene) selected=move || session.compare.get() == Some(cmp)>{format!("{param} = {c}")}</option> }
+                    })
+                    .collect::<Vec<_>>();
+                view! { <optgroup label=param>{options}</optgroup> }
+            })
             .collect::<Vec<_>>()
     };
     view! {
         <div class="compare-bar">
-            <label class="inline" title=format!("Runs a second simulation B with the same seed, faults and parameters, except {param}, and overlays it on the charts")>
-                "Compare with "<span class="muted">{format!("{param} =")}</span>" "
+            <label class="inline" title=format!("Runs a second simulation B with the same seed, faults and parameters, except {params_label}, and overlays it on the charts")>
+                "Compare with "
                 <select data-testid="compare" prop:value=current on:change=on_change>
-                    <option value="" selected=move || session.compare.get().is_none()>{off_label}</option>
-                    {options}
+                    <option value="" selected=move || session.compare.get().is_none()>"no comparison"</option>
+                    {groups}
                 </select>
             </label>
             <span class="muted compare-hint">
                 {move || match session.compare_names() {
-                    Some((a, b)) => format!("A: {a} · B: {b} — same seed, same faults; B is dash-dotted on the charts."),
-                    None => "Same seed and faults, another choice: see what the choice alone changes.".to_string(),
+                    Some((p, a, b)) => format!("A: {p} = {a} · B: {p} = {b} — same seed, same faults; B is dash-dotted on the charts."),
+                    None => "Same seed and faults, one choice changed: see what that choice alone changes.".to_string(),
                 }}
             </span>
         </div>
@@ -60,7 +71,8 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
 #[component]
 pub fn CompareTable(session: Session) -> impl IntoView {
     move || {
-        let (a, b) = session.compare_names()?;
+        let (p, a, b) = session.compare_names()?;
+        let (a, b) = (format!("{p} = {a}"), format!("{p} = {b}"));
         let rows = move || {
             session.compare_table.with(|t| {
                 t.as_ref()

@@ -1,7 +1,9 @@
-//! The state-machine diagram (the breaker's CLOSED / HALF_OPEN / OPEN) with the live state lit: a lit
-//! state gets its tone's colour, a thick border and a symbol, so it reads without colour too.
+//! The Machines panel's widget: each state machine of the panel (the breaker's CLOSED / HALF_OPEN / OPEN,
+//! a key's life) as a diagram with the live state lit — its tone's colour, a thick border and a symbol, so
+//! it reads without colour too. Any number of states, laid out around an ellipse (the first at the lower
+//! left, going clockwise), so no scene's shape is built in.
 
-use faultline_sim::scene::MachineView;
+use faultline_sim::scene::{MachineView, Panel};
 use leptos::prelude::*;
 
 use crate::core::palette::{colour, symbol, tint};
@@ -12,13 +14,21 @@ const H: f64 = 182.0;
 const BOX_W: f64 = 128.0;
 const BOX_H: f64 = 34.0;
 
-fn positions(n: usize) -> Vec<(f64, f64)> {
-    if n == 3 {
-        // The textbook triangle: CLOSED and OPEN below, HALF_OPEN between them above.
-        vec![(82.0, 108.0), (270.0, 34.0), (458.0, 108.0)]
-    } else {
-        (0..n).map(|i| (70.0 + i as f64 * (W - 140.0) / (n.max(2) - 1) as f64, 80.0)).collect()
+/// Centres of `n` states in a `W`×`H` diagram: two or fewer in a row; more around an ellipse, state 0 at
+/// the lower left and the rest clockwise (three make the textbook triangle with state 1 on top).
+pub fn positions(n: usize) -> Vec<(f64, f64)> {
+    if n <= 2 {
+        return (0..n).map(|i| (W / 2.0 + (i as f64 - (n as f64 - 1.0) / 2.0) * (W - 2.0 * BOX_W), H / 2.0)).collect();
     }
+    let (cx, cy) = (W / 2.0, H / 2.0);
+    let (rx, ry) = (W / 2.0 - BOX_W / 2.0 - 10.0, H / 2.0 - BOX_H / 2.0 - 14.0);
+    let step = std::f64::consts::TAU / n as f64;
+    (0..n)
+        .map(|i| {
+            let a = std::f64::consts::FRAC_PI_2 + step - step * i as f64;
+            (cx + rx * a.cos(), cy - ry * a.sin())
+        })
+        .collect()
 }
 
 fn clip_to_box(c: (f64, f64), toward: (f64, f64)) -> (f64, f64) {
@@ -29,18 +39,20 @@ fn clip_to_box(c: (f64, f64), toward: (f64, f64)) -> (f64, f64) {
     (c.0 + dx * t, c.1 + dy * t)
 }
 
+/// Every machine of the session's Machines panel (nothing when the run shows none).
 #[component]
-pub fn Machine(session: Session) -> impl IntoView {
-    let machine = Memo::new(move |_| session.stage.with(|s| s.machine.clone()));
-    move || {
-        match machine.get() {
-        None => view! {
-            <div class="machine machine-off"><p class="muted">"No state machine in this configuration (for the circuit breaker: breaker = off)."</p></div>
-        }
-        .into_any(),
-        Some(m) => diagram(m).into_any(),
-    }
-    }
+pub fn Machines(session: Session) -> impl IntoView {
+    let machines = Memo::new(move |_| {
+        session.panels.with(|ps| {
+            ps.iter()
+                .find_map(|p| match p {
+                    Panel::Machines { machines } => Some(machines.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default()
+        })
+    });
+    move || machines.get().into_iter().map(diagram).collect::<Vec<_>>()
 }
 
 fn diagram(m: MachineView) -> impl IntoView {
@@ -98,8 +110,8 @@ fn diagram(m: MachineView) -> impl IntoView {
         .collect::<Vec<_>>();
     view! {
         <div class="machine">
-            <p class="machine-title">{m.title}": "
-                <strong class="machine-state" data-testid="machine-state" style:background=tint(tone) style:border-color=colour(tone)>{current}</strong>
+            <p class="machine-title">{m.title.clone()}": "
+                <strong class="machine-state" data-testid="machine-state" data-state=current style:background=tint(tone) style:border-color=colour(tone)>{current}</strong>
             </p>
             <svg viewBox=format!("0 0 {W} {H}") role="img"
                 aria-label=format!("{} diagram; current state {}", m.title, current)>
@@ -112,5 +124,28 @@ fn diagram(m: MachineView) -> impl IntoView {
                 {states}
             </svg>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_laid_out_apart_and_inside() {
+        for n in 1..=7 {
+            let p = positions(n);
+            assert_eq!(p.len(), n);
+            for (i, a) in p.iter().enumerate() {
+                assert!(a.0 - BOX_W / 2.0 >= 0.0 && a.0 + BOX_W / 2.0 <= W, "n={n}: state {i} at {a:?}");
+                assert!(a.1 - BOX_H / 2.0 >= 0.0 && a.1 + BOX_H / 2.0 <= H, "n={n}: state {i} at {a:?}");
+                for b in &p[i + 1..] {
+                    let apart = (a.0 - b.0).abs() >= BOX_W * 0.6 || (a.1 - b.1).abs() >= BOX_H + 4.0;
+                    assert!(apart, "n={n}: {a:?} and {b:?} overlap");
+                }
+            }
+        }
+        let tri = positions(3);
+        assert!(tri[1].1 < tri[0].1 && tri[0].0 < tri[1].0 && tri[1].0 < tri[2].0, "the textbook triangle: {tri:?}");
     }
 }

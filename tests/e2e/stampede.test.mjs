@@ -68,8 +68,12 @@ test('stampede vs global lock, compared on one seed, and the link reproduces the
     // Compare with no protection: run B, same seed and script, strategy = none.
     const compare = p.page.getByTestId('compare');
     const offered = await compare.locator('option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(offered, ['', 'none', 'single_flight', 'xfetch', 'swr'], 'the other choices, plus off');
-    await compare.selectOption('none');
+    assert.deepEqual(
+      offered,
+      ['', 'strategy:none', 'strategy:single_flight', 'strategy:xfetch', 'strategy:swr'],
+      'the other choices of every comparable parameter, plus off',
+    );
+    await compare.selectOption('strategy:none');
     await p.page.getByTestId('compare-table').waitFor({ state: 'visible' });
     const b = await seriesMax(p.page, `series-b-${DB}`);
     assert.ok(b >= 5, `run B (none) stampedes on the same seed (peak ${b})`);
@@ -78,8 +82,8 @@ test('stampede vs global lock, compared on one seed, and the link reproduces the
     assert.match(await text(p.page, `chart-${DB}-compare`), /A: global_lock\s*·\s*B: none/);
     assert.match(await p.page.getByTestId(`chart-${DB}`).locator('.legend').textContent(), /B · queries running/);
     const table = await text(p.page, 'compare-table');
-    assert.match(table, /A · global_lock/);
-    assert.match(table, /B · none/);
+    assert.match(table, /A · strategy = global_lock/);
+    assert.match(table, /B · strategy = none/);
     const maxRow = await p.page.getByTestId('compare-row-max_db_concurrency').locator('td').allTextContents();
     assert.equal(Number(maxRow[0]), 1, `A's max DB concurrency: ${maxRow}`);
     assert.ok(Number(maxRow[1]) >= 5, `B's max DB concurrency: ${maxRow}`);
@@ -88,7 +92,7 @@ test('stampede vs global lock, compared on one seed, and the link reproduces the
     }
     await p.page.waitForTimeout(600); // the URL is written ~300 ms after the last change
     const url = p.page.url();
-    assert.match(url, /[?&]cmp=none(&|$)/, url);
+    assert.match(url, /[?&]cmp=strategy:none(&|$)/, url);
     assert.match(url, /p=[^&]*strategy:global_lock/, url);
     const hash = await text(p.page, 'trace-hash');
     const hashB = await text(p.page, 'trace-hash-b');
@@ -105,7 +109,7 @@ test('stampede vs global lock, compared on one seed, and the link reproduces the
         assert.equal(await text(again.page, 'time'), time, 'same moment');
         assert.equal(await text(again.page, 'trace-hash'), hash, `same trace hash (reproduce with ${url})`);
         assert.equal(await text(again.page, 'trace-hash-b'), hashB, 'same run B');
-        assert.equal(await again.page.getByTestId('compare').inputValue(), 'none', 'compare still on');
+        assert.equal(await again.page.getByTestId('compare').inputValue(), 'strategy:none', 'compare still on');
         await again.page.getByTestId('compare-table').waitFor({ state: 'visible' });
         assert.equal(await seriesMax(again.page, `series-b-${DB}`), b);
         const [sw, cw] = await again.page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
@@ -161,5 +165,35 @@ test('stage text fits its boxes at 1280 and 390 px', async () => {
     } finally {
       await p.close();
     }
+  }
+});
+
+test('servers raised mid-run appear on the stage with their messages', async () => {
+  const p = await app.open(`?scene=${SCENE}`, { viewport: { width: 1280, height: 720 } });
+  try {
+    await waitForApp(p.page);
+    await playUntil(p.page, 2);
+    for (const n of [1, 2, 3, 4]) assert.equal(await p.page.getByTestId(`node-app${n}`).count(), 1, `app${n} drawn`);
+    assert.equal(await p.page.getByTestId('node-app6').count(), 0, 'four servers at first');
+    await p.page.locator('details.more-params > summary').click();
+    const field = p.page.getByTestId('param-servers-field');
+    await field.fill('6');
+    await field.press('Enter');
+    await p.page.getByTestId('node-app6').waitFor({ state: 'visible', timeout: 5_000 });
+    assert.equal(await p.page.getByTestId('node-app5').count(), 1, 'app5 drawn too');
+    // The load balancer now sends requests to the new servers: their messages are drawn on their lanes.
+    await p.page.getByTestId('play').click();
+    await p.page.waitForFunction(
+      () => /(^|,)app[56]:\d+/.test(document.querySelector('canvas.messages')?.dataset.traffic ?? ''),
+      null,
+      { timeout: 10_000, polling: 50 },
+    );
+    await p.page.getByTestId('play').click();
+    await p.page.waitForTimeout(600); // the URL is written ~300 ms after the last change
+    assert.match(p.page.url(), /set:servers=6/, 'the change is in the script');
+    await p.screenshot('cache-stampede-six-servers-1280x720');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
   }
 });

@@ -3,6 +3,7 @@
 //! ```text
 //! faultline list
 //! faultline run SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault SPEC]...
+//! faultline panels SCENE [same options as run]      # what a reader sees at the end: the panels, as JSON
 //! faultline bench [SCENE] [--seed N] [--duration SECONDS] [--set NAME=VALUE]...
 //! ```
 //! Bad input exits with code 2 and a one-line message naming the problem and what is allowed.
@@ -11,11 +12,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use faultline_sim::kernel::SimTime;
-use faultline_sim::report::{json_num, json_str, run_report};
-use faultline_sim::scene::{Action, ParamKind, Params, Scene};
+use faultline_sim::report::{RunReport, SceneListing};
+use faultline_sim::scene::{Action, BenchLoad, Params, Scene};
 use faultline_sim::{scene_by_id, scenes};
 
-const USAGE: &str = "usage: faultline list | faultline run SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault T:verb:args]... | faultline bench [SCENE] [--duration SECONDS] [--set NAME=VALUE]...";
+const USAGE: &str = "usage: faultline list | faultline run|panels SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault T:verb:args]... | faultline bench [SCENE] [--duration SECONDS] [--set NAME=VALUE]...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,8 +25,9 @@ fn main() -> ExitCode {
             println!("{}", list_json());
             Ok(())
         }
-        Some("run") => run(&args[1..], false),
-        Some("bench") => run(&args[1..], true),
+        Some("run") => run(&args[1..], Mode::Report),
+        Some("panels") => run(&args[1..], Mode::Panels),
+        Some("bench") => run(&args[1..], Mode::Bench),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -42,69 +44,8 @@ fn main() -> ExitCode {
 }
 
 fn list_json() -> String {
-    let mut o = String::from("[");
-    for (i, s) in scenes().iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        o.push_str("{\"scene\":");
-        json_str(&mut o, s.id());
-        o.push_str(",\"title\":");
-        json_str(&mut o, s.title());
-        o.push_str(",\"teaches\":");
-        json_str(&mut o, s.teaches());
-        o.push_str(",\"params\":[");
-        for (j, p) in s.params().iter().enumerate() {
-            if j > 0 {
-                o.push(',');
-            }
-            o.push_str("{\"name\":");
-            json_str(&mut o, p.name);
-            o.push_str(",\"label\":");
-            json_str(&mut o, p.label);
-            o.push_str(",\"unit\":");
-            json_str(&mut o, p.unit);
-            match p.kind {
-                ParamKind::Number { min, max, default, step } => {
-                    for (k, v) in [("min", min), ("max", max), ("default", default), ("step", step)] {
-                        o.push_str(&format!(",\"{k}\":"));
-                        json_num(&mut o, v);
-                    }
-                }
-                ParamKind::Choice { choices, default } => {
-                    o.push_str(",\"min\":null,\"max\":null,\"default\":");
-                    json_str(&mut o, choices[default]);
-                    o.push_str(",\"step\":null,\"choices\":[");
-                    for (k, c) in choices.iter().enumerate() {
-                        if k > 0 {
-                            o.push(',');
-                        }
-                        json_str(&mut o, c);
-                    }
-                    o.push(']');
-                }
-            }
-            o.push_str(",\"help\":");
-            json_str(&mut o, p.help);
-            o.push('}');
-        }
-        o.push_str("],\"presets\":[");
-        for (j, p) in s.presets().iter().enumerate() {
-            if j > 0 {
-                o.push(',');
-            }
-            o.push_str("{\"name\":");
-            json_str(&mut o, p.id);
-            o.push_str(",\"title\":");
-            json_str(&mut o, p.title);
-            o.push_str(",\"description\":");
-            json_str(&mut o, p.description);
-            o.push('}');
-        }
-        o.push_str("]}");
-    }
-    o.push(']');
-    o
+    let list: Vec<SceneListing> = scenes().iter().map(|s| SceneListing::of(*s)).collect();
+    serde_json::to_string(&list).expect("the scene list serialises")
 }
 
 struct Invocation {
@@ -154,13 +95,11 @@ fn parse(args: &[String], bench: bool) -> Result<Invocation, String> {
     }
     let (mut params, mut script) = match preset {
         Some(name) => scene.preset_inputs(&name)?,
-        // `bench` measures what a reader first sees (the default preset's parameters, without its faults).
-        None if bench => (scene.default_inputs().0, Vec::new()),
+        // `bench` measures the scene's busy load (its default preset's parameters at about 2,000 requests/s,
+        // without faults): the same run the in-browser bench times.
+        None if bench => (scene.bench_inputs(BenchLoad::Busy), Vec::new()),
         None => (scene.default_params(), Vec::new()),
     };
-    if bench && sets.is_empty() {
-        params.set("request_rate", "2000").ok();
-    }
     for s in sets {
         let (k, v) = s.split_once('=').ok_or_else(|| format!("--set: '{s}' must be NAME=VALUE"))?;
         params.set(k.trim(), v)?;
@@ -178,26 +117,33 @@ fn scene_ids() -> String {
     scenes().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ")
 }
 
-fn run(args: &[String], bench: bool) -> Result<(), String> {
-    let inv = parse(args, bench)?;
+/// What `run` prints.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Report,
+    Panels,
+    Bench,
+}
+
+fn run(args: &[String], mode: Mode) -> Result<(), String> {
+    let inv = parse(args, mode == Mode::Bench)?;
     let mut run = inv.scene.build(inv.params, inv.seed, inv.script);
-    if bench {
-        let started = Instant::now();
-        run.advance_to(inv.duration);
-        let secs = started.elapsed().as_secs_f64();
-        let events = run.n_events();
-        println!(
-            "{{\"scene\":\"{}\",\"virtual_s\":{},\"events\":{},\"wall_s\":{:.4},\"events_per_s\":{:.0},\"trace_hash\":\"{:016x}\"}}",
-            inv.scene.id(),
-            inv.duration.as_secs_f64(),
-            events,
-            secs,
-            events as f64 / secs.max(1e-9),
-            run.trace_hash()
-        );
-    } else {
-        run.advance_to(inv.duration);
-        println!("{}", run_report(run.as_ref(), inv.seed));
-    }
+    let started = Instant::now();
+    run.advance_to(inv.duration);
+    let wall_s = started.elapsed().as_secs_f64();
+    let out = match mode {
+        Mode::Report => RunReport::of(run.as_ref(), inv.seed).to_json(),
+        Mode::Panels => serde_json::to_string(&run.panels()).map_err(|e| e.to_string())?,
+        Mode::Bench => serde_json::json!({
+            "scene": inv.scene.id(),
+            "virtual_s": inv.duration.as_secs_f64(),
+            "events": run.n_events(),
+            "wall_s": (wall_s * 1e4).round() / 1e4,
+            "events_per_s": (run.n_events() as f64 / wall_s.max(1e-9)).round(),
+            "trace_hash": format!("{:016x}", run.trace_hash()),
+        })
+        .to_string(),
+    };
+    println!("{out}");
     Ok(())
 }

@@ -3,8 +3,11 @@
 //! recompute time) — and a database pushed past its capacity by that burst gets slower, which lengthens the
 //! burst. This file declares the scene: parameters with units and ranges, presets, charts and explain text.
 //!
-//! [`model`] is the topology (clients → app servers → cache → database) and the five strategies;
-//! [`db`] is the processor-sharing database; [`zipf`] is key popularity.
+//! The system, by actor: [`protocol`] (nodes and messages), `cache.rs` (the shared cache and its leases),
+//! `servers.rs` (what an app server does on a miss under each of the five strategies), [`db`] (the
+//! processor-sharing database) and [`model`] (configuration, invariants, dispatch). [`zipf`] is key
+//! popularity, [`theory`] the closed forms. `observer.rs` keeps the expiry-cycle bookkeeping off the wire;
+//! `view.rs` is how it is shown.
 //!
 //! ```
 //! use faultline_sim::{scene_by_id, kernel::SimTime};
@@ -17,17 +20,49 @@
 //! assert!(expiry.text.contains("recomputes"));
 //! ```
 
+mod cache;
 pub mod db;
 pub mod model;
+mod observer;
+pub mod protocol;
+mod servers;
+pub mod theory;
+mod view;
 pub mod zipf;
 
-pub use model::{
-    CACHE_LINK_US, CLIENT_LINK_US, DB_LINK_US, StampedeModel, Strategy, expected_peak_db_concurrency,
-    expected_recomputes_per_expiry,
-};
+pub use model::StampedeModel;
+pub use protocol::{CACHE_LINK_US, CLIENT_LINK_US, DB_LINK_US, Strategy};
+pub use theory::{expected_peak_db_concurrency, expected_recomputes_per_expiry};
+pub use view::MAX_DRAWN_SERVERS;
 
 use crate::kernel::{Kernel, World};
-use crate::scene::{Action, ChartSpec, Explain, LineSpec, LineStyle, ParamSpec, Params, Preset, Run, Scene, Tone};
+use crate::scene::{
+    Action, BenchLoad, ChartSpec, Explain, LineSpec, LineStyle, Names, ParamSpec, Params, Preset, Run, Scene, Tone,
+};
+
+/// The hottest key's life, drawn with the live state lit. Without stale-while-revalidate a stampede is the
+/// time spent in RECOMPUTING with many recomputes at once; with it, the key serves its stale value while one
+/// refresh runs.
+pub const KEY_STATES: &[(&str, Tone)] = &[("FRESH", Tone::Good), ("RECOMPUTING", Tone::Warn), ("EXPIRED", Tone::Bad)];
+pub const KEY_EDGES: &[(usize, usize, &str)] =
+    &[(0, 2, "TTL elapsed"), (2, 1, "a read misses"), (1, 0, "value written")];
+pub const SWR_KEY_STATES: &[(&str, Tone)] =
+    &[("FRESH", Tone::Good), ("EXPIRED", Tone::Bad), ("SERVING STALE", Tone::Info)];
+pub const SWR_KEY_EDGES: &[(usize, usize, &str)] =
+    &[(0, 2, "TTL elapsed"), (2, 0, "refresh written"), (2, 1, "grace over"), (1, 0, "recomputed")];
+
+const NAMES: Names = Names {
+    nodes: &["clients", "cache", "database", "app{1..64}", "apps"],
+    links: &[
+        ("clients", "app{1..64}"),
+        ("app{1..64}", "cache"),
+        ("app{1..64}", "database"),
+        ("clients", "apps"),
+        ("apps", "cache"),
+        ("apps", "database"),
+    ],
+    triggers: &["flush", "expire_hot"],
+};
 
 pub const STRATEGIES: &[&str] = &["none", "single_flight", "global_lock", "xfetch", "swr"];
 
@@ -254,7 +289,7 @@ const EXPLAIN: Explain = Explain {
     model_card: &[
         "Clients send Poisson arrivals; each request picks a key by Zipf popularity and an app server uniformly at random.",
         "Hit = the request's first cache read returned a value it could answer with (fresh, or, under swr, stale within the grace window). Miss = it returned nothing usable (absent, expired, flushed). Every request is exactly one of the two: hits + misses = requests.",
-        "User-visible miss = a request that waited on the database: its own recompute, a single-flight it joined, a lock holder it polled for, or an XFetch early refresh it performed. Stale served = a hit answered with an expired value (swr). A key is warm when it was written since the last flush and its value expired less than the stale grace window ago (or its refresh is running); user-visible misses on warm keys are counted separately and must be 0 under swr.",
+        "User-visible miss = a request that waited on the database: its own recompute, a single-flight it joined, a lock holder it polled for, or an XFetch early refresh it performed. Stale served = a hit answered with an expired value (swr). A key is warm when it was written since the last flush and its value expired less than the stale grace window ago; user-visible misses on warm keys are counted separately and must be 0 under swr (a refresh slower than the grace window leaves the key cold: past the window even swr must recompute).",
         "Recompute = one database query followed by a cache write (SET with TTL × jitter) and its acknowledgement; waiters are answered after the write. Each recompute's result gets a new version number.",
         "The database is processor-sharing: up to C queries run at full speed R; with n > C running each runs n/C times slower; beyond the connection limit queries are refused and the request fails.",
         "single_flight coalesces concurrent misses of one key on one server until the write is acknowledged. global_lock is a lease taken atomically by the cache on a miss (memcache-style): the holder recomputes, the others re-read every poll interval and get the holder's value. The lock is released by the holder's write and survives a flush; no lease timeout (servers never crash here).",
@@ -359,14 +394,20 @@ impl Scene for CacheStampedeScene {
     fn explain(&self) -> &'static Explain {
         &EXPLAIN
     }
-    fn compare_param(&self) -> Option<&'static str> {
-        Some("strategy")
+    fn compare_params(&self) -> &'static [&'static str] {
+        &["strategy"]
     }
-    fn node_names(&self) -> &'static [&'static str] {
-        &model::NODE_NAMES
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
-    fn triggers(&self) -> &'static [&'static str] {
-        &["flush", "expire_hot"]
+    fn notable(&self) -> &'static [&'static str] {
+        &["expiry", "overload", "action", "fault", "param"]
+    }
+    fn bench_params(&self, load: BenchLoad) -> &'static [(&'static str, &'static str)] {
+        match load {
+            BenchLoad::Busy => &[("request_rate", "2000")],
+            BenchLoad::Crowded => &[("request_rate", "20000"), ("hot_keys", "1000"), ("db_capacity", "1000")],
+        }
     }
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run> {
         let mut kernel = Kernel::new(seed);

@@ -1,8 +1,8 @@
 //! Circuit breaker: a caller protects itself from a failing or slow dependency by failing fast.
 //!
 //! [`breaker`] is the state machine (Resilience4j semantics); [`model`] is the topology it lives in
-//! (clients → caller with a thread pool → dependency). This file declares the scene: its parameters with
-//! units and ranges, presets, charts and explain text.
+//! (clients → caller with a thread pool → dependency) and its invariants; `view` is how it is shown. This
+//! file declares the scene: its parameters with units and ranges, presets, charts and explain text.
 //!
 //! ```
 //! use faultline_sim::{scene_by_id, kernel::SimTime, scene::Action};
@@ -14,13 +14,15 @@
 
 pub mod breaker;
 pub mod model;
+mod view;
 
 pub use breaker::{Breaker, BreakerConfig, BreakerState, Transition, WindowKind, WindowStats};
 pub use model::{BreakerModel, ClientOutcome};
 
 use crate::kernel::{Kernel, World};
 use crate::scene::{
-    Action, BandSpec, ChartSpec, Explain, LineSpec, LineStyle, ParamSpec, Params, Preset, Run, Scene, Tone,
+    Action, BandSpec, BenchLoad, ChartSpec, Explain, LineSpec, LineStyle, Names, ParamSpec, Params, Preset, Run, Scene,
+    Tone,
 };
 
 pub const MACHINE_STATES: &[(&str, Tone)] = &[("CLOSED", Tone::Good), ("HALF_OPEN", Tone::Warn), ("OPEN", Tone::Bad)];
@@ -218,6 +220,9 @@ const SPECS: &[ParamSpec] = &[
     ),
 ];
 
+const NAMES: Names =
+    Names { nodes: &model::NODE_NAMES, links: &[("clients", "caller"), ("caller", "dependency")], triggers: &[] };
+
 const PRESETS: &[Preset] = &[
     Preset {
         id: "healthy",
@@ -334,6 +339,45 @@ pub const CHARTS: &[ChartSpec] = &[
     },
 ];
 
+/// The same charts without the state band: with no breaker there is no state to paint.
+pub const CHARTS_NO_BREAKER: &[ChartSpec] = &[
+    ChartSpec {
+        id: "outcomes",
+        title: "Client requests by outcome",
+        unit: "req/s",
+        lines: OUTCOME_LINES,
+        band: None,
+        y_max: None,
+    },
+    ChartSpec {
+        id: "latency",
+        title: "Client latency",
+        unit: "ms",
+        lines: &[
+            LineSpec { series: "latency_p50_ms", label: "p50", tone: Tone::Info, style: LineStyle::Solid },
+            LineSpec { series: "latency_p99_ms", label: "p99", tone: Tone::Bad, style: LineStyle::Solid },
+        ],
+        band: None,
+        y_max: None,
+    },
+    ChartSpec {
+        id: "pool",
+        title: "Caller pool utilisation and window failure rate",
+        unit: "fraction",
+        lines: &[
+            LineSpec { series: "pool_utilisation", label: "pool busy", tone: Tone::Warn, style: LineStyle::Solid },
+            LineSpec {
+                series: "window_failure_rate",
+                label: "window failure rate",
+                tone: Tone::Bad,
+                style: LineStyle::Solid,
+            },
+        ],
+        band: None,
+        y_max: Some(1.0),
+    },
+];
+
 /// The scene's registry entry.
 pub struct CircuitBreakerScene;
 
@@ -362,11 +406,26 @@ impl Scene for CircuitBreakerScene {
     fn explain(&self) -> &'static Explain {
         &EXPLAIN
     }
-    fn compare_param(&self) -> Option<&'static str> {
-        Some("breaker")
+    fn compare_params(&self) -> &'static [&'static str] {
+        &["breaker", "window_type"]
     }
-    fn node_names(&self) -> &'static [&'static str] {
-        &model::NODE_NAMES
+    fn names(&self) -> &'static Names {
+        &NAMES
+    }
+    fn notable(&self) -> &'static [&'static str] {
+        &["transition", "fault", "pool", "param"]
+    }
+    fn bench_params(&self, load: BenchLoad) -> &'static [(&'static str, &'static str)] {
+        match load {
+            BenchLoad::Busy => &[("request_rate", "2000"), ("pool_size", "500")],
+            // 5,000 req/s, each on the client link for 2 × 200 ms: about 2,000 messages in flight.
+            BenchLoad::Crowded => &[
+                ("request_rate", "5000"),
+                ("client_latency_ms", "200"),
+                ("pool_size", "1000"),
+                ("dependency_capacity", "1000"),
+            ],
+        }
     }
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run> {
         let mut kernel = Kernel::new(seed);

@@ -10,16 +10,11 @@
 use std::collections::BTreeMap;
 
 use crate::kernel::{
-    Envelope, Field, Gauge, Histogram, Kernel, LinkSpec, NodeId, PoissonArrivals, QuantileSeries, RngStream, Series,
-    SeriesKind, SimTime, Violations, ppm,
-};
-use crate::scene::{
-    ActionKind, ChartSpec, CounterView, LinkView, MachineView, MessageView, NodeAction, NodeRole, NodeView, Params,
-    StageView, Tone,
+    ActionKind, Alarm, AlarmEdge, Envelope, Field, Gauge, Histogram, InvariantSpec, Kernel, LinkSpec, NodeId, Params,
+    PoissonArrivals, QuantileSeries, RngStream, Series, SeriesKind, SimTime, ppm,
 };
 
 use super::breaker::{Breaker, BreakerConfig, BreakerState, Transition, WindowKind};
-use super::{CHARTS, MACHINE_EDGES, MACHINE_STATES};
 
 pub const CLIENTS: NodeId = NodeId(0);
 pub const CALLER: NodeId = NodeId(1);
@@ -28,6 +23,50 @@ pub const DEPENDENCY: NodeId = NodeId(2);
 const LOCAL_WORK_MEDIAN_US: f64 = 5_000.0;
 
 pub const NODE_NAMES: [&str; 3] = ["clients", "caller", "dependency"];
+
+/// The scene's invariants, in the order of [`INVARIANTS`].
+#[derive(Clone, Copy)]
+pub(super) enum Inv {
+    CallsWhileOpen,
+    HalfOpenOverAdmitted,
+    IllegalTransitions,
+    WindowNotReset,
+    PoolOverCapacity,
+    RequestsUnaccounted,
+}
+
+pub const INVARIANTS: &[InvariantSpec] = &[
+    InvariantSpec::always(
+        "calls_while_open",
+        "calls reaching the dependency while OPEN",
+        "An open breaker must reject every call without touching the dependency.",
+    ),
+    InvariantSpec::always(
+        "half_open_over_admitted",
+        "probes beyond the half-open limit",
+        "HALF_OPEN admits at most the permitted number of probe calls.",
+    ),
+    InvariantSpec::always(
+        "illegal_transitions",
+        "illegal state transitions",
+        "Only CLOSED→OPEN, OPEN→HALF_OPEN, HALF_OPEN→CLOSED and HALF_OPEN→OPEN exist.",
+    ),
+    InvariantSpec::always(
+        "window_not_reset",
+        "windows not reset on transition",
+        "Every transition starts an empty window.",
+    ),
+    InvariantSpec::always(
+        "pool_over_capacity",
+        "requests admitted beyond the pool size",
+        "The caller never takes a request when all its threads are busy (a pool shrunk mid-run keeps its busy threads until they finish).",
+    ),
+    InvariantSpec::always(
+        "requests_unaccounted",
+        "requests answered twice or lost",
+        "Every request is answered exactly once or still in progress.",
+    ),
+];
 
 /// How a client request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,18 +115,18 @@ pub enum Timer {
 
 /// The model's configuration, re-derived from parameters whenever one changes.
 #[derive(Clone, Debug)]
-struct Config {
-    request_rate: f64,
-    client_latency_us: u64,
-    local_ppm: u32,
-    failure_ppm: u32,
-    dependency_latency_us: f64,
-    dependency_capacity: u32,
-    timeout_us: u64,
-    pool_size: u32,
-    breaker_on: bool,
-    breaker: BreakerConfig,
-    retries: u32,
+pub(super) struct Config {
+    pub request_rate: f64,
+    pub client_latency_us: u64,
+    pub local_ppm: u32,
+    pub failure_ppm: u32,
+    pub dependency_latency_us: f64,
+    pub dependency_capacity: u32,
+    pub timeout_us: u64,
+    pub pool_size: u32,
+    pub breaker_on: bool,
+    pub breaker: BreakerConfig,
+    pub retries: u32,
 }
 
 impl Config {
@@ -135,9 +174,9 @@ struct PendingCall {
 
 #[derive(Clone, Debug)]
 pub struct BreakerModel {
-    cfg: Config,
+    pub(super) cfg: Config,
     pub breaker: Breaker,
-    dependency_up: bool,
+    pub(super) dependency_up: bool,
     arrivals: PoissonArrivals,
     request_mix: RngStream,
     local_work: RngStream,
@@ -145,10 +184,11 @@ pub struct BreakerModel {
     next_req: u64,
     next_call: u64,
     pending: BTreeMap<u64, PendingCall>,
-    busy: Gauge,
-    dependency_active: Gauge,
-    window_failure: Gauge,
-    pool_exhausted: bool,
+    pub(super) busy: Gauge,
+    pub(super) dependency_active: Gauge,
+    pub(super) window_failure: Gauge,
+    /// "Pool exhausted" narration: raised when every thread is busy, cleared at half.
+    pool_alarm: Alarm,
     // Counts.
     pub n_client_requests: u64,
     pub n_dependency_calls: u64,
@@ -165,24 +205,18 @@ pub struct BreakerModel {
     pub n_local_succeeded: u64,
     n_answered_by_caller: u64,
     n_received_by_caller: u64,
-    latency: Histogram,
-    latency_series: QuantileSeries,
-    outcome_series: [Series; 5],
+    pub(super) latency: Histogram,
+    pub(super) latency_series: QuantileSeries,
+    pub(super) outcome_series: [Series; 5],
     /// (time, state index) at the start and at every transition.
-    state_changes: Vec<(SimTime, usize)>,
+    pub(super) state_changes: Vec<(SimTime, usize)>,
     pub transitions: Vec<(SimTime, Transition)>,
-    // Invariants.
-    calls_while_open: Violations,
-    half_open_over_admitted: Violations,
-    illegal_transitions: Violations,
-    window_not_reset: Violations,
-    pool_over_capacity: Violations,
-    requests_unaccounted: Violations,
 }
 
 impl BreakerModel {
     pub fn new(params: &Params, k: &mut Kernel<Msg, Timer>) -> Self {
         let cfg = Config::from_params(params);
+        let (pool_size, request_rate) = (cfg.pool_size, cfg.request_rate);
         // Clients are 40 ms away by default, the dependency 15 ms: long enough to see each message fly.
         k.net.set_link(CLIENTS, CALLER, Self::client_link(&cfg));
         k.net.set_link(CALLER, DEPENDENCY, LinkSpec { latency_median_us: 15_000, latency_sigma: 0.1, loss_ppm: 0 });
@@ -190,7 +224,7 @@ impl BreakerModel {
             breaker: Breaker::new(cfg.breaker),
             cfg,
             dependency_up: true,
-            arrivals: PoissonArrivals::new(k.seed()),
+            arrivals: PoissonArrivals::new(k.seed(), request_rate),
             request_mix: k.rng("clients.mix"),
             local_work: k.rng("caller.local_work"),
             dependency_rng: k.rng("dependency"),
@@ -200,7 +234,7 @@ impl BreakerModel {
             busy: Gauge::default(),
             dependency_active: Gauge::default(),
             window_failure: Gauge::default(),
-            pool_exhausted: false,
+            pool_alarm: Self::pool_alarm(pool_size),
             n_client_requests: 0,
             n_dependency_calls: 0,
             n_succeeded: 0,
@@ -221,29 +255,17 @@ impl BreakerModel {
             outcome_series: std::array::from_fn(|_| Series::new(SeriesKind::Rate)),
             state_changes: vec![(SimTime::ZERO, BreakerState::Closed.index())],
             transitions: Vec::new(),
-            calls_while_open: Violations::default(),
-            half_open_over_admitted: Violations::default(),
-            illegal_transitions: Violations::default(),
-            window_not_reset: Violations::default(),
-            pool_over_capacity: Violations::default(),
-            requests_unaccounted: Violations::default(),
         }
     }
 
-    fn schedule_arrival(&mut self, k: &mut Kernel<Msg, Timer>) {
-        if let Some(gap) = self.arrivals.next_gap_us(self.cfg.request_rate) {
-            k.schedule_in(gap, Timer::Arrival);
-        }
+    fn pool_alarm(pool: u32) -> Alarm {
+        Alarm::new(pool as f64 - 0.5, pool as f64 / 2.0, 0)
     }
 
     fn note_transition(&mut self, k: &mut Kernel<Msg, Timer>, t: Transition) {
         let now = k.now();
-        if !BreakerState::is_legal_transition(t.from, t.to) {
-            self.illegal_transitions.hit(now);
-        }
-        if self.breaker.stats(now).calls != 0 && t.to != BreakerState::HalfOpen {
-            self.window_not_reset.hit(now);
-        }
+        k.check(Inv::IllegalTransitions as usize, BreakerState::is_legal_transition(t.from, t.to));
+        k.check(Inv::WindowNotReset as usize, self.breaker.stats(now).calls == 0 || t.to == BreakerState::HalfOpen);
         match t.to {
             BreakerState::Open => {
                 k.schedule_in(self.cfg.breaker.open_wait_us, Timer::OpenWaitElapsed { epoch: self.breaker.epoch })
@@ -278,21 +300,25 @@ impl BreakerModel {
         self.busy.add(now, delta);
         let busy = self.busy.level() as u32;
         let pool = self.cfg.pool_size;
-        if !self.pool_exhausted && busy >= pool {
-            self.pool_exhausted = true;
-            k.emit(
+        let fields = vec![("busy", Field::from(busy as u64)), ("pool_size", Field::from(pool as u64))];
+        match self.pool_alarm.update(now, busy as f64) {
+            Some(AlarmEdge::Raised) => k.emit(
                 "pool",
                 format!("caller's pool exhausted: {busy}/{pool} threads busy waiting on the dependency; new requests fail at once"),
-                vec![("busy", Field::from(busy as u64)), ("pool_size", Field::from(pool as u64))],
-            );
-        } else if self.pool_exhausted && busy * 2 <= pool {
-            self.pool_exhausted = false;
-            k.emit(
-                "pool",
-                format!("caller's pool recovered: {busy}/{pool} threads busy"),
-                vec![("busy", Field::from(busy as u64)), ("pool_size", Field::from(pool as u64))],
-            );
+                fields,
+            ),
+            Some(AlarmEdge::Cleared { .. }) => {
+                k.emit("pool", format!("caller's pool recovered: {busy}/{pool} threads busy"), fields)
+            }
+            None => {}
         }
+    }
+
+    /// A request takes a thread. (A pool shrunk mid-run may hold more busy threads than its new size until
+    /// they finish; what must never happen is admitting a request past the size.)
+    fn admit(&mut self, k: &mut Kernel<Msg, Timer>) {
+        self.set_busy(k, 1);
+        k.check(Inv::PoolOverCapacity as usize, self.busy.level() <= self.cfg.pool_size as i64);
     }
 
     /// Starts (or retries) the call for a request that holds a thread.
@@ -310,14 +336,12 @@ impl BreakerModel {
             None
         };
         if self.cfg.breaker_on {
-            if self.breaker.state == BreakerState::Open {
-                self.calls_while_open.hit(now);
-            }
-            if self.breaker.state == BreakerState::HalfOpen
-                && self.breaker.half_open_admitted() > self.cfg.breaker.half_open_calls
-            {
-                self.half_open_over_admitted.hit(now);
-            }
+            k.check(Inv::CallsWhileOpen as usize, self.breaker.state != BreakerState::Open);
+            k.check(
+                Inv::HalfOpenOverAdmitted as usize,
+                self.breaker.state != BreakerState::HalfOpen
+                    || self.breaker.half_open_admitted() <= self.cfg.breaker.half_open_calls,
+            );
         }
         let call = self.next_call;
         self.next_call += 1;
@@ -372,9 +396,11 @@ impl BreakerModel {
         self.cfg = Config::from_params(params);
         k.net.set_link(CLIENTS, CALLER, Self::client_link(&self.cfg));
         self.breaker.reconfigure(self.cfg.breaker);
+        self.pool_alarm.set_thresholds(self.cfg.pool_size as f64 - 0.5, self.cfg.pool_size as f64 / 2.0);
+        self.arrivals.set_rate(k, self.cfg.request_rate, Timer::Arrival);
     }
 
-    fn outcome_index(o: ClientOutcome) -> usize {
+    pub(super) fn outcome_index(o: ClientOutcome) -> usize {
         match o {
             ClientOutcome::Succeeded => 0,
             ClientOutcome::Failed => 1,
@@ -392,9 +418,10 @@ impl BreakerModel {
 impl crate::kernel::Model for BreakerModel {
     type Msg = Msg;
     type Timer = Timer;
+    const INVARIANTS: &'static [InvariantSpec] = INVARIANTS;
 
     fn start(&mut self, k: &mut Kernel<Msg, Timer>) {
-        self.schedule_arrival(k);
+        self.arrivals.start(k, Timer::Arrival);
     }
 
     fn on_message(&mut self, k: &mut Kernel<Msg, Timer>, env: Envelope<Msg>) {
@@ -406,11 +433,11 @@ impl crate::kernel::Model for BreakerModel {
                     self.n_answered_by_caller += 1;
                     k.send(CALLER, CLIENTS, Msg::Response { req, created, local, outcome: ClientOutcome::PoolFull });
                 } else if local {
-                    self.set_busy(k, 1);
+                    self.admit(k);
                     let work = self.local_work.lognormal_micros(LOCAL_WORK_MEDIAN_US, 0.3).max(1);
                     k.schedule_in(work, Timer::LocalWorkDone { req, created });
                 } else {
-                    self.set_busy(k, 1);
+                    self.admit(k);
                     self.start_attempt(k, req, created, 0);
                 }
             }
@@ -458,7 +485,7 @@ impl crate::kernel::Model for BreakerModel {
                 let local = self.request_mix.chance_ppm(self.cfg.local_ppm);
                 self.n_local_requests += local as u64;
                 k.send(CLIENTS, CALLER, Msg::Request { req, created: k.now(), local });
-                self.schedule_arrival(k);
+                self.arrivals.fired(k, Timer::Arrival);
             }
             Timer::LocalWorkDone { req, created } => {
                 self.finish(k, req, created, true, ClientOutcome::Succeeded);
@@ -502,253 +529,33 @@ impl crate::kernel::Model for BreakerModel {
                 self.dependency_up = true;
                 k.emit("fault", "dependency back UP".into(), vec![("node", Field::from("dependency"))]);
             }
-            ActionKind::Cut { a, b } => {
-                k.emit("fault", format!("link {a}–{b} cut: messages on it are lost"), vec![]);
-            }
-            ActionKind::Heal { a, b } => {
-                k.emit("fault", format!("link {a}–{b} healed"), vec![]);
-            }
-            ActionKind::Set { param, value } => {
-                let was_rate = self.cfg.request_rate;
-                self.apply_config(k, params);
-                if was_rate <= 0.0 && self.cfg.request_rate > 0.0 {
-                    self.schedule_arrival(k);
-                }
+            ActionKind::Crash { node } | ActionKind::Restart { node } => {
                 k.emit(
-                    "param",
-                    format!("{} set to {}", param, value),
-                    vec![("param", Field::from(param.as_str())), ("value", Field::from(value.as_str()))],
+                    "fault",
+                    format!("{node}: only the dependency can be taken down in this scene (or cut a link)"),
+                    vec![("node", Field::from(node.as_str()))],
                 );
             }
-            _ => {}
+            ActionKind::Set { .. } => self.apply_config(k, params),
+            ActionKind::Cut { .. } | ActionKind::Heal { .. } | ActionKind::Trigger { .. } => {}
         }
     }
 
-    fn check_invariants(&mut self, k: &Kernel<Msg, Timer>) {
-        let now = k.now();
-        if self.busy.level() > self.cfg.pool_size as i64 {
-            self.pool_over_capacity.hit(now);
+    fn check_invariants(&self, k: &mut Kernel<Msg, Timer>) {
+        if self.breaker.n_illegal_transitions > k.invariants.count(Inv::IllegalTransitions as usize) {
+            k.violation(Inv::IllegalTransitions as usize);
         }
-        if self.breaker.n_illegal_transitions > self.illegal_transitions.count {
-            self.illegal_transitions.hit(now);
-        }
-        if self.breaker.n_window_not_reset > self.window_not_reset.count {
-            self.window_not_reset.hit(now);
+        if self.breaker.n_window_not_reset > k.invariants.count(Inv::WindowNotReset as usize) {
+            k.violation(Inv::WindowNotReset as usize);
         }
         // Every request the caller received is either answered or holding a thread: never both, never neither.
-        if self.n_answered_by_caller + self.busy.level() as u64 != self.n_received_by_caller {
-            self.requests_unaccounted.hit(now);
-        }
+        k.check(
+            Inv::RequestsUnaccounted as usize,
+            self.n_answered_by_caller + self.busy.level() as u64 == self.n_received_by_caller,
+        );
     }
 
-    fn node_id(&self, name: &str) -> Option<NodeId> {
-        NODE_NAMES.iter().position(|n| *n == name).map(|i| NodeId(i as u16))
-    }
-
-    fn stage(&self, k: &Kernel<Msg, Timer>) -> StageView {
-        let now = k.now();
-        let busy = self.busy.level().max(0) as u32;
-        let pool = self.cfg.pool_size;
-        let active = self.dependency_active.level().max(0);
-        let state = self.breaker.state;
-        let caller_tone = if busy >= pool {
-            Tone::Bad
-        } else if busy * 4 >= pool * 3 {
-            Tone::Warn
-        } else {
-            Tone::Good
-        };
-        let breaker_line = if self.cfg.breaker_on {
-            let s = self.breaker.stats(now);
-            format!("breaker {} · window {}/{} failed", state.shout(), s.failures, s.calls)
-        } else {
-            "no breaker".to_string()
-        };
-        let nodes = vec![
-            NodeView {
-                name: "clients",
-                label: "Clients".into(),
-                role: NodeRole::Clients,
-                x: 0.08,
-                y: 0.5,
-                tone: Tone::Neutral,
-                badge: Some(format!("{:.0} req/s", self.cfg.request_rate)),
-                lines: vec![format!("{} sent", self.n_client_requests)],
-                load: None,
-                actions: vec![],
-            },
-            NodeView {
-                name: "caller",
-                label: "Caller service".into(),
-                role: NodeRole::Service,
-                x: 0.45,
-                y: 0.5,
-                tone: caller_tone,
-                badge: Some(if busy >= pool { "POOL FULL".into() } else { format!("{busy}/{pool} busy") }),
-                lines: vec![format!("pool {busy}/{pool} threads busy"), breaker_line],
-                load: Some(busy as f32 / pool.max(1) as f32),
-                actions: vec![],
-            },
-            NodeView {
-                name: "dependency",
-                label: "Dependency".into(),
-                role: NodeRole::Dependency,
-                x: 0.85,
-                y: 0.5,
-                tone: if !self.dependency_up {
-                    Tone::Bad
-                } else if active as u32 > self.cfg.dependency_capacity {
-                    Tone::Warn
-                } else {
-                    Tone::Good
-                },
-                badge: Some(if self.dependency_up { "UP".into() } else { "DOWN".into() }),
-                lines: vec![
-                    format!("{active} calls in progress (capacity {})", self.cfg.dependency_capacity),
-                    format!(
-                        "{:.0} ms median, {:.0}% errors",
-                        self.cfg.dependency_latency_us / 1000.0,
-                        self.cfg.failure_ppm as f64 / 1e4
-                    ),
-                ],
-                load: Some(active as f32 / self.cfg.dependency_capacity.max(1) as f32),
-                actions: vec![if self.dependency_up {
-                    NodeAction { label: "Take down", kind: ActionKind::Crash { node: "dependency".into() } }
-                } else {
-                    NodeAction { label: "Bring back up", kind: ActionKind::Restart { node: "dependency".into() } }
-                }],
-            },
-        ];
-        let links = vec![
-            LinkView { a: 0, b: 1, cut: k.net.is_cut(CLIENTS, CALLER) },
-            LinkView { a: 1, b: 2, cut: k.net.is_cut(CALLER, DEPENDENCY) },
-        ];
-        let messages = k
-            .net
-            .messages_in_flight()
-            .map(|e| MessageView {
-                from: e.from.0 as usize,
-                to: e.to.0 as usize,
-                sent: e.sent_at,
-                deliver: e.deliver_at,
-                tone: match &e.payload {
-                    Msg::Request { .. } | Msg::Call { .. } => Tone::Neutral,
-                    Msg::CallReply { ok: true, .. } => Tone::Good,
-                    Msg::CallReply { ok: false, .. } => Tone::Bad,
-                    Msg::Response { outcome: ClientOutcome::Succeeded, .. } => Tone::Good,
-                    Msg::Response { outcome: ClientOutcome::Rejected, .. } => Tone::Info,
-                    Msg::Response { outcome: ClientOutcome::TimedOut | ClientOutcome::PoolFull, .. } => Tone::Warn,
-                    Msg::Response { .. } => Tone::Bad,
-                },
-            })
-            .collect();
-        let machine = self.cfg.breaker_on.then_some(MachineView {
-            title: "Breaker state",
-            states: MACHINE_STATES,
-            current: state.index(),
-            edges: MACHINE_EDGES,
-        });
-        StageView { nodes, links, messages, machine }
-    }
-
-    fn charts(&self) -> &'static [ChartSpec] {
-        CHARTS
-    }
-
-    fn series(&self, k: &Kernel<Msg, Timer>, name: &str) -> Vec<(f64, f64)> {
-        let now = k.now();
-        let pool = self.cfg.pool_size.max(1) as f64;
-        match name {
-            "rate_succeeded" => self.outcome_series[0].points(now),
-            "rate_failed" => self.outcome_series[1].points(now),
-            "rate_timed_out" => self.outcome_series[2].points(now),
-            "rate_rejected" => self.outcome_series[3].points(now),
-            "rate_pool_full" => self.outcome_series[4].points(now),
-            "latency_p50_ms" => self.latency_series.p50_points(now),
-            "latency_p99_ms" => self.latency_series.p99_points(now),
-            "pool_utilisation" => self.busy.points(now).into_iter().map(|(t, v)| (t, v / pool)).collect(),
-            "dependency_concurrency" => self.dependency_active.points(now),
-            "window_failure_rate" => self.window_failure.points(now).into_iter().map(|(t, v)| (t, v / 1e6)).collect(),
-            "breaker_state" => {
-                let mut pts: Vec<(f64, f64)> = self
-                    .state_changes
-                    .iter()
-                    .filter(|(t, _)| *t <= now)
-                    .map(|(t, s)| (t.as_secs_f64(), *s as f64))
-                    .collect();
-                if let Some(&(_, last)) = pts.last() {
-                    pts.push((now.as_secs_f64(), last));
-                }
-                pts
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn metrics(&self, k: &Kernel<Msg, Timer>) -> Vec<(&'static str, f64)> {
-        let completed = self.n_completed().max(1) as f64;
-        vec![
-            ("client_requests", self.n_client_requests as f64),
-            ("dependency_calls", self.n_dependency_calls as f64),
-            ("succeeded", self.n_succeeded as f64),
-            ("failed", self.n_failed as f64),
-            ("timed_out", self.n_timed_out as f64),
-            ("rejected", self.n_rejected as f64),
-            ("pool_full", self.n_pool_full as f64),
-            ("retries", self.n_retries as f64),
-            ("late_replies", self.n_late_replies as f64),
-            ("success_ratio", self.n_succeeded as f64 / completed),
-            ("local_requests", self.n_local_requests as f64),
-            ("local_succeeded", self.n_local_succeeded as f64),
-            ("local_success_ratio", self.n_local_succeeded as f64 / (self.n_local_requests.max(1) as f64)),
-            ("latency_p50_ms", self.latency.quantile(0.5) as f64 / 1000.0),
-            ("latency_p99_ms", self.latency.quantile(0.99) as f64 / 1000.0),
-            ("transitions", self.breaker.n_transitions as f64),
-            ("pool_busy_peak", self.busy.peak as f64),
-            ("dependency_concurrency_peak", self.dependency_active.peak as f64),
-            ("events", k.n_events() as f64),
-        ]
-    }
-
-    fn counters(&self) -> Vec<CounterView> {
-        let c = |name, label, v: &Violations, help| v.view(name, label, true, help);
-        vec![
-            c(
-                "calls_while_open",
-                "calls reaching the dependency while OPEN",
-                &self.calls_while_open,
-                "An open breaker must reject every call without touching the dependency.",
-            ),
-            c(
-                "half_open_over_admitted",
-                "probes beyond the half-open limit",
-                &self.half_open_over_admitted,
-                "HALF_OPEN admits at most the permitted number of probe calls.",
-            ),
-            c(
-                "illegal_transitions",
-                "illegal state transitions",
-                &self.illegal_transitions,
-                "Only CLOSED→OPEN, OPEN→HALF_OPEN, HALF_OPEN→CLOSED and HALF_OPEN→OPEN exist.",
-            ),
-            c(
-                "window_not_reset",
-                "windows not reset on transition",
-                &self.window_not_reset,
-                "Every transition starts an empty window.",
-            ),
-            c(
-                "pool_over_capacity",
-                "threads used beyond the pool size",
-                &self.pool_over_capacity,
-                "The caller never runs more calls than it has threads.",
-            ),
-            c(
-                "requests_unaccounted",
-                "requests answered twice or lost",
-                &self.requests_unaccounted,
-                "Every request is answered exactly once or still in progress.",
-            ),
-        ]
+    fn node_ids(&self, name: &str) -> Vec<NodeId> {
+        NODE_NAMES.iter().position(|n| *n == name).map(|i| NodeId(i as u16)).into_iter().collect()
     }
 }

@@ -1,11 +1,12 @@
 //! The event log: notable moments with structured fields and a sentence saying why, with the numbers.
 //!
-//! Entries are shared (`Rc`) so that cloning a world for a rewind snapshot copies pointers, not text.
-//! The log keeps at most `cap` entries; older ones are dropped and counted.
+//! Entries live in a [`SharedVec`] of `Rc`s, so cloning a world for a rewind snapshot copies one pointer
+//! per 256 entries, not text. The log keeps at most `cap` entries; older ones are dropped (a chunk at a
+//! time) and counted, and every entry keeps its absolute index (`n_dropped + position`).
 
 use std::rc::Rc;
 
-use super::SimTime;
+use super::{SharedVec, SimTime};
 
 /// A structured field value.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,33 +61,43 @@ pub struct LogEntry {
 /// Append-only, bounded log.
 #[derive(Clone, Debug)]
 pub struct EventLog {
-    entries: Vec<Rc<LogEntry>>,
+    entries: SharedVec<Rc<LogEntry>>,
     cap: usize,
     pub n_dropped: u64,
 }
 
 impl Default for EventLog {
     fn default() -> Self {
-        EventLog { entries: Vec::new(), cap: 20_000, n_dropped: 0 }
+        EventLog { entries: SharedVec::new(), cap: 20_000, n_dropped: 0 }
     }
 }
 
 impl EventLog {
     pub fn push(&mut self, entry: LogEntry) {
         if self.entries.len() >= self.cap {
-            let drop_n = self.cap / 4;
-            self.entries.drain(..drop_n);
-            self.n_dropped += drop_n as u64;
+            self.n_dropped += self.entries.drop_front_chunks(self.cap / 4) as u64;
         }
         self.entries.push(Rc::new(entry));
     }
-    pub fn entries(&self) -> &[Rc<LogEntry>] {
-        &self.entries
+    /// The entries still kept, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Rc<LogEntry>> + '_ {
+        self.entries.iter()
     }
+    /// Entries kept (the absolute index of the last one is `n_dropped + len − 1`).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+    /// Entries ever written, dropped ones included.
+    pub fn total(&self) -> u64 {
+        self.n_dropped + self.entries.len() as u64
+    }
+    pub fn get(&self, i: usize) -> Option<&Rc<LogEntry>> {
+        self.entries.get(i)
+    }
+    pub fn last(&self) -> Option<&Rc<LogEntry>> {
+        self.entries.last()
     }
 }

@@ -7,6 +7,11 @@
 //!   keeps at most `max_points` numbers per series.
 //! * [`Gauge`] — an integer level (busy threads, queries running) integrated over time into a
 //!   [`SeriesKind::TimeMean`] series, exactly (integer µs × level sums).
+//! * [`PeakGauge`] — an integer level whose per-bucket *peak* is kept: a 100 ms burst shows its height,
+//!   where a mean would flatten it.
+//! * [`StepSeries`] — a piecewise-constant value (a capacity, a theory line) that changes when a parameter
+//!   does; drawn as steps.
+//! * [`ratio_points`] — one series divided by another, bucket by bucket (hits / requests).
 //!
 //! ```
 //! use faultline_sim::kernel::Histogram;
@@ -273,6 +278,97 @@ impl Gauge {
     }
 }
 
+/// An integer level whose per-bucket peak is recorded, including the buckets it merely held through.
+#[derive(Clone, Debug)]
+pub struct PeakGauge {
+    level: i64,
+    since: SimTime,
+    pub peak: i64,
+    series: Series,
+}
+
+impl PeakGauge {
+    pub fn new(width_us: u64) -> Self {
+        PeakGauge {
+            level: 0,
+            since: SimTime::ZERO,
+            peak: 0,
+            series: Series::with_width(SeriesKind::Max, width_us, DEFAULT_MAX_POINTS),
+        }
+    }
+    pub fn level(&self) -> i64 {
+        self.level
+    }
+    pub fn set(&mut self, now: SimTime, level: i64) {
+        if self.level > 0 {
+            // The old level held in every bucket from `since` to `now`.
+            let mut t = self.since;
+            while t <= now {
+                self.series.max(t, self.level as f64);
+                let w = self.series.width_us();
+                t = SimTime((t.0 / w + 1) * w);
+            }
+        }
+        self.series.max(now, level as f64);
+        self.level = level;
+        self.since = now;
+        self.peak = self.peak.max(level);
+    }
+    pub fn add(&mut self, now: SimTime, delta: i64) {
+        self.set(now, self.level + delta);
+    }
+    pub fn points(&self, now: SimTime) -> Vec<(f64, f64)> {
+        let mut me = self.clone();
+        me.set(now, self.level);
+        me.series.points(now)
+    }
+}
+
+/// A value that holds between changes: (moment, value) at every change.
+#[derive(Clone, Debug, Default)]
+pub struct StepSeries {
+    changes: Vec<(SimTime, f64)>,
+}
+
+impl StepSeries {
+    /// Records `v` from `now` on (nothing if it equals the current value).
+    pub fn set(&mut self, now: SimTime, v: f64) {
+        if self.changes.last().is_none_or(|(_, last)| *last != v) {
+            self.changes.push((now, v));
+        }
+    }
+    pub fn current(&self) -> Option<f64> {
+        self.changes.last().map(|c| c.1)
+    }
+    /// Step points up to `now`: a vertical segment at every change, and the last value held until `now`.
+    pub fn points(&self, now: SimTime) -> Vec<(f64, f64)> {
+        let mut pts = Vec::with_capacity(self.changes.len() * 2 + 1);
+        for (i, (t, v)) in self.changes.iter().enumerate() {
+            if *t > now {
+                break;
+            }
+            if i > 0 {
+                pts.push((t.as_secs_f64(), self.changes[i - 1].1));
+            }
+            pts.push((t.as_secs_f64(), *v));
+        }
+        if let Some(&(_, v)) = pts.last() {
+            pts.push((now.as_secs_f64(), v));
+        }
+        pts
+    }
+}
+
+/// `num / den` per bucket, skipping buckets where `den` is 0 (two series of the same width).
+pub fn ratio_points(num: &Series, den: &Series, now: SimTime) -> Vec<(f64, f64)> {
+    num.points(now)
+        .into_iter()
+        .zip(den.points(now))
+        .filter(|(_, (_, d))| *d > 0.0)
+        .map(|((t, n), (_, d))| (t, n / d))
+        .collect()
+}
+
 /// Per-bucket percentile series (p50 and p99 of the samples recorded in each bucket).
 #[derive(Clone, Debug)]
 pub struct QuantileSeries {
@@ -391,6 +487,26 @@ mod tests {
         // And rates still read 10,000/s.
         let pts = s.points(SimTime(3_600_000_000));
         assert!(pts.iter().all(|(_, v)| (*v - 10_000.0).abs() < 1.0), "{:?}", &pts[..3]);
+    }
+
+    #[test]
+    fn peak_gauge_keeps_the_height_of_a_short_burst() {
+        let mut g = PeakGauge::new(100_000);
+        g.set(SimTime::from_millis(10), 20);
+        g.set(SimTime::from_millis(30), 0);
+        g.set(SimTime::from_millis(250), 3);
+        let pts = g.points(SimTime::from_millis(400));
+        assert_eq!(pts.iter().map(|p| p.1).collect::<Vec<_>>(), vec![20.0, 0.0, 3.0, 3.0]);
+        assert_eq!(g.peak, 20);
+    }
+
+    #[test]
+    fn step_series_draws_steps() {
+        let mut s = StepSeries::default();
+        s.set(SimTime::ZERO, 5.0);
+        s.set(SimTime::from_secs(1), 5.0);
+        s.set(SimTime::from_secs(2), 8.0);
+        assert_eq!(s.points(SimTime::from_secs(3)), vec![(0.0, 5.0), (2.0, 5.0), (2.0, 8.0), (3.0, 8.0)]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! The simulation kernel: virtual time, the event queue, the network, randomness, metrics, the event log and
-//! the trace hash — everything a scene's model needs, and nothing about any one scene.
+//! The simulation kernel: virtual time, the event queue, the network, randomness, metrics, the event log,
+//! the trace hash, the fault script and typed parameters, invariant counting — everything a scene's model
+//! needs, and nothing about any one scene or about how a run is shown (**the kernel never imports
+//! `crate::scene`**; `cargo xtask tidy` checks it).
 //!
 //! A model never owns the world: it reacts to one event at a time and acts through the [`Kernel`] handed to
 //! it (schedule a timer, send a message, write to the log). The [`World`] runner takes events in
@@ -14,24 +16,35 @@
 //! assert_eq!(k.next_event_time(), Some(SimTime::from_millis(1)));
 //! ```
 
+mod action;
+mod alarm;
 mod arrivals;
 mod invariant;
 mod log;
 mod metrics;
 mod network;
+mod params;
 mod queue;
 mod rng;
+mod shared;
 mod time;
 mod trace;
 mod world;
 
+pub use action::{Action, ActionKind, format_script, parse_script_lenient};
+pub use alarm::{Alarm, AlarmEdge};
 pub use arrivals::PoissonArrivals;
-pub use invariant::Violations;
+pub use invariant::{InvariantSpec, Invariants, Violations, When};
 pub use log::{EventLog, Field, LogEntry};
-pub use metrics::{DEFAULT_BUCKET_US, DEFAULT_MAX_POINTS, Gauge, Histogram, QuantileSeries, Series, SeriesKind};
+pub use metrics::{
+    DEFAULT_BUCKET_US, DEFAULT_MAX_POINTS, Gauge, Histogram, PeakGauge, QuantileSeries, Series, SeriesKind, StepSeries,
+    ratio_points,
+};
 pub use network::{Envelope, LinkSpec, MsgId, Network, NodeId, PartitionMode, SendOutcome};
+pub use params::{ParamKind, ParamSpec, ParamValue, Params, format_number};
 pub use queue::{Event, EventQueue};
 pub use rng::{PPM, RngStream, fnv1a, ppm};
+pub use shared::SharedVec;
 pub use time::{MICROS_PER_MILLI, MICROS_PER_SEC, Micros, SimTime};
 pub use trace::TraceHasher;
 pub use world::{Model, World};
@@ -46,6 +59,8 @@ pub struct Kernel<M, T> {
     queue: EventQueue<T>,
     pub net: Network<M>,
     pub log: EventLog,
+    /// The model's invariants, counted here so that every handler can report a violation.
+    pub invariants: Invariants,
     trace: TraceHasher,
     n_events: u64,
 }
@@ -58,6 +73,7 @@ impl<M, T> Kernel<M, T> {
             queue: EventQueue::default(),
             net: Network::new(seed),
             log: EventLog::default(),
+            invariants: Invariants::default(),
             trace: TraceHasher::default(),
             n_events: 0,
         }
@@ -104,6 +120,17 @@ impl<M, T> Kernel<M, T> {
     /// Writes a narration entry stamped with the current time.
     pub fn emit(&mut self, kind: &'static str, text: String, fields: Vec<(&'static str, Field)>) {
         self.log.push(LogEntry { t: self.now, kind, text, fields });
+    }
+
+    /// Counts a violation of the model's invariant `idx` now, unless `holds`.
+    #[inline]
+    pub fn check(&mut self, idx: usize, holds: bool) {
+        self.invariants.check(idx, holds, self.now);
+    }
+    /// Counts one violation of the model's invariant `idx` now.
+    #[inline]
+    pub fn violation(&mut self, idx: usize) {
+        self.invariants.check(idx, false, self.now);
     }
 
     pub fn next_event_time(&self) -> Option<SimTime> {

@@ -19,7 +19,7 @@ use super::SimTime;
 use super::rng::{PPM, RngStream};
 
 /// A node of the simulated system (client pool, service, dependency, cache, database…).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct NodeId(pub u16);
 
 /// Identity of one message; increases with every send.

@@ -14,7 +14,7 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 /// A moment of virtual time, in microseconds since the run started.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct SimTime(pub u64);
 
 /// A length of virtual time, in microseconds.
@@ -51,6 +51,19 @@ impl SimTime {
     }
     pub fn saturating_sub(self, other: SimTime) -> Micros {
         self.0.saturating_sub(other.0)
+    }
+
+    /// Exact seconds with at most six decimals and no trailing zeros (`12.5`, `3`, `0.000125`): the one
+    /// text form of a moment in fault scripts, URLs (`t=`) and the runner, so a link names the very
+    /// microsecond it was made at.
+    pub fn exact_secs(self) -> String {
+        let (whole, frac) = (self.0 / MICROS_PER_SEC, self.0 % MICROS_PER_SEC);
+        if frac == 0 {
+            whole.to_string()
+        } else {
+            let f = format!("{frac:06}");
+            format!("{whole}.{}", f.trim_end_matches('0'))
+        }
     }
 }
 

@@ -3,34 +3,43 @@
 //! [`World::advance_to`] takes events in (time, sequence) order; an action of the script at time `t` runs
 //! before any event at `t`. Each processed event and action is folded into the trace hash, and the model's
 //! invariants are checked after every one of them. `World` is `Clone`: a clone is a rewind snapshot.
+//!
+//! The runner, not each model, carries out and narrates what every scene shares: a `cut`/`heal` of a link
+//! (between every member of a grouped node and every member of the other), a `set` of a parameter (clamped,
+//! then the model re-reads its configuration), and an action naming a node that does not exist at that
+//! moment (a shard removed earlier), which has no effect and says so.
 
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use super::{Envelope, Event, Kernel, NodeId, SimTime};
-use crate::scene::{Action, ActionKind, ChartSpec, CounterView, Params, StageView};
+use super::{
+    Action, ActionKind, Envelope, Event, Field, InvariantSpec, Invariants, Kernel, NodeId, Params, PartitionMode,
+    SimTime,
+};
 
-/// A scene's domain model. It reacts to events through the kernel and describes itself for views.
+/// A simulated system: how it reacts to messages, timers and faults, and what must always hold in it.
+/// How a reader sees it is a separate trait in the scene layer.
 pub trait Model: Clone + 'static {
     type Msg: Clone + Debug + Hash + 'static;
     type Timer: Clone + Debug + Hash + 'static;
+
+    /// The invariants the model reports (`Kernel::check`, `Kernel::violation`), indexed in this order.
+    const INVARIANTS: &'static [InvariantSpec];
 
     /// Schedules the first events (client arrivals, periodic ticks).
     fn start(&mut self, k: &mut Kernel<Self::Msg, Self::Timer>);
     fn on_message(&mut self, k: &mut Kernel<Self::Msg, Self::Timer>, env: Envelope<Self::Msg>);
     fn on_timer(&mut self, k: &mut Kernel<Self::Msg, Self::Timer>, timer: Self::Timer);
-    /// A scripted action. Links are already cut/healed by the runner and `params` already holds a `Set`
-    /// value (clamped); the model reacts (re-reads its configuration, crashes a node, flushes a cache…).
+    /// A scripted action. Links are already cut/healed and narrated by the runner, and `params` already
+    /// holds a `Set` value (clamped); the model reacts (re-reads its configuration, crashes a node, flushes a
+    /// cache…) and narrates what only it knows. Crash, restart and trigger reach it only for names that
+    /// [`Model::node_ids`] (or the scene's triggers) know at this moment.
     fn on_action(&mut self, k: &mut Kernel<Self::Msg, Self::Timer>, action: &ActionKind, params: &Params);
-    /// Checks the scene's invariants after every event, counting violations.
-    fn check_invariants(&mut self, k: &Kernel<Self::Msg, Self::Timer>);
-    fn node_id(&self, name: &str) -> Option<NodeId>;
-
-    fn stage(&self, k: &Kernel<Self::Msg, Self::Timer>) -> StageView;
-    fn charts(&self) -> &'static [ChartSpec];
-    fn series(&self, k: &Kernel<Self::Msg, Self::Timer>, name: &str) -> Vec<(f64, f64)>;
-    fn metrics(&self, k: &Kernel<Self::Msg, Self::Timer>) -> Vec<(&'static str, f64)>;
-    fn counters(&self) -> Vec<CounterView>;
+    /// Checks the state invariants after every event (`k.check(idx, holds)`).
+    fn check_invariants(&self, k: &mut Kernel<Self::Msg, Self::Timer>);
+    /// The kernel nodes a script name stands for at this moment: one for a plain node, every member for a
+    /// grouped node (`apps`), none for a name that does not exist now.
+    fn node_ids(&self, name: &str) -> Vec<NodeId>;
 }
 
 /// A model, its kernel, its current parameters and its fault script.
@@ -54,6 +63,7 @@ impl<M: Model> World<M> {
         mut script: Vec<Action>,
     ) -> Self {
         script.sort_by_key(|a| a.at);
+        kernel.invariants = Invariants::new(M::INVARIANTS, &params);
         model.start(&mut kernel);
         World { scene_id, kernel, model, params, script, applied: 0 }
     }
@@ -119,7 +129,7 @@ impl<M: Model> World<M> {
             }
             _ => return false,
         }
-        self.model.check_invariants(&self.kernel);
+        self.model.check_invariants(&mut self.kernel);
         true
     }
 
@@ -128,13 +138,31 @@ impl<M: Model> World<M> {
         let mut kind = action.kind.clone();
         match &kind {
             ActionKind::Cut { a, b } | ActionKind::Heal { a, b } => {
-                if let (Some(x), Some(y)) = (self.model.node_id(a), self.model.node_id(b)) {
-                    if matches!(kind, ActionKind::Cut { .. }) {
-                        self.kernel.cut(x, y);
-                    } else {
-                        self.kernel.heal(x, y);
+                let cut = matches!(kind, ActionKind::Cut { .. });
+                let (xs, ys) = (self.model.node_ids(a), self.model.node_ids(b));
+                if xs.is_empty() || ys.is_empty() {
+                    let missing = if xs.is_empty() { a } else { b };
+                    self.no_effect(action, missing);
+                    return;
+                }
+                for &x in &xs {
+                    for &y in &ys {
+                        if cut {
+                            self.kernel.cut(x, y);
+                        } else {
+                            self.kernel.heal(x, y);
+                        }
                     }
                 }
+                let text = match (cut, self.kernel.net.mode) {
+                    (true, PartitionMode::Drop) => format!("link {a}–{b} cut: messages on it are lost until it heals"),
+                    (true, PartitionMode::Hold) => {
+                        format!("link {a}–{b} cut: messages on it wait until it heals")
+                    }
+                    (false, _) => format!("link {a}–{b} healed"),
+                };
+                let fields = vec![("a", Field::from(a.as_str())), ("b", Field::from(b.as_str()))];
+                self.kernel.emit("fault", text, fields);
             }
             ActionKind::Set { param, value } => {
                 // Clamped, so a hand-edited URL cannot push a model outside its validated ranges.
@@ -143,10 +171,27 @@ impl<M: Model> World<M> {
                     let spec = self.params.spec(param).expect("known: get succeeded");
                     kind = ActionKind::Set { param: param.clone(), value: spec.format(&v) };
                 }
+                self.kernel.invariants.refresh(&self.params);
+                if let ActionKind::Set { param, value } = &kind {
+                    let fields = vec![("param", Field::from(param.as_str())), ("value", Field::from(value.as_str()))];
+                    self.kernel.emit("param", format!("{param} set to {value}"), fields);
+                }
             }
-            _ => {}
+            ActionKind::Crash { node } | ActionKind::Restart { node } => {
+                if self.model.node_ids(node).is_empty() {
+                    self.no_effect(action, node);
+                    return;
+                }
+            }
+            ActionKind::Trigger { .. } => {}
         }
         self.model.on_action(&mut self.kernel, &kind, &self.params);
+    }
+
+    /// An action naming a node that the scene can have, but not at this moment.
+    fn no_effect(&mut self, action: &Action, node: &str) {
+        let text = format!("{} has no effect: there is no node {node} at this moment", action.kind_text());
+        self.kernel.emit("fault", text, vec![("node", Field::from(node))]);
     }
 
     /// Runs everything due up to and including `t`, then sets the clock to `t`.

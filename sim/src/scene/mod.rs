@@ -1,9 +1,10 @@
 //! The scene abstraction: what every concept plugs into, so a new scene needs no kernel change.
 //!
-//! A [`Scene`] is the static description (parameters with units and ranges, presets, explain text, node
-//! names) and a factory: `build(params, seed, script)` returns a [`Run`]. A `Run` is a live, clonable
-//! simulation that can be advanced in virtual time and read by views (stage, charts, counters, log).
-//! Every `World<M>` of a [`Model`](crate::kernel::Model) is a `Run`.
+//! A [`Scene`] is the static description (parameters with units and ranges, presets, explain text, the
+//! names a fault script may use) and a factory: `build(params, seed, script)` returns a [`Run`]. A `Run` is
+//! a live, clonable simulation that can be advanced in virtual time and read by views (panels, messages,
+//! series, counters, log). Every `World<M>` whose model also implements [`Present`] is a `Run`: the kernel's
+//! [`Model`](crate::kernel::Model) is the system, `Present` is how it is shown.
 //!
 //! ```
 //! use faultline_sim::{scene_by_id, kernel::SimTime};
@@ -13,20 +14,23 @@
 //! assert!(run.metrics().iter().any(|(name, v)| *name == "client_requests" && *v > 0.0));
 //! ```
 
-mod action;
-mod params;
+mod names;
+mod present;
 mod view;
 
-use std::rc::Rc;
-
-pub use action::{Action, ActionKind, format_script, parse_script_lenient};
-pub use params::{ParamKind, ParamSpec, ParamValue, Params, format_number};
+pub use crate::kernel::{Action, ActionKind, ParamKind, ParamSpec, ParamValue, Params, format_number};
+pub use crate::kernel::{format_script, parse_script_lenient};
+pub use names::Names;
+pub use present::Present;
 pub use view::{
-    BandSpec, ChartSpec, CounterView, LineSpec, LineStyle, LinkView, MachineView, MessageView, NodeAction, NodeRole,
-    NodeView, StageView, Tone,
+    Anomaly, BandSpec, ChartSpec, CounterView, LineSpec, LineStyle, LinkView, MachineView, MessageView, NodeAction,
+    NodeView, Panel, Tone, TopologyView, charts,
 };
 
-use crate::kernel::{LogEntry, Model, SimTime, World};
+use crate::kernel::{EventLog, Invariants, SimTime, World};
+
+/// Most messages a view is given at once (the canvas draws them all every frame).
+pub const MAX_MESSAGES_DRAWN: usize = 4_000;
 
 /// A named starting point that shows a textbook phenomenon in one click.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,6 +43,15 @@ pub struct Preset {
     pub params: &'static [(&'static str, &'static str)],
     /// Fault script entries, in the `T:verb:args` text form.
     pub faults: &'static [&'static str],
+}
+
+/// How hard a benchmark loads a scene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchLoad {
+    /// About 2,000 client requests per second: simulation throughput and rewind figures.
+    Busy,
+    /// About 2,000 messages in flight at once: the frame-time figure.
+    Crowded,
 }
 
 /// The explain panel's text.
@@ -65,18 +78,37 @@ pub trait Scene: Sync {
         None
     }
     fn explain(&self) -> &'static Explain;
-    /// The choice parameter a same-seed A/B comparison varies (the breaker on/off, the stampede strategy):
-    /// two runs with identical seed, script and other parameters differ only by it, event for event.
-    fn compare_param(&self) -> Option<&'static str> {
-        None
+    /// The choice parameters a same-seed A/B comparison may vary (the breaker on/off, the stampede
+    /// strategy; a saga's mode or idempotency): two runs with identical seed, script and other parameters
+    /// differ only by the chosen one, event for event. The first is offered first.
+    fn compare_params(&self) -> &'static [&'static str] {
+        &[]
     }
-    /// Node names that `crash`/`restart`/`cut`/`heal` may name.
-    fn node_names(&self) -> &'static [&'static str];
-    /// Names that `trigger` may name.
-    fn triggers(&self) -> &'static [&'static str] {
+    /// The nodes, links and triggers a fault script may name.
+    fn names(&self) -> &'static Names;
+    /// Event kinds the narration marks as notable moments (transitions, expiries, partitions): the
+    /// scrubber's ticks and the "next notable event" step. Never per-operation records.
+    fn notable(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Parameter overrides that load the scene for a benchmark (see [`BenchLoad`]).
+    fn bench_params(&self, load: BenchLoad) -> &'static [(&'static str, &'static str)] {
+        let _ = load;
         &[]
     }
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run>;
+
+    /// The default preset's parameters with [`Scene::bench_params`] applied (overrides the scene lacks
+    /// are reported, not ignored: they are the scene's own).
+    fn bench_inputs(&self, load: BenchLoad) -> Params {
+        let mut p = self.default_inputs().0;
+        for (name, value) in self.bench_params(load) {
+            if let Err(e) = p.set(name, value) {
+                debug_assert!(false, "{}: bench parameter {e}", self.id());
+            }
+        }
+        p
+    }
 
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
@@ -98,6 +130,9 @@ pub trait Scene: Sync {
             params.set(name, value)?;
         }
         let script = preset.faults.iter().map(|f| f.parse()).collect::<Result<Vec<Action>, String>>()?;
+        for a in &script {
+            self.validate_action(a)?;
+        }
         Ok((params, script))
     }
 
@@ -108,37 +143,11 @@ pub trait Scene: Sync {
             .unwrap_or_else(|| (self.default_params(), Vec::new()))
     }
 
-    /// Checks that an action names things this scene has; the message says what is allowed.
+    /// Checks that an action names things this scene can ever have; the message says what is allowed.
+    /// (A node the scene can have but does not have at that moment is not an error: the run narrates
+    /// that the action had no effect.)
     fn validate_action(&self, action: &Action) -> Result<(), String> {
-        let node_ok = |n: &str| -> Result<(), String> {
-            if self.node_names().contains(&n) {
-                Ok(())
-            } else {
-                Err(format!("fault '{action}': unknown node '{n}' (nodes: {})", self.node_names().join(", ")))
-            }
-        };
-        match &action.kind {
-            ActionKind::Crash { node } | ActionKind::Restart { node } => node_ok(node),
-            ActionKind::Cut { a, b } | ActionKind::Heal { a, b } => node_ok(a).and_then(|_| node_ok(b)),
-            ActionKind::Set { param, value } => {
-                let spec = self
-                    .params()
-                    .iter()
-                    .find(|s| s.name == param)
-                    .ok_or_else(|| format!("fault '{action}': unknown parameter '{param}'"))?;
-                spec.parse(value).map(|_| ()).map_err(|e| format!("fault '{action}': {e}"))
-            }
-            ActionKind::Trigger { name } => {
-                if self.triggers().contains(&name.as_str()) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "fault '{action}': unknown trigger '{name}' (triggers: {})",
-                        self.triggers().join(", ")
-                    ))
-                }
-            }
-        }
+        self.names().validate(action, self.params())
     }
 }
 
@@ -156,19 +165,25 @@ pub trait Run {
     fn set_script(&mut self, script: Vec<Action>) -> bool;
     /// Current parameters (after any `set` actions that have run).
     fn params(&self) -> &Params;
-    fn stage(&self) -> StageView;
-    fn charts(&self) -> &'static [ChartSpec];
+    /// What a reader sees now, panel by panel.
+    fn panels(&self) -> Vec<Panel>;
+    /// Messages in flight now (at most [`MAX_MESSAGES_DRAWN`]).
+    fn messages(&self) -> Vec<MessageView>;
     fn series(&self, name: &str) -> Vec<(f64, f64)>;
     fn metrics(&self) -> Vec<(&'static str, f64)>;
+    /// Invariants (in table order), then anomalies.
     fn counters(&self) -> Vec<CounterView>;
-    fn log(&self) -> &[Rc<LogEntry>];
+    fn invariants(&self) -> &Invariants;
+    fn log(&self) -> &EventLog;
     fn trace_hash(&self) -> u64;
     fn n_events(&self) -> u64;
     fn n_in_flight(&self) -> usize;
+    /// Whether `name` is a node of the run at this moment (a group counts).
+    fn has_node(&self, name: &str) -> bool;
     fn clone_box(&self) -> Box<dyn Run>;
 }
 
-impl<M: Model> Run for World<M> {
+impl<M: Present> Run for World<M> {
     fn scene_id(&self) -> &'static str {
         self.scene_id
     }
@@ -193,11 +208,22 @@ impl<M: Model> Run for World<M> {
     fn params(&self) -> &Params {
         &self.params
     }
-    fn stage(&self) -> StageView {
-        self.model.stage(&self.kernel)
+    fn panels(&self) -> Vec<Panel> {
+        self.model.panels(&self.kernel)
     }
-    fn charts(&self) -> &'static [ChartSpec] {
-        self.model.charts()
+    fn messages(&self) -> Vec<MessageView> {
+        self.kernel
+            .net
+            .messages_in_flight()
+            .take(MAX_MESSAGES_DRAWN)
+            .map(|e| MessageView {
+                from: e.from,
+                to: e.to,
+                sent: e.sent_at,
+                deliver: e.deliver_at,
+                tone: self.model.message_tone(&e.payload),
+            })
+            .collect()
     }
     fn series(&self, name: &str) -> Vec<(f64, f64)> {
         self.model.series(&self.kernel, name)
@@ -206,10 +232,42 @@ impl<M: Model> Run for World<M> {
         self.model.metrics(&self.kernel)
     }
     fn counters(&self) -> Vec<CounterView> {
-        self.model.counters()
+        let mut out: Vec<CounterView> = self
+            .kernel
+            .invariants
+            .iter()
+            .map(|(spec, v, active)| CounterView {
+                name: spec.name,
+                label: spec.label,
+                value: v.count,
+                must_be_zero: active || v.count > 0,
+                condition: spec.when.describe(),
+                first_at: v.first_at,
+                help: spec.help,
+            })
+            .collect();
+        if !M::ANOMALIES.is_empty() {
+            let metrics = self.metrics();
+            for a in M::ANOMALIES {
+                let value = metrics.iter().find(|m| m.0 == a.metric).map_or(0.0, |m| m.1);
+                out.push(CounterView {
+                    name: a.metric,
+                    label: a.label,
+                    value: value.max(0.0).round() as u64,
+                    must_be_zero: false,
+                    condition: String::new(),
+                    first_at: None,
+                    help: a.help,
+                });
+            }
+        }
+        out
     }
-    fn log(&self) -> &[Rc<LogEntry>] {
-        self.kernel.log.entries()
+    fn invariants(&self) -> &Invariants {
+        &self.kernel.invariants
+    }
+    fn log(&self) -> &EventLog {
+        &self.kernel.log
     }
     fn trace_hash(&self) -> u64 {
         self.kernel.trace_hash()
@@ -219,6 +277,9 @@ impl<M: Model> Run for World<M> {
     }
     fn n_in_flight(&self) -> usize {
         self.kernel.net.n_in_flight()
+    }
+    fn has_node(&self, name: &str) -> bool {
+        !self.model.node_ids(name).is_empty()
     }
     fn clone_box(&self) -> Box<dyn Run> {
         Box::new(self.clone())

@@ -1,18 +1,35 @@
-//! What a view may read of a run: the stage (nodes, links, messages in flight, a state machine), chart
-//! specs, correctness counters. Plain data, rebuilt from the model on request; the view never holds model
-//! state.
+//! What a reader sees of a run, as plain data: a closed vocabulary of panels, each drawn by one generic
+//! widget of the app (`src/widgets/`) that carries no scene's words. A scene describes its picture as a list
+//! of [`Panel`]s; a new kind of picture is added here once, for every later scene.
 //!
-//! Node positions are in a unit square (0..1 on both axes); the view scales them. A [`MessageView`] names
-//! its endpoints by index into [`StageView::nodes`] and carries send and delivery times, so the view places
-//! it at `(now − sent) / (deliver − sent)` along the link.
+//! | panel | what it draws | reused by |
+//! |---|---|---|
+//! | [`Panel::Topology`] | nodes in columns, links, messages in flight between them | every scene |
+//! | [`Panel::Machines`] | state machines with the live state lit | breaker, hot key, saga, leader |
+//! | [`Panel::Chart`] | time series of measured values, theory lines, a state band | every scene |
+//!
+//! Messages are not part of a panel: they change every frame, so a run lists them on their own
+//! ([`MessageView`]), named by kernel node; the topology widget draws each one on the box that holds its
+//! endpoints ([`NodeView::members`]).
+//!
+//! ```
+//! use faultline_sim::{scene_by_id, kernel::SimTime, scene::Panel};
+//! let scene = scene_by_id("circuit-breaker").unwrap();
+//! let mut run = scene.build(scene.default_params(), 1, vec![]);
+//! run.advance_to(SimTime::from_secs(2));
+//! let panels = run.panels();
+//! assert!(matches!(panels[0], Panel::Topology(_)));
+//! assert!(panels.iter().any(|p| p.id() == "outcomes"));
+//! ```
 
-use crate::kernel::SimTime;
+use serde::Serialize;
 
-use super::ActionKind;
+use crate::kernel::{ActionKind, NodeId, SimTime, fnv1a};
 
 /// Meaning of a colour. The view maps each tone to a colour-blind-safe colour *and* a shape or label, so
 /// colour is never the only signal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Tone {
     Neutral,
     Good,
@@ -21,31 +38,30 @@ pub enum Tone {
     Info,
 }
 
-/// The kind of box a node is drawn as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeRole {
-    Clients,
-    Service,
-    Dependency,
-    Cache,
-    Database,
-}
-
-/// Something the reader can do to a node by clicking it.
-#[derive(Clone, Debug, PartialEq)]
+/// Something the reader can do to a node by clicking it. What it does must be what its label says: the
+/// runner narrates the action's effect, and a node that cannot do it does not offer it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeAction {
     pub label: &'static str,
+    #[serde(serialize_with = "as_text")]
     pub kind: ActionKind,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+fn as_text<S: serde::Serializer>(kind: &ActionKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&kind.to_string())
+}
+
+/// One box of the topology.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {
-    /// Stable name, used in fault scripts (`crash:dependency`).
-    pub name: &'static str,
+    /// The name fault scripts use (`dependency`, `app3`, the group `apps`).
+    pub name: String,
     pub label: String,
-    pub role: NodeRole,
-    pub x: f32,
-    pub y: f32,
+    /// Left to right: clients first. Nodes of one column stack top to bottom in list order.
+    pub column: u8,
+    /// The kernel nodes this box stands for: itself, or every member of a group. Messages to or from a
+    /// member are drawn on this box.
+    pub members: Vec<NodeId>,
     pub tone: Tone,
     /// Short state word drawn on the node ("OPEN", "DOWN").
     pub badge: Option<String>,
@@ -56,48 +72,84 @@ pub struct NodeView {
     pub actions: Vec<NodeAction>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// A link between two boxes, named by their script names (cutting it cuts every member pair).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkView {
-    pub a: usize,
-    pub b: usize,
+    pub a: String,
+    pub b: String,
     pub cut: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The system's boxes and links. Which boxes exist may change mid-run (a server added, a shard removed):
+/// [`TopologyView::layout_key`] changes with them, and the widget lays the stage out again.
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+pub struct TopologyView {
+    pub nodes: Vec<NodeView>,
+    pub links: Vec<LinkView>,
+}
+
+impl TopologyView {
+    /// A digest of what the layout depends on (names, columns, links), so a view knows when to re-lay out.
+    pub fn layout_key(&self) -> u64 {
+        let mut text = String::new();
+        for n in &self.nodes {
+            text.push_str(&n.name);
+            text.push(char::from(b'0' + n.column.min(70)));
+            text.push(n.load.map_or('-', |_| 'l'));
+            text.push(char::from(b'0' + n.lines.len().min(70) as u8));
+            text.push('|');
+        }
+        for l in &self.links {
+            text.push_str(&l.a);
+            text.push('-');
+            text.push_str(&l.b);
+            text.push('|');
+        }
+        fnv1a(text.as_bytes())
+    }
+
+    /// Index of the box that holds kernel node `id`.
+    pub fn box_of(&self, id: NodeId) -> Option<usize> {
+        self.nodes.iter().position(|n| n.members.contains(&id))
+    }
+
+    pub fn node(&self, name: &str) -> Option<&NodeView> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+}
+
+/// A message in flight, between two kernel nodes, with its send and delivery times (the view places it at
+/// `(now − sent) / (deliver − sent)` along the link).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct MessageView {
-    pub from: usize,
-    pub to: usize,
+    pub from: NodeId,
+    pub to: NodeId,
     pub sent: SimTime,
     pub deliver: SimTime,
     pub tone: Tone,
 }
 
-/// A state machine diagram with the live state lit (e.g. the breaker's CLOSED / OPEN / HALF_OPEN).
-#[derive(Clone, Debug, PartialEq)]
+/// A state machine diagram with the live state lit (the breaker's CLOSED / OPEN / HALF_OPEN, a key's life).
+/// States are laid out generically (around an ellipse, the first at the left), whatever their number.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MachineView {
-    pub title: &'static str,
+    pub title: String,
     pub states: &'static [(&'static str, Tone)],
     pub current: usize,
+    /// (from, to, why) between state indices.
     pub edges: &'static [(usize, usize, &'static str)],
 }
 
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct StageView {
-    pub nodes: Vec<NodeView>,
-    pub links: Vec<LinkView>,
-    pub messages: Vec<MessageView>,
-    pub machine: Option<MachineView>,
-}
-
 /// How a line is drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LineStyle {
     Solid,
     /// Theory (an analytic expectation drawn over measured data), labelled as such.
     Theory,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct LineSpec {
     pub series: &'static str,
     pub label: &'static str,
@@ -106,14 +158,14 @@ pub struct LineSpec {
 }
 
 /// A background band showing a discrete state over time (the breaker state band).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct BandSpec {
     /// Series whose value is the index of the state in `states`.
     pub series: &'static str,
     pub states: &'static [(&'static str, Tone)],
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ChartSpec {
     pub id: &'static str,
     pub title: &'static str,
@@ -124,15 +176,58 @@ pub struct ChartSpec {
     pub y_max: Option<f64>,
 }
 
+/// One picture of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Panel {
+    Topology(TopologyView),
+    Machines {
+        machines: Vec<MachineView>,
+    },
+    /// The chart's data comes from `Run::series`, on the chart's own schedule.
+    Chart(&'static ChartSpec),
+}
+
+impl Panel {
+    /// Stable id, for tests (`data-testid`) and for choosing panels in an embed.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Panel::Topology(_) => "topology",
+            Panel::Machines { .. } => "machines",
+            Panel::Chart(spec) => spec.id,
+        }
+    }
+}
+
+/// The chart specs among `panels`.
+pub fn charts(panels: &[Panel]) -> impl Iterator<Item = &'static ChartSpec> + '_ {
+    panels.iter().filter_map(|p| match p {
+        Panel::Chart(spec) => Some(*spec),
+        _ => None,
+    })
+}
+
 /// A correctness counter: an invariant that must stay at zero, or an anomaly the scene counts.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CounterView {
     pub name: &'static str,
     pub label: &'static str,
     pub value: u64,
-    /// An invariant: any non-zero value is a bug in the modelled system (or in the model).
+    /// An invariant whose condition holds (or that was violated while it held): any non-zero value is a bug
+    /// in the modelled system (or in the model). False for anomalies a system may legitimately show.
     pub must_be_zero: bool,
+    /// When it must be zero ("always", "when strategy = swr"); empty for anomalies.
+    pub condition: String,
     /// When the counter first became non-zero, to link to that moment.
     pub first_at: Option<SimTime>,
+    pub help: &'static str,
+}
+
+/// An anomaly the correctness panel shows next to the invariants: a metric a system may legitimately
+/// raise (stale reads, double charges), with what it means.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Anomaly {
+    pub metric: &'static str,
+    pub label: &'static str,
     pub help: &'static str,
 }

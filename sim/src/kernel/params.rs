@@ -5,7 +5,7 @@
 //! clamped and a notice says what changed).
 //!
 //! ```
-//! use faultline_sim::scene::{ParamKind, ParamSpec};
+//! use faultline_sim::kernel::{ParamKind, ParamSpec};
 //! const RATE: ParamSpec = ParamSpec::number("request_rate", "Request rate", "req/s", 1.0, 2000.0, 50.0, 1.0, "Client arrivals per second");
 //! assert!(RATE.parse("5000").unwrap_err().contains("1 to 2000"));
 //! let (v, notice) = RATE.parse_clamped("5000");

@@ -13,7 +13,7 @@
 //! | `5:trigger:flush`           | a scene's one-shot action (flush the cache) |
 //!
 //! ```
-//! use faultline_sim::scene::Action;
+//! use faultline_sim::kernel::Action;
 //! let a: Action = "12.5:crash:dependency".parse().unwrap();
 //! assert_eq!(a.to_string(), "12.5:crash:dependency");
 //! assert!("x:crash:dependency".parse::<Action>().is_err());
@@ -22,7 +22,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::kernel::SimTime;
+use super::SimTime;
 
 /// What an action does.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -93,19 +93,9 @@ impl FromStr for Action {
     }
 }
 
-impl fmt::Display for Action {
+impl fmt::Display for ActionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let us = self.at.as_micros();
-        // Shortest exact seconds: 12.5, 3, 0.000125.
-        let whole = us / 1_000_000;
-        let frac = us % 1_000_000;
-        if frac == 0 {
-            write!(f, "{whole}:")?;
-        } else {
-            let s = format!("{frac:06}");
-            write!(f, "{whole}.{}:", s.trim_end_matches('0'))?;
-        }
-        match &self.kind {
+        match self {
             ActionKind::Crash { node } => write!(f, "crash:{node}"),
             ActionKind::Restart { node } => write!(f, "restart:{node}"),
             ActionKind::Cut { a, b } => write!(f, "cut:{a}-{b}"),
@@ -113,6 +103,19 @@ impl fmt::Display for Action {
             ActionKind::Set { param, value } => write!(f, "set:{param}={value}"),
             ActionKind::Trigger { name } => write!(f, "trigger:{name}"),
         }
+    }
+}
+
+impl Action {
+    /// The action without its moment (`crash:dependency`).
+    pub fn kind_text(&self) -> String {
+        self.kind.to_string()
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.at.exact_secs(), self.kind)
     }
 }
 

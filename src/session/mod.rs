@@ -1,0 +1,307 @@
+//! A scene page's live state: the [`Timeline`] (which owns the `Box<dyn Run>`), the reader's intents
+//! (play, seek, click a node, move a slider) and the snapshots that views read.
+//!
+//! Data flows one way. Intents change the fault script, parameters or time and call [`Session::publish`],
+//! which reads the run once and sets plain-data signals (`panels`, `counters`, `log`, `charts`…). Views
+//! only read those signals; they never touch the run, so nothing in the DOM can make the simulation
+//! diverge from the URL that describes it.
+//!
+//! The parts, one file each: `publish.rs` (reading the run into signals), `catch_up.rs` (bounded replay:
+//! no intent runs unbounded simulation on the main thread), `compare.rs` (run B of a same-seed comparison,
+//! kept at A's moment) and `url.rs` (writing the address bar).
+
+mod catch_up;
+mod compare;
+mod publish;
+mod url;
+
+use faultline_sim::kernel::SimTime;
+use faultline_sim::scene::{Action, ActionKind, CounterView, MessageView, Panel, ParamValue, Params, Run, Scene};
+use faultline_sim::timeline::Timeline;
+use leptos::leptos_dom::helpers::TimeoutHandle;
+use leptos::prelude::*;
+
+use crate::compare::{CompareTable, Comparison};
+use crate::url_state::{self, SPEEDS, SceneUrl};
+use crate::widgets::chart::ChartData;
+
+pub use catch_up::seek_within;
+
+/// One narration line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLine {
+    /// Absolute position in the run's log (stable key while the run moves forward).
+    pub idx: u64,
+    pub t: SimTime,
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// Draws the messages in flight (the stage's canvas registers one).
+pub type Painter = Box<dyn Fn(&[MessageView], SimTime)>;
+
+/// Slider moves closer together than this (virtual time) edit one `set` action instead of adding many.
+const COALESCE_US: u64 = 250_000;
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub scene: &'static dyn Scene,
+    timeline: StoredValue<Timeline, LocalStorage>,
+    /// Run B of an A/B comparison (`None` when off), kept at A's moment.
+    timeline_b: StoredValue<Option<Timeline>, LocalStorage>,
+    messages: StoredValue<Vec<MessageView>, LocalStorage>,
+    painter: StoredValue<Option<Painter>, LocalStorage>,
+    url_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    chart_wall_ms: StoredValue<f64, LocalStorage>,
+    /// (wall ms of the last announcement, log total announced up to).
+    announced: StoredValue<(f64, u64), LocalStorage>,
+    pub embed: bool,
+    /// Parameters the run was built with (t = 0); later changes live in the script as `set` actions.
+    pub base_params: RwSignal<Params>,
+    pub seed: RwSignal<u64>,
+    pub playing: RwSignal<bool>,
+    pub speed: RwSignal<f64>,
+    // Snapshots published from the run.
+    pub now: RwSignal<SimTime>,
+    /// Furthest moment reached since the run was built: the scrubber's and charts' extent.
+    pub reached: RwSignal<SimTime>,
+    /// What the reader sees, panel by panel (messages in flight go to the painter instead).
+    pub panels: RwSignal<Vec<Panel>>,
+    pub n_in_flight: RwSignal<usize>,
+    pub params: RwSignal<Params>,
+    pub script: RwSignal<Vec<Action>>,
+    pub counters: RwSignal<Vec<CounterView>>,
+    pub log: RwSignal<Vec<LogLine>>,
+    pub charts: RwSignal<Vec<ChartData>>,
+    pub trace_hash: RwSignal<u64>,
+    /// Run B's parameter and choice; `None` = no comparison.
+    pub compare: RwSignal<Option<Comparison>>,
+    /// A and B side by side (refreshed with the charts); `None` when not comparing.
+    pub compare_table: RwSignal<Option<CompareTable>>,
+    pub trace_hash_b: RwSignal<u64>,
+    pub n_events: RwSignal<u64>,
+    pub notices: RwSignal<Vec<String>>,
+    /// Text of the aria-live region (throttled to one change per second).
+    pub announcement: RwSignal<String>,
+    /// A moment still being reached a frame's budget at a time (see `catch_up.rs`), and how far along, 0..1.
+    catch_up_to: StoredValue<Option<SimTime>, LocalStorage>,
+    pub fast_forward: RwSignal<Option<f64>>,
+}
+
+pub fn wall_ms() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+impl Session {
+    pub fn new(scene: &'static dyn Scene, state: SceneUrl, notices: Vec<String>) -> Session {
+        let mut tl = Timeline::new(scene.build(state.params.clone(), state.seed, state.script.clone()));
+        let reached_link_moment = seek_within(&mut tl, state.t, catch_up::OPEN_BUDGET_MS);
+        let now = tl.now();
+        // Embeds show one run; a comparison needs the charts and table they leave out.
+        let compare = state.compare.filter(|_| !state.embed);
+        let s = Session {
+            scene,
+            timeline: StoredValue::new_local(tl),
+            timeline_b: StoredValue::new_local(None),
+            messages: StoredValue::new_local(Vec::new()),
+            painter: StoredValue::new_local(None),
+            url_timer: StoredValue::new_local(None),
+            chart_wall_ms: StoredValue::new_local(f64::NEG_INFINITY),
+            announced: StoredValue::new_local((f64::NEG_INFINITY, 0)),
+            embed: state.embed,
+            base_params: RwSignal::new(state.params.clone()),
+            seed: RwSignal::new(state.seed),
+            playing: RwSignal::new(false),
+            speed: RwSignal::new(state.speed),
+            now: RwSignal::new(now),
+            reached: RwSignal::new(now),
+            panels: RwSignal::new(Vec::new()),
+            n_in_flight: RwSignal::new(0),
+            params: RwSignal::new(state.params),
+            script: RwSignal::new(state.script),
+            counters: RwSignal::new(Vec::new()),
+            log: RwSignal::new(Vec::new()),
+            charts: RwSignal::new(Vec::new()),
+            trace_hash: RwSignal::new(0),
+            compare: RwSignal::new(compare),
+            compare_table: RwSignal::new(None),
+            trace_hash_b: RwSignal::new(0),
+            n_events: RwSignal::new(0),
+            notices: RwSignal::new(notices),
+            announcement: RwSignal::new(String::new()),
+            catch_up_to: StoredValue::new_local((!reached_link_moment).then_some(state.t)),
+            fast_forward: RwSignal::new(
+                (!reached_link_moment).then(|| now.as_micros() as f64 / state.t.as_micros().max(1) as f64),
+            ),
+        };
+        // Opening a link must not read out the whole history that led to its moment.
+        s.announced.set_value((f64::NEG_INFINITY, s.with_run(|r| r.log().total())));
+        s.build_b();
+        s.publish(true);
+        s
+    }
+
+    /// Reads the live run.
+    pub fn with_run<R>(&self, f: impl FnOnce(&dyn Run) -> R) -> R {
+        self.timeline.with_value(|tl| f(tl.run()))
+    }
+
+    /// False once the page that owned the session is gone.
+    pub fn is_alive(&self) -> bool {
+        self.timeline.try_with_value(|_| ()).is_some()
+    }
+
+    // ----- intents -----
+
+    /// The driver's frame: move virtual time forward by `wall_dt_ms` × speed.
+    pub fn advance(&self, wall_dt_ms: f64) {
+        let dt_us = (wall_dt_ms * self.speed.get_untracked() * 1000.0).round().max(0.0) as u64;
+        if dt_us == 0 {
+            return;
+        }
+        self.timeline.update_value(|tl| {
+            let t = tl.now() + dt_us;
+            tl.seek(t);
+        });
+        self.publish(false);
+        self.request_url_write();
+    }
+
+    pub fn seek(&self, t: SimTime) {
+        self.cancel_catch_up();
+        self.seek_bounded(t);
+        self.publish(true);
+        self.request_url_write();
+    }
+
+    pub fn step(&self) {
+        self.cancel_catch_up();
+        self.playing.set(false);
+        self.timeline.update_value(|tl| {
+            tl.step();
+        });
+        self.publish(true);
+        self.request_url_write();
+    }
+
+    pub fn reset(&self) {
+        self.playing.set(false);
+        self.seek(SimTime::ZERO);
+    }
+
+    pub fn toggle_play(&self) {
+        self.playing.update(|p| *p = !*p);
+        self.request_url_write();
+    }
+
+    pub fn set_speed(&self, v: f64) {
+        self.speed.set(url_state::nearest_speed(v));
+        self.request_url_write();
+    }
+
+    /// One step along [`SPEEDS`] (`+1` faster, `-1` slower).
+    pub fn nudge_speed(&self, dir: i32) {
+        let cur = self.speed.get_untracked();
+        let i = SPEEDS.iter().position(|s| (s - cur).abs() < 1e-9).unwrap_or(3) as i32;
+        let j = (i + dir).clamp(0, SPEEDS.len() as i32 - 1) as usize;
+        self.set_speed(SPEEDS[j]);
+    }
+
+    pub fn set_seed(&self, seed: u64) {
+        self.seed.set(seed);
+        let t = self.now.get_untracked();
+        self.rebuild(t);
+    }
+
+    /// Builds the run afresh from base parameters, seed and the current script, and goes to `t`.
+    fn rebuild(&self, t: SimTime) {
+        let script = self.with_run(|r| r.script().to_vec());
+        self.rebuild_with(script, t);
+    }
+
+    fn rebuild_with(&self, script: Vec<Action>, t: SimTime) {
+        self.cancel_catch_up();
+        let run = self.scene.build(self.base_params.get_untracked(), self.seed.get_untracked(), script);
+        let mut tl = Timeline::new(run);
+        // A new seed late in a busy run replays all of it: bounded like opening a link.
+        if !seek_within(&mut tl, t, catch_up::OPEN_BUDGET_MS) {
+            self.start_catch_up(t, tl.now());
+        }
+        self.timeline.set_value(tl);
+        self.drop_compare_if_equal();
+        self.build_b();
+        self.reached.set(t);
+        self.announced.update_value(|a| a.1 = 0);
+        self.publish(true);
+        self.request_url_write();
+    }
+
+    /// A slider or field changed a parameter. Before anything has run this changes the run's starting
+    /// parameters; mid-run it becomes a `set` action at the current moment, so the run stays a pure
+    /// function of (parameters, seed, script) and the URL can reproduce it.
+    pub fn set_param(&self, name: &'static str, value: ParamValue) {
+        let Some(spec) = self.scene.params().iter().find(|s| s.name == name) else { return };
+        if self.params.with_untracked(|p| p.get(name)) == Some(value) {
+            return;
+        }
+        let now = self.now.get_untracked();
+        if now == SimTime::ZERO {
+            self.base_params.update(|p| {
+                p.set_value(name, value);
+            });
+            self.rebuild(SimTime::ZERO);
+            return;
+        }
+        let mut script = self.with_run(|r| r.script().to_vec());
+        // Dragging a slider fires many inputs: fold the recent ones of this parameter into one.
+        script.retain(|a| {
+            !(matches!(&a.kind, ActionKind::Set { param, .. } if param == name)
+                && a.at <= now
+                && now - a.at <= COALESCE_US)
+        });
+        script.push(Action { at: now, kind: ActionKind::Set { param: name.to_string(), value: spec.format(&value) } });
+        self.set_script(script);
+        if self.drop_compare_if_equal() {
+            self.publish(true);
+        }
+    }
+
+    /// A click on a node or link: the action happens now, and is kept in the script (and the URL).
+    pub fn apply(&self, kind: ActionKind) {
+        let now = self.now.get_untracked();
+        let mut script = self.with_run(|r| r.script().to_vec());
+        script.push(Action { at: now, kind });
+        self.set_script(script);
+    }
+
+    fn set_script(&self, script: Vec<Action>) {
+        self.cancel_catch_up();
+        // The timeline replays to the current moment, running whatever the new script puts at exactly now.
+        self.timeline.update_value(|tl| tl.set_script(script));
+        self.publish(true);
+        self.request_url_write();
+    }
+
+    /// Loads a preset's parameters and faults and goes back to t = 0.
+    pub fn load_preset(&self, id: &str) {
+        let Ok((params, script)) = self.scene.preset_inputs(id) else { return };
+        self.base_params.set(params);
+        self.rebuild_with(script, SimTime::ZERO);
+    }
+
+    pub fn notice(&self, text: String) {
+        self.notices.update(|n| {
+            n.retain(|x| *x != text);
+            n.push(text);
+        });
+    }
+
+    /// Stops pending work when the page goes away.
+    pub fn dispose(&self) {
+        self.url_timer.try_update_value(|t| {
+            if let Some(h) = t.take() {
+                h.clear();
+            }
+        });
+    }
+}

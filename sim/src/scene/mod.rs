@@ -23,8 +23,10 @@ pub use crate::kernel::{format_script, parse_script_lenient};
 pub use names::Names;
 pub use present::Present;
 pub use view::{
-    Anomaly, BandSpec, ChartSpec, CounterView, LineSpec, LineStyle, LinkView, MachineView, MessageView, NodeAction,
-    NodeView, Panel, Tone, TopologyView, charts,
+    Anomaly, ArrowKind, ArrowView, BandSpec, BarView, BarsView, ChartSpec, CounterView, FlowView, HeatmapView,
+    HistoryView, LaneMark, LineSpec, LineStyle, LinkView, MachineView, MessageView, NodeAction, NodeView, OpResult,
+    OpView, Panel, RingKey, RingOwner, RingPoint, RingView, RuleView, SequenceView, SpanView, Tone, TopologyView,
+    charts,
 };
 
 use crate::kernel::{EventLog, Invariants, SimTime, World};

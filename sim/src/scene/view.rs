@@ -7,6 +7,11 @@
 //! | [`Panel::Topology`] | nodes in columns, links, messages in flight between them | every scene |
 //! | [`Panel::Machines`] | state machines with the live state lit | breaker, hot key, saga, leader |
 //! | [`Panel::Chart`] | time series of measured values, theory lines, a state band | every scene |
+//! | [`Panel::Sequence`] | swimlanes of delivered messages of one flow (a saga, a request) | saga, outbox, idempotency |
+//! | [`Panel::Ring`] | owners and their points on a hash ring, keys as dots, moved keys lit | sharding, consistent LB |
+//! | [`Panel::Bars`] | one bar per entity against a capacity, hot ones marked | sharding, load balancing, queues |
+//! | [`Panel::Heatmap`] | load per key range × time, brightness fixed to capacity | sharding, hot partitions |
+//! | [`Panel::History`] | client operations from invoke to return, the checker's verdict | CAP, replication lag |
 //!
 //! Messages are not part of a panel: they change every frame, so a run lists them on their own
 //! ([`MessageView`]), named by kernel node; the topology widget draws each one on the box that holds its
@@ -176,6 +181,196 @@ pub struct ChartSpec {
     pub y_max: Option<f64>,
 }
 
+/// What kind of message an arrow of a sequence is (drawn apart by line style and head, not colour alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrowKind {
+    /// A step forward (a command, an event that moves the flow on).
+    Forward,
+    /// A reply or acknowledgement.
+    Reply,
+    /// A failure travelling back (a declined charge, a failure event).
+    Failure,
+    /// Undoing a step (a refund, a release).
+    Compensation,
+    /// A second delivery of a message already delivered (at-least-once): drawn as a ghost.
+    Duplicate,
+}
+
+/// One delivered message of a flow, from its sender's lane at send time to its receiver's at delivery.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArrowView {
+    pub from: usize,
+    pub to: usize,
+    pub sent: SimTime,
+    pub received: SimTime,
+    pub label: String,
+    pub kind: ArrowKind,
+    pub tone: Tone,
+}
+
+/// A moment marked on one lane (a crash, a restart, a recovery from the log).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LaneMark {
+    pub lane: usize,
+    pub at: SimTime,
+    pub label: String,
+    pub tone: Tone,
+}
+
+/// A moment marked across every lane (the pivot: past it, the flow only goes forward).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleView {
+    pub at: SimTime,
+    pub label: String,
+}
+
+/// One flow of a sequence panel (one saga).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlowView {
+    pub id: u64,
+    /// "Saga #12 · compensated".
+    pub label: String,
+    pub tone: Tone,
+    /// The flow ended badly (so "the latest failed one" can be picked).
+    pub failed: bool,
+    pub finished: bool,
+    pub arrows: Vec<ArrowView>,
+    pub marks: Vec<LaneMark>,
+    pub rules: Vec<RuleView>,
+}
+
+/// Swimlanes of delivered messages: one lane per participant, time downwards. The panel carries the most
+/// recent flows (bounded); the reader picks which one to follow.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SequenceView {
+    pub title: String,
+    pub lanes: Vec<String>,
+    pub flows: Vec<FlowView>,
+}
+
+/// An owner of ring positions (a shard).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RingOwner {
+    pub name: String,
+    pub tone: Tone,
+}
+
+/// A point on a ring at `position` (0..1, clockwise from the top) owned by `owners[owner]`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RingPoint {
+    pub position: f32,
+    pub owner: usize,
+}
+
+/// A key on the ring (a sample, not every key), and whether it moved at the last reshard.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RingKey {
+    pub position: f32,
+    pub owner: usize,
+    pub moved: bool,
+}
+
+/// A hash ring: owners' points (virtual nodes) and the arcs they own, keys as dots.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RingView {
+    pub title: String,
+    pub owners: Vec<RingOwner>,
+    pub points: Vec<RingPoint>,
+    pub keys: Vec<RingKey>,
+    /// "2,514 of 10,000 keys moved (25.1 %; theory 25.0 %)".
+    pub caption: String,
+}
+
+/// One bar: a value against an optional capacity; `hot` is marked by shape and text, not colour alone.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BarView {
+    pub label: String,
+    pub value: f64,
+    /// A second quantity drawn beside the bar (keys owned, queue length).
+    pub detail: Option<f64>,
+    pub hot: bool,
+    pub tone: Tone,
+}
+
+/// A bar per entity (shard, server, partition) against a capacity line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BarsView {
+    pub title: String,
+    pub unit: String,
+    pub bars: Vec<BarView>,
+    pub capacity: Option<f64>,
+    /// What `detail` measures ("keys owned"), if used.
+    pub detail_label: Option<String>,
+}
+
+/// Load per row (a key range) per time bucket, as a fraction of capacity: 1.0 is "at capacity", whatever
+/// the view's maximum, so "bright" means "over capacity".
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HeatmapView {
+    pub title: String,
+    /// Row labels, top to bottom (key ranges; a hot key may have a row of its own).
+    pub rows: Vec<String>,
+    /// Start of the first column and the width of each.
+    pub t0: SimTime,
+    pub dt_us: u64,
+    pub n_cols: usize,
+    /// Row-major: `cells[row * n_cols + col]`, fractions of capacity.
+    pub cells: Vec<f32>,
+}
+
+/// How a client operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpResult {
+    Ok,
+    /// Certainly not applied.
+    Fail,
+    /// Timed out: may or may not have taken effect.
+    Unknown,
+    /// Answered, but not reflecting a write acknowledged before it was invoked.
+    Stale,
+    /// Not returned yet.
+    Pending,
+}
+
+/// One client operation, from invoke to return.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OpView {
+    pub lane: usize,
+    pub invoke: SimTime,
+    pub ret: Option<SimTime>,
+    /// "w 3", "r 2", "r 2,3".
+    pub label: String,
+    pub result: OpResult,
+    /// Where the checker linearized it, if it did.
+    pub linearized_at: Option<SimTime>,
+    /// Part of the first violation the checker found.
+    pub violation: bool,
+}
+
+/// A span across every lane (a partition).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpanView {
+    pub from: SimTime,
+    pub to: Option<SimTime>,
+    pub label: String,
+}
+
+/// A client history: one lane per client, operation bars, the checker's verdict.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistoryView {
+    pub title: String,
+    pub lanes: Vec<String>,
+    pub ops: Vec<OpView>,
+    pub spans: Vec<SpanView>,
+    /// "linearizable (412 operations)" or "NOT linearizable: read of 2 at 7.310 s after write 3 returned".
+    pub verdict: String,
+    pub verdict_tone: Tone,
+    /// The moment of the first violation, to jump to.
+    pub violation_at: Option<SimTime>,
+}
+
 /// One picture of a run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -186,6 +381,11 @@ pub enum Panel {
     },
     /// The chart's data comes from `Run::series`, on the chart's own schedule.
     Chart(&'static ChartSpec),
+    Sequence(SequenceView),
+    Ring(RingView),
+    Bars(BarsView),
+    Heatmap(HeatmapView),
+    History(HistoryView),
 }
 
 impl Panel {
@@ -195,6 +395,11 @@ impl Panel {
             Panel::Topology(_) => "topology",
             Panel::Machines { .. } => "machines",
             Panel::Chart(spec) => spec.id,
+            Panel::Sequence(_) => "sequence",
+            Panel::Ring(_) => "ring",
+            Panel::Bars(_) => "bars",
+            Panel::Heatmap(_) => "heatmap",
+            Panel::History(_) => "history",
         }
     }
 }

@@ -1,26 +1,24 @@
-// Browser figures for `cargo xtask bench`, measured in headless Debian Chromium on the release build
-// (dist/, served under a sub-path). Each figure is tolerated as missing while the app lacks the hook.
-//   1. wasm sim throughput: `?bench=1`, JSON in [data-testid=bench-result] (its `events_per_sec` or `events_per_s`)
-//   2. navigation → first interactive frame: `?scene=circuit-breaker` until [data-testid=stage] is visible
-//      (performance.now() in the page = ms since navigation start; median of 3 cold loads)
-//   3. frame work p50/p95: `?scene=circuit-breaker&bench_frames=1`, 5 s, then window.__faultlineFrames (ms per frame)
-// Machine-readable lines: `RESULT key=value`.
+// Browser figures for `cargo xtask bench`, measured in headless Chromium (`CHROMIUM_PATH`, default Debian's
+// /usr/bin/chromium) on the release build (dist/, served under a sub-path). Generic over scenes: the scene ids
+// are the keys of the `?bench=1` JSON's `scenes` object, nothing here names a scene.
+//   1. `?bench=1`, JSON in [data-testid=bench-result]:
+//      {"scenes": {"<id>": {"events", "events_per_s", "trace_hash"}, …},
+//       "seek": {"scene", "run_s", "default": {"seek_ms_max", "seek_ms_p50", "build_ms", "snapshots"}, "busy": {…}}}
+//      → wasm sim throughput and trace hash per scene, worst seek (max of the default and the busy run)
+//   2. navigation → first interactive frame of the first scene: `?scene=<id>` until [data-testid=stage] is
+//      visible (performance.now() in the page = ms since navigation start; median of 3 cold loads)
+//   3. per scene, frame work p50/p95: `?scene=<id>&bench_frames=1` (auto-play under the crowded load), 5 s,
+//      then window.__faultlineFrames (ms per frame) and the page's "N messages in flight"
+// Machine-readable lines: `RESULT key=value`, per-scene keys as `key.<scene-id>`. A section whose hook is
+// missing prints "not available" and its figures are left out.
 import { launchBrowser, openPage, serveDist } from '../e2e/helpers.mjs';
 
 const server = await serveDist();
 const browser = await launchBrowser();
 const url = (query) => `${server.url}?${query}`;
 
-function findKey(value, key) {
-  if (value && typeof value === 'object') {
-    if (typeof value[key] === 'number') return value[key];
-    for (const child of Object.values(value)) {
-      const found = findKey(child, key);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
+/** Scene ids from the bench JSON, in its order (empty until section 1 succeeds). */
+let sceneIds = [];
 
 /** Nearest-rank percentile of a numeric array. */
 function percentile(values, p) {
@@ -37,15 +35,17 @@ async function section(title, body) {
   }
 }
 
-await section('wasm simulation throughput (?bench=1)', async () => {
+const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+
+await section('wasm simulation throughput and seek (?bench=1)', async () => {
   const p = await openPage(browser, url('bench=1'));
   try {
     const result = p.page.locator('[data-testid=bench-result]');
-    await result.waitFor({ state: 'attached', timeout: 60_000 });
+    await result.waitFor({ state: 'attached', timeout: 120_000 });
     await p.page.waitForFunction(
       () => document.querySelector('[data-testid=bench-result]')?.textContent.trim().length > 0,
       null,
-      { timeout: 60_000 },
+      { timeout: 120_000 },
     );
     const text = (await result.textContent()).trim();
     console.log(`   bench-result: ${text}`);
@@ -55,24 +55,48 @@ await section('wasm simulation throughput (?bench=1)', async () => {
     } catch {
       throw new Error('[data-testid=bench-result] is not JSON');
     }
-    const eps = findKey(json, 'events_per_sec') ?? findKey(json, 'events_per_s');
-    if (eps === undefined) throw new Error('bench-result JSON has no numeric `events_per_sec` / `events_per_s`');
-    console.log(`RESULT wasm_events_per_sec=${eps}`);
-    const seekMax = Math.max(findKey(json, 'seek_ms_max') ?? NaN, findKey(json, 'seek_1000rps_ms_max') ?? NaN);
-    if (Number.isFinite(seekMax)) console.log(`RESULT seek_ms_max=${seekMax}`);
-    const stampede = findKey(json, 'stampede_events_per_s');
-    if (stampede !== undefined) console.log(`RESULT wasm_stampede_events_per_sec=${stampede}`);
+    const scenes = json?.scenes;
+    if (!scenes || typeof scenes !== 'object' || Array.isArray(scenes) || Object.keys(scenes).length === 0) {
+      throw new Error('bench-result JSON has no `scenes` object keyed by scene id (older page format?)');
+    }
+    sceneIds = Object.keys(scenes);
+    for (const id of sceneIds) {
+      const s = scenes[id] ?? {};
+      if (isNumber(s.events_per_s)) console.log(`RESULT wasm_events_per_sec.${id}=${s.events_per_s}`);
+      else console.log(`   ${id}: no numeric events_per_s`);
+      if (isNumber(s.events)) console.log(`RESULT wasm_events.${id}=${s.events}`);
+      if (typeof s.trace_hash === 'string' && s.trace_hash) console.log(`RESULT wasm_trace_hash.${id}=${s.trace_hash}`);
+    }
+    const seek = json.seek;
+    const loads = ['default', 'busy'].filter((k) => isNumber(seek?.[k]?.seek_ms_max));
+    if (loads.length === 0) {
+      console.log('   seek: no `seek.default.seek_ms_max` / `seek.busy.seek_ms_max`');
+    } else {
+      for (const k of loads) {
+        const s = seek[k];
+        console.log(
+          `   seek, ${k} load (${seek.scene ?? '?'}, ${seek.run_s ?? '?'} s run): max ${s.seek_ms_max} ms, ` +
+            `p50 ${s.seek_ms_p50 ?? 'n/a'} ms, build ${s.build_ms ?? 'n/a'} ms, ${s.snapshots ?? 'n/a'} snapshots`,
+        );
+      }
+      console.log(`RESULT seek_ms_max=${Math.max(...loads.map((k) => seek[k].seek_ms_max))}`);
+      if (typeof seek.scene === 'string') console.log(`RESULT seek_scene=${seek.scene}`);
+      if (isNumber(seek.run_s)) console.log(`RESULT seek_run_s=${seek.run_s}`);
+    }
   } finally {
     await p.close();
   }
 });
 
-await section('navigation → first interactive frame (?scene=circuit-breaker, [data-testid=stage] visible)', async () => {
+await section('navigation → first interactive frame (first scene, [data-testid=stage] visible)', async () => {
+  const first = sceneIds[0];
+  if (!first) throw new Error('no scene ids (the ?bench=1 section failed)');
+  console.log(`   ?scene=${first}`);
   const runs = [];
   for (let i = 0; i < 3; i++) {
     const p = await openPage(browser); // fresh context: cold HTTP cache each run
     try {
-      await p.page.goto(url('scene=circuit-breaker'), { waitUntil: 'commit' });
+      await p.page.goto(url(`scene=${encodeURIComponent(first)}`), { waitUntil: 'commit' });
       const handle = await p.page.waitForFunction(
         () => {
           const el = document.querySelector('[data-testid=stage]');
@@ -96,42 +120,38 @@ await section('navigation → first interactive frame (?scene=circuit-breaker, [
   console.log(`RESULT first_frame_ms=${median.toFixed(1)}`);
 });
 
-await section('frame work p50/p95 (?scene=circuit-breaker&bench_frames=1, 5 s)', async () => {
-  const p = await openPage(browser, url('scene=circuit-breaker&bench_frames=1'));
-  try {
-    await p.page.waitForTimeout(5_000);
-    const frames = await p.page.evaluate(() => window.__faultlineFrames ?? null);
-    if (!Array.isArray(frames) || frames.length === 0) {
-      throw new Error('window.__faultlineFrames is missing or empty');
+if (sceneIds.length === 0) {
+  await section('frame work p50/p95 per scene (?scene=<id>&bench_frames=1, 5 s)', async () => {
+    throw new Error('no scene ids (the ?bench=1 section failed)');
+  });
+}
+for (const id of sceneIds) {
+  await section(`frame work p50/p95, ${id} (?scene=${id}&bench_frames=1, 5 s)`, async () => {
+    const p = await openPage(browser, url(`scene=${encodeURIComponent(id)}&bench_frames=1`));
+    try {
+      await p.page.waitForTimeout(5_000);
+      const frames = await p.page.evaluate(() => window.__faultlineFrames ?? null);
+      if (!Array.isArray(frames) || frames.length === 0) {
+        throw new Error('window.__faultlineFrames is missing or empty');
+      }
+      const inFlight = await p.page.evaluate(
+        () => (document.body.innerText.match(/(\d+) messages? in flight/) ?? [])[1] ?? 'n/a',
+      );
+      console.log(`   messages in flight at the end: ${inFlight}`);
+      console.log(`RESULT frame_messages_in_flight.${id}=${inFlight}`);
+      const values = frames.map(Number).filter(Number.isFinite);
+      const p50 = percentile(values, 50);
+      const p95 = percentile(values, 95);
+      console.log(
+        `   ${values.length} frames: p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${Math.max(...values).toFixed(2)} ms`,
+      );
+      console.log(`RESULT frame_p50_ms.${id}=${p50.toFixed(3)}`);
+      console.log(`RESULT frame_p95_ms.${id}=${p95.toFixed(3)}`);
+    } finally {
+      await p.close();
     }
-    const inFlight = await p.page.evaluate(() => (document.body.innerText.match(/(\d+) messages? in flight/) ?? [])[1] ?? 'n/a');
-    console.log(`   messages in flight at the end: ${inFlight}`);
-    console.log(`RESULT frame_messages_in_flight=${inFlight}`);
-    const values = frames.map(Number).filter(Number.isFinite);
-    const p50 = percentile(values, 50);
-    const p95 = percentile(values, 95);
-    console.log(`   ${values.length} frames: p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${Math.max(...values).toFixed(2)} ms`);
-    console.log(`RESULT frame_p50_ms=${p50.toFixed(3)}`);
-    console.log(`RESULT frame_p95_ms=${p95.toFixed(3)}`);
-  } finally {
-    await p.close();
-  }
-});
-
-await section('frame work p50/p95, cache stampede (?scene=cache-stampede&bench_frames=1, 5 s)', async () => {
-  const p = await openPage(browser, url('scene=cache-stampede&bench_frames=1'));
-  try {
-    await p.page.waitForTimeout(5_000);
-    const frames = await p.page.evaluate(() => window.__faultlineFrames ?? null);
-    if (!Array.isArray(frames) || frames.length === 0) throw new Error('window.__faultlineFrames is missing or empty');
-    const values = frames.map(Number).filter(Number.isFinite);
-    const p95 = percentile(values, 95);
-    console.log(`   ${values.length} frames: p50 ${percentile(values, 50).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms`);
-    console.log(`RESULT stampede_frame_p95_ms=${p95.toFixed(3)}`);
-  } finally {
-    await p.close();
-  }
-});
+  });
+}
 
 await browser.close();
 await server.close();

@@ -1,4 +1,5 @@
-//! Process plumbing shared by all xtask tasks: repository paths, the tool PATH, running and capturing commands.
+//! Process plumbing shared by all xtask tasks: repository paths, the tool PATH, running and capturing commands
+//! (`run` streams a command's output, `capture` keeps it only on success, `output` keeps it either way).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -87,6 +88,17 @@ pub fn capture(cmd: &mut Command) -> Option<String> {
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     Some(text)
+}
+
+/// Runs `cmd` (stdin closed, command line echoed) and returns whether it succeeded plus its stdout and
+/// stderr joined, so a caller can show a failing tool's own messages. An error only if it cannot start.
+pub fn output(cmd: &mut Command) -> Result<(bool, String)> {
+    let text = describe(cmd);
+    println!("$ {text}");
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("could not start `{text}`: {e}"))?;
+    let mut joined = String::from_utf8_lossy(&out.stdout).into_owned();
+    joined.push_str(&String::from_utf8_lossy(&out.stderr));
+    Ok((out.status.success(), joined))
 }
 
 /// `program --version` output (trimmed), if the program exists and answers.

@@ -1,7 +1,8 @@
 //! Faultline's developer task runner (`cargo xtask <task>`): owns the command line and dispatch.
 //!
 //! Plain Rust std only. Every task first installs the tools it needs (see `setup`), so each one
-//! works on a fresh Debian machine: `serve`, `test`, `dist`, `bench`, `tidy`, `setup`.
+//! works on a fresh Debian machine: `serve`, `test`, `dist`, `bench`, `tidy`, `setup`. Browser tasks use
+//! `$CHROMIUM_PATH` / `$CHROMEDRIVER_PATH` when set (else Debian's chromium, apt-installed if missing).
 
 mod bench;
 mod cmd;
@@ -18,10 +19,12 @@ usage: cargo xtask <task>
 tasks:
   serve          install missing tools, then `trunk serve` on http://127.0.0.1:8080 (live reload)
   test           install missing tools (incl. Chromium), then run every test; non-zero exit if any fails
-  dist           release build into dist/ (relative asset URLs: works from any sub-path)
-  bench          sizes, native + browser throughput, first-frame time, frame p50/p95 vs budgets
-                 (`bench --strict`: exit non-zero when a measured figure misses its budget)
-  tidy           repository rules: web-free simulation crate, `//!` module docs on every .rs file
+                 (CHROMIUM_PATH / CHROMEDRIVER_PATH: use these browser binaries instead of /usr/bin's)
+  dist           release build into dist/ (relative asset URLs: works from any sub-path); prints its brotli size
+  bench          per scene: native + wasm throughput, same trace hash, frame p50/p95; sizes, first-frame
+                 time, seek vs budgets (`bench --strict`: exit non-zero when a figure misses its budget)
+  tidy           repository rules: web-free simulation crate, `//!` module docs, kernel never imports
+                 crate::scene, cargo fmt --check, clippy -D warnings (native workspace + app for wasm)
   setup [--browser]  only install the tools (Rust wasm target, trunk, wasm-bindgen, npm packages[, Chromium])
 ";
 

@@ -5,19 +5,44 @@
 //! - `wasm-bindgen` CLI at exactly the `wasm-bindgen` version in Cargo.lock (Trunk and
 //!   `wasm-bindgen-test-runner` both insist on the match; without `--locked`, which fails here)
 //! - npm dev packages via `npm ci`: binaryen 132 (`wasm-opt`) and playwright-core
-//! - Debian `chromium` + `chromium-driver` for the browser tests (apt)
+//! - Debian `chromium` + `chromium-driver` for the browser tests (apt), unless `CHROMIUM_PATH` /
+//!   `CHROMEDRIVER_PATH` name other binaries (then those are used and Chromium is never apt-installed)
+//! - for `tidy` only: the rustfmt and clippy components and the wasm target (`ensure_lint_tools`)
+//!
+//! apt runs as root, or through `sudo -n` (never a password prompt; stdin is /dev/null): without root or
+//! passwordless sudo the step fails with the exact command to run by hand.
 //!
 //! Trunk would download wasm-bindgen / wasm-opt from GitHub when the local ones are missing or of
 //! another version; installing the exact versions here means it never needs to.
 
 use crate::cmd::{self, Result, step};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_OPT_VERSION: &str = "132";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Default browser binaries (Debian's `chromium` and `chromium-driver` packages).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Environment variables that override them (the e2e helpers read `CHROMIUM_PATH` too).
+pub const CHROMIUM_ENV: &str = "CHROMIUM_PATH";
+pub const CHROMEDRIVER_ENV: &str = "CHROMEDRIVER_PATH";
+
+/// The non-empty value of environment variable `name`, as a path.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// `$CHROMIUM_PATH` if set, else /usr/bin/chromium.
+pub fn chromium_path() -> PathBuf {
+    env_path(CHROMIUM_ENV).unwrap_or_else(|| PathBuf::from(CHROMIUM))
+}
+
+/// `$CHROMEDRIVER_PATH` if set, else /usr/bin/chromedriver.
+pub fn chromedriver_path() -> PathBuf {
+    env_path(CHROMEDRIVER_ENV).unwrap_or_else(|| PathBuf::from(CHROMEDRIVER))
+}
 
 /// Which groups of tools a task needs.
 #[derive(Clone, Copy)]
@@ -127,8 +152,10 @@ fn ensure_wasm_bindgen() -> Result {
     cmd::run(&mut install)
 }
 
-/// Installs Debian packages (root, or through sudo), after `apt-get update`.
+/// Installs Debian packages after `apt-get update`: directly as root, else through `sudo -n`. Never waits on a
+/// prompt (stdin is /dev/null); without passwordless sudo it fails naming the command to run by hand.
 fn apt_install(packages: &[&str]) -> Result {
+    let by_hand = manual_apt_command(packages);
     if cmd::which("apt-get").is_none() {
         return Err(format!(
             "apt-get not found: install {} yourself (this tooling targets Debian)",
@@ -136,21 +163,45 @@ fn apt_install(packages: &[&str]) -> Result {
         ));
     }
     let is_root = cmd::capture(cmd::command("id").arg("-u")).is_some_and(|id| id.trim() == "0");
+    if !is_root {
+        if cmd::which("sudo").is_none() {
+            return Err(format!("not root and no sudo to install {}: run `{by_hand}` yourself", packages.join(" ")));
+        }
+        let passwordless = cmd::command("sudo")
+            .args(["-n", "true"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !passwordless {
+            return Err(format!(
+                "installing {} needs root and sudo asks for a password: run `{by_hand}` yourself",
+                packages.join(" ")
+            ));
+        }
+    }
     let apt = |args: &[&str]| {
         let mut c = if is_root {
             cmd::command("apt-get")
         } else {
             let mut c = cmd::command("sudo");
-            c.arg("apt-get");
+            c.args(["-n", "apt-get"]);
             c
         };
-        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive").stdin(Stdio::null());
         c
     };
-    cmd::run(&mut apt(&["update", "-qq"]))?;
+    let hint = |e: String| format!("{e}; to install by hand: `{by_hand}`");
+    cmd::run(&mut apt(&["update", "-qq"])).map_err(hint)?;
     let mut install = apt(&["install", "-y", "-qq"]);
     install.args(packages);
-    cmd::run(&mut install)
+    cmd::run(&mut install).map_err(hint)
+}
+
+/// What a user without root or passwordless sudo runs to install `packages`.
+pub fn manual_apt_command(packages: &[&str]) -> String {
+    format!("sudo apt-get update && sudo apt-get install -y {}", packages.join(" "))
 }
 
 fn ensure_npm_packages() -> Result {
@@ -193,16 +244,54 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 }
 
 fn ensure_chromium() -> Result {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        println!("ok: {CHROMIUM}, {CHROMEDRIVER}");
+    let (chromium, driver) = (chromium_path(), chromedriver_path());
+    let chromium_custom = env_path(CHROMIUM_ENV).is_some();
+    let driver_custom = env_path(CHROMEDRIVER_ENV).is_some();
+    for (path, custom, var) in [(&chromium, chromium_custom, CHROMIUM_ENV), (&driver, driver_custom, CHROMEDRIVER_ENV)]
+    {
+        if custom && !path.is_file() {
+            return Err(format!("{var}={} is not a file", path.display()));
+        }
+    }
+    if chromium.is_file() && driver.is_file() {
+        println!("ok: {}, {}", chromium.display(), driver.display());
         return Ok(());
     }
-    println!("installing Debian chromium + chromium-driver (apt, a few minutes)…");
-    apt_install(&["chromium", "chromium-driver"])?;
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        return Err(format!("apt finished but {CHROMIUM} or {CHROMEDRIVER} is still missing"));
+    if chromium_custom {
+        // A custom browser needs its own matching driver; Debian's chromium-driver pulls in Debian's chromium.
+        return Err(format!(
+            "{CHROMIUM_ENV} is set but {} does not exist: set {CHROMEDRIVER_ENV} to a chromedriver matching {}",
+            driver.display(),
+            chromium.display()
+        ));
+    }
+    let mut packages = vec!["chromium"];
+    if !driver_custom {
+        packages.push("chromium-driver");
+    }
+    println!("installing Debian {} (apt, a few minutes)…", packages.join(" + "));
+    apt_install(&packages)?;
+    if !chromium.is_file() || !driver.is_file() {
+        return Err(format!("apt finished but {} or {} is still missing", chromium.display(), driver.display()));
     }
     Ok(())
+}
+
+/// What `tidy` needs: `cargo fmt`, `cargo clippy` and the wasm target (to lint the app as wasm).
+pub fn ensure_lint_tools() -> Result {
+    let answers = |sub: &str| cmd::capture(cmd::cargo().args([sub, "--version"])).is_some();
+    let missing: Vec<&str> = [("fmt", "rustfmt"), ("clippy", "clippy")]
+        .into_iter()
+        .filter(|(sub, _)| !answers(sub))
+        .map(|(_, c)| c)
+        .collect();
+    if missing.is_empty() {
+        println!("ok: cargo fmt, cargo clippy");
+    } else {
+        println!("installing Rust components {}…", missing.join(", "));
+        cmd::run(cmd::command("rustup").args(["component", "add"]).args(&missing))?;
+    }
+    ensure_wasm_target()
 }
 
 #[cfg(test)]
@@ -232,5 +321,13 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         assert_eq!(second_word("trunk 0.21.14"), Some("0.21.14"));
         assert_eq!(second_word("wasm-bindgen 0.2.130\n"), Some("0.2.130"));
         assert_eq!(second_word(""), None);
+    }
+
+    #[test]
+    fn names_the_manual_install_command() {
+        assert_eq!(
+            manual_apt_command(&["chromium", "chromium-driver"]),
+            "sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
+        );
     }
 }

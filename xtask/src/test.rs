@@ -1,11 +1,17 @@
 //! `cargo xtask test`: installs what the tests need, then runs every suite and fails if any fails.
 //!
-//! Suites, in order (all run even after a failure; e2e needs the release build):
-//! native sim + xtask tests, tidy, wasm-bindgen tests in headless Chromium, release build, e2e (node --test).
+//! Suites, in order (all run even after a failure; e2e needs the release build): native sim + xtask tests,
+//! the app crate's unit tests run natively (`cargo test -p faultline --lib`), tidy, wasm-bindgen tests in
+//! headless Chromium, release build, e2e (node --test).
+//!
+//! The browser is `$CHROMIUM_PATH` / `$CHROMEDRIVER_PATH` when set (else Debian's /usr/bin/chromium and
+//! /usr/bin/chromedriver): the wasm runner then reads a copy of webdriver.json with that binary
+//! (target/webdriver.json), and the e2e tests inherit `CHROMIUM_PATH`.
 
 use crate::cmd::{self, Result, step};
-use crate::setup::{self, CHROMEDRIVER, Needs};
+use crate::setup::{self, Needs};
 use crate::{tidy, web};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub fn run() -> Result {
@@ -23,6 +29,7 @@ pub fn run() -> Result {
     };
 
     record("native tests (faultline-sim, xtask)", &native);
+    record("app unit tests, native (faultline --lib)", &app_unit);
     record("tidy", &tidy::run);
     record("wasm tests in headless Chromium", &wasm);
     let built = record("release build (dist/)", &web::build_dist);
@@ -56,6 +63,12 @@ fn native() -> Result {
     cmd::run(cmd::cargo().args(["test", "--no-fail-fast", "-p", "faultline-sim", "-p", "xtask"]))
 }
 
+/// The app crate's pure unit tests (formatting, URL state, …), compiled for the host.
+fn app_unit() -> Result {
+    step("app unit tests, native: cargo test -p faultline --lib");
+    cmd::run(cmd::cargo().args(["test", "--no-fail-fast", "-p", "faultline", "--lib"]))
+}
+
 /// Integration tests of the app crate (`tests/*.rs`), compiled to wasm and run by
 /// `wasm-bindgen-test-runner` (the wasm32 runner in .cargo/config.toml) through chromedriver.
 fn wasm() -> Result {
@@ -72,15 +85,66 @@ fn wasm() -> Result {
         cmd::cargo()
             .args(["test", "--target", setup::WASM_TARGET, "-p", "faultline", "--test", "*"])
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
-            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("CHROMEDRIVER", setup::chromedriver_path())
             // Browser mode for test binaries that do not say `wasm_bindgen_test_configure!(run_in_browser)`.
             .env("WASM_BINDGEN_USE_BROWSER", "1")
             // Chromium binary + flags; the runner itself adds headless, no-sandbox, disable-dev-shm-usage.
-            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root.join("webdriver.json"))
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", webdriver_json(&root)?)
             .env("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "60")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
             .env_remove("NO_HEADLESS"),
     )
+}
+
+/// webdriver.json as is, or with `$CHROMIUM_PATH` as the browser binary: a copy in target/webdriver.json.
+fn webdriver_json(root: &Path) -> Result<PathBuf> {
+    let original = root.join("webdriver.json");
+    let Some(binary) = std::env::var_os(setup::CHROMIUM_ENV).filter(|v| !v.is_empty()) else {
+        return Ok(original);
+    };
+    let binary = binary.to_string_lossy();
+    let text = std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?;
+    let adjusted = with_chrome_binary(&text, &binary)
+        .ok_or_else(|| format!("{} has no \"binary\": \"…\" entry to replace", original.display()))?;
+    let dir = root.join("target");
+    let copy = dir.join("webdriver.json");
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&copy, adjusted))
+        .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
+    println!("browser for the wasm tests: {binary} ({})", copy.display());
+    Ok(copy)
+}
+
+/// `json` with the string value of its first `"binary"` key replaced by `binary` (JSON-escaped).
+pub fn with_chrome_binary(json: &str, binary: &str) -> Option<String> {
+    let key = json.find("\"binary\"")? + "\"binary\"".len();
+    let after_key = &json[key..];
+    let colon = after_key.find(':')?;
+    if !after_key[..colon].trim().is_empty() {
+        return None;
+    }
+    let open = key + colon + 1 + json[key + colon + 1..].find('"')?;
+    if !json[key + colon + 1..open].trim().is_empty() {
+        return None;
+    }
+    let mut close = open + 1;
+    let bytes = json.as_bytes();
+    while close < bytes.len() && bytes[close] != b'"' {
+        close += if bytes[close] == b'\\' { 2 } else { 1 };
+    }
+    if close >= bytes.len() {
+        return None;
+    }
+    let mut escaped = String::new();
+    for c in binary.chars() {
+        match c {
+            '"' => escaped.push_str("\\\""),
+            '\\' => escaped.push_str("\\\\"),
+            c if (c as u32) < 0x20 => escaped.push_str(&format!("\\u{:04x}", c as u32)),
+            c => escaped.push(c),
+        }
+    }
+    Some(format!("{}\"{escaped}\"{}", &json[..open], &json[close + 1..]))
 }
 
 fn e2e() -> Result {
@@ -90,4 +154,22 @@ fn e2e() -> Result {
             .args(["--test", "--test-reporter=spec", "tests/e2e/"])
             .env("FAULTLINE_DIST", web::dist_dir()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_chrome_binary;
+
+    #[test]
+    fn replaces_the_chrome_binary() {
+        let json =
+            "{\n  \"goog:chromeOptions\": {\n    \"binary\": \"/usr/bin/chromium\",\n    \"args\": [\"--x\"]\n  }\n}";
+        assert_eq!(
+            with_chrome_binary(json, "/opt/chrome/chrome").unwrap(),
+            "{\n  \"goog:chromeOptions\": {\n    \"binary\": \"/opt/chrome/chrome\",\n    \"args\": [\"--x\"]\n  }\n}"
+        );
+        assert_eq!(with_chrome_binary(r#"{"binary":"a\"b"}"#, r#"C:\x "y""#).unwrap(), r#"{"binary":"C:\\x \"y\""}"#);
+        assert_eq!(with_chrome_binary(r#"{"args": []}"#, "/x"), None);
+        assert_eq!(with_chrome_binary(r#"{"binary": 3}"#, "/x"), None);
+    }
 }

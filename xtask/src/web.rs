@@ -1,6 +1,9 @@
 //! The Trunk-driven tasks: `serve` (dev server with live reload) and `dist` (release build into dist/,
-//! checked to use only relative asset URLs so it works from any sub-path).
+//! checked to use only relative asset URLs so it works from any sub-path). Every release build
+//! (`dist`, `test`, `bench`) ends by printing the app's brotli size against its budget
+//! (`tests/bench/sizes.mjs`; a failure there is only noted, never fails the build).
 
+use crate::bench::{self, BUDGET_BROTLI_KB};
 use crate::cmd::{self, Result, step};
 use crate::setup::{self, Needs};
 use std::path::PathBuf;
@@ -27,7 +30,7 @@ pub fn dist_dir() -> PathBuf {
     cmd::root().join("dist")
 }
 
-/// `trunk build --release` into dist/, then checks the result. Tools must already be set up.
+/// `trunk build --release` into dist/, then checks the result and prints its size. Tools must already be set up.
 /// Runs offline: `setup` has fetched all crates and installed wasm-bindgen / wasm-opt at the
 /// versions Trunk wants, so a network attempt would be a bug worth failing on.
 pub fn build_dist() -> Result {
@@ -40,7 +43,37 @@ pub fn build_dist() -> Result {
         "--public-url",
         "./",
     ]))?;
-    check_dist()
+    check_dist()?;
+    println!("{}", size_line());
+    Ok(())
+}
+
+/// `app size: … KB brotli (wasm …, js …; budget … KB)` for dist/, or a note saying why it is unavailable.
+fn size_line() -> String {
+    let out = cmd::output(cmd::command("node").arg(cmd::root().join("tests/bench/sizes.mjs")).arg(dist_dir()));
+    match out {
+        Ok((true, out)) => {
+            size_summary(&out).unwrap_or_else(|| "app size unavailable (sizes.mjs printed no totals)".into())
+        }
+        Ok((false, out)) => {
+            let last = out.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+            format!("app size unavailable (node tests/bench/sizes.mjs failed: {last})")
+        }
+        Err(e) => format!("app size unavailable ({e})"),
+    }
+}
+
+/// The size line from `sizes.mjs` output (`RESULT total_br_bytes=…`, `wasm_br_bytes`, `js_br_bytes`).
+pub fn size_summary(sizes: &str) -> Option<String> {
+    let kb = |key: &str| bench::result_value(sizes, key).map(|b| b / 1024.0);
+    let total = kb("total_br_bytes")?;
+    let part = |key: &str| kb(key).map_or("n/a".to_owned(), |v| format!("{v:.1} KB"));
+    let over = if total > BUDGET_BROTLI_KB { " — OVER BUDGET" } else { "" };
+    Some(format!(
+        "app size: {total:.1} KB brotli (wasm {}, js {}; budget {BUDGET_BROTLI_KB:.0} KB){over}",
+        part("wasm_br_bytes"),
+        part("js_br_bytes")
+    ))
 }
 
 /// dist/index.html exists, references only relative URLs, and dist/ holds the app's .wasm and .js.
@@ -88,7 +121,20 @@ pub fn absolute_urls(html: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::absolute_urls;
+    use super::{absolute_urls, size_summary};
+
+    #[test]
+    fn summarises_sizes() {
+        let out = "  table\nRESULT wasm_br_bytes=276582\nRESULT js_br_bytes=7168\nRESULT total_br_bytes=288154\n";
+        assert_eq!(
+            size_summary(out).as_deref(),
+            Some("app size: 281.4 KB brotli (wasm 270.1 KB, js 7.0 KB; budget 350 KB)")
+        );
+        assert!(
+            size_summary("RESULT total_br_bytes=409600\n").unwrap().ends_with("js n/a; budget 350 KB) — OVER BUDGET")
+        );
+        assert_eq!(size_summary("no figures"), None);
+    }
 
     #[test]
     fn flags_root_relative_and_external_urls() {

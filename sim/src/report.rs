@@ -210,7 +210,7 @@ impl SceneListing {
                     choices: None,
                     help: p.help,
                 },
-                ParamKind::Choice { choices, default } => ParamListing {
+                ParamKind::Choice { choices, default, .. } => ParamListing {
                     name: p.name,
                     label: p.label,
                     unit: p.unit,

@@ -18,8 +18,19 @@ use std::fmt::Write;
 /// The domain of a parameter.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ParamKind {
-    Number { min: f64, max: f64, default: f64, step: f64 },
-    Choice { choices: &'static [&'static str], default: usize },
+    Number {
+        min: f64,
+        max: f64,
+        default: f64,
+        step: f64,
+    },
+    /// `labels` are the choices in words for a reader ("single-flight" for `single_flight`); empty = the
+    /// choices themselves.
+    Choice {
+        choices: &'static [&'static str],
+        labels: &'static [&'static str],
+        default: usize,
+    },
 }
 
 /// What a parameter is, for the slider, the URL and the headless runner.
@@ -61,7 +72,26 @@ impl ParamSpec {
         default: usize,
         help: &'static str,
     ) -> Self {
-        ParamSpec { name, label, unit: "", help, kind: ParamKind::Choice { choices, default } }
+        ParamSpec { name, label, unit: "", help, kind: ParamKind::Choice { choices, labels: &[], default } }
+    }
+    /// A choice whose values read differently for a reader than in a URL: `labels[i]` names `choices[i]`.
+    pub const fn choice_labelled(
+        name: &'static str,
+        label: &'static str,
+        choices: &'static [&'static str],
+        labels: &'static [&'static str],
+        default: usize,
+        help: &'static str,
+    ) -> Self {
+        ParamSpec { name, label, unit: "", help, kind: ParamKind::Choice { choices, labels, default } }
+    }
+
+    /// Choice `i` in words (its label, or the choice itself).
+    pub fn choice_label(&self, i: usize) -> &'static str {
+        match self.kind {
+            ParamKind::Choice { choices, labels, .. } => labels.get(i).or(choices.get(i)).copied().unwrap_or("?"),
+            ParamKind::Number { .. } => "?",
+        }
     }
 
     pub fn default_value(&self) -> ParamValue {
@@ -131,7 +161,7 @@ impl ParamSpec {
                     )),
                 ),
             },
-            ParamKind::Choice { choices, default } => match choices.iter().position(|c| *c == text) {
+            ParamKind::Choice { choices, default, .. } => match choices.iter().position(|c| *c == text) {
                 Some(i) => (ParamValue::Choice(i), None),
                 None => (
                     ParamValue::Choice(default),

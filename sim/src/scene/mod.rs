@@ -23,13 +23,13 @@ pub use crate::kernel::{format_script, parse_script_lenient};
 pub use names::Names;
 pub use present::Present;
 pub use view::{
-    Anomaly, ArrowKind, ArrowView, BandSpec, BarView, BarsView, ChartSpec, CounterView, FlowView, HeatmapView,
-    HistoryView, LaneMark, LineSpec, LineStyle, LinkView, MachineView, MessageView, NodeAction, NodeView, OpResult,
-    OpView, Panel, RingKey, RingOwner, RingPoint, RingView, RuleView, SequenceView, SpanView, Tone, TopologyView,
-    charts,
+    Anomaly, ArrowKind, ArrowView, BandSpec, BarView, BarsView, ChartSpec, CounterView, FlowView, GateState, GateView,
+    HeatmapView, HistoryView, LaneMark, LegendItem, LineSpec, LineStyle, LinkView, MachineView, MessageView,
+    NodeAction, NodeView, OpResult, OpView, Panel, RingKey, RingOwner, RingPoint, RingView, RuleView, SequenceView,
+    SpanView, Tone, TopologyView, WorkGroup, WorkView, charts,
 };
 
-use crate::kernel::{EventLog, Invariants, SimTime, World};
+use crate::kernel::{EventLog, Invariants, LogEntry, SimTime, World};
 
 /// Most messages a view is given at once (the canvas draws them all every frame).
 pub const MAX_MESSAGES_DRAWN: usize = 4_000;
@@ -40,7 +40,10 @@ pub struct Preset {
     /// kebab-case id, used on the command line (`--preset dependency-down`) and in the URL.
     pub id: &'static str,
     pub title: &'static str,
+    /// What the preset shows, as a claim about its run (a test per preset checks it).
     pub description: &'static str,
+    /// "Watch this": where to look in the first seconds, one sentence shown above the stage.
+    pub watch: &'static str,
     /// Parameter overrides (name, value text); the rest keep their defaults.
     pub params: &'static [(&'static str, &'static str)],
     /// Fault script entries, in the `T:verb:args` text form.
@@ -93,6 +96,14 @@ pub trait Scene: Sync {
     fn notable(&self) -> &'static [&'static str] {
         &[]
     }
+    /// One line for a burst of narration entries of one kind (hundreds of keys expiring within a second): the
+    /// narration panel shows it instead of one line per entry. The runner's events keep every entry.
+    fn summarize_burst(&self, kind: &str, entries: &[&LogEntry]) -> String {
+        let span = entries.last().map_or(0, |e| e.t - entries[0].t) as f64 / 1e6;
+        let first = entries.first().map_or("", |e| e.text.as_str());
+        format!("{} {kind} events within {span:.1} s, the first: {first}", entries.len())
+    }
+
     /// Parameter overrides that load the scene for a benchmark (see [`BenchLoad`]).
     fn bench_params(&self, load: BenchLoad) -> &'static [(&'static str, &'static str)] {
         let _ = load;
@@ -224,7 +235,9 @@ impl<M: Present> Run for World<M> {
                 sent: e.sent_at,
                 deliver: e.deliver_at,
                 tone: self.model.message_tone(&e.payload),
+                turn_back_at: None,
             })
+            .chain(self.model.stopped_messages(&self.kernel))
             .collect()
     }
     fn series(&self, name: &str) -> Vec<(f64, f64)> {

@@ -7,7 +7,7 @@
 
 use crate::kernel::{Kernel, Model};
 
-use super::{Anomaly, Panel, Tone};
+use super::{Anomaly, MessageView, Panel, Tone};
 
 pub trait Present: Model {
     /// Metrics shown on the correctness panel as anomalies (they may legitimately rise).
@@ -17,6 +17,12 @@ pub trait Present: Model {
     fn panels(&self, k: &Kernel<Self::Msg, Self::Timer>) -> Vec<Panel>;
     /// How a message in flight is drawn.
     fn message_tone(&self, msg: &Self::Msg) -> Tone;
+    /// Calls that never went on the wire but are drawn travelling to where they were stopped and back (a
+    /// call the breaker rejected, turning back at its gate), each at the real moment it was stopped.
+    fn stopped_messages(&self, k: &Kernel<Self::Msg, Self::Timer>) -> Vec<MessageView> {
+        let _ = k;
+        Vec::new()
+    }
     /// A named time series as (seconds, value) points up to now; empty for an unknown name.
     fn series(&self, k: &Kernel<Self::Msg, Self::Timer>, name: &str) -> Vec<(f64, f64)>;
     /// Every metric the runner prints, in a stable order.

@@ -56,6 +56,35 @@ fn as_text<S: serde::Serializer>(kind: &ActionKind, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(&kind.to_string())
 }
 
+/// One kind of work at a node (queries running, threads waiting on a call, requests waiting on a lock).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkGroup {
+    pub count: u32,
+    pub tone: Tone,
+    /// What these tokens are doing, in plain words ("waiting on the dependency").
+    pub label: String,
+}
+
+/// Work in progress at a node, drawn as one token per unit inside its box against its capacity, so a pile-up
+/// is seen where it happens (a database full of queries, a caller full of stuck threads), not read off a
+/// number.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkView {
+    /// What one token stands for ("query", "thread").
+    pub unit: String,
+    /// How many units the node serves at full speed or holds at most (a capacity, a pool size); `None` when
+    /// it has no limit.
+    pub capacity: Option<u32>,
+    /// Token groups in drawing order.
+    pub groups: Vec<WorkGroup>,
+}
+
+impl WorkView {
+    pub fn total(&self) -> u32 {
+        self.groups.iter().map(|g| g.count).sum()
+    }
+}
+
 /// One box of the topology.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {
@@ -70,11 +99,39 @@ pub struct NodeView {
     pub tone: Tone,
     /// Short state word drawn on the node ("OPEN", "DOWN").
     pub badge: Option<String>,
-    /// Detail lines ("pool 8/10 busy").
+    /// Detail lines ("80 ms median, 2% errors").
     pub lines: Vec<String>,
-    /// 0..1 load gauge drawn as a bar, if meaningful.
-    pub load: Option<f32>,
+    /// Work in progress, drawn as tokens against the capacity.
+    pub work: Option<WorkView>,
     pub actions: Vec<NodeAction>,
+}
+
+/// How a gate on a link stands. Drawn as a switch: closed lets calls through, open breaks the line,
+/// half-open is ajar (shape and word, never colour alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+/// A gate sitting on a link (a circuit breaker in front of a dependency), with the window of recent
+/// outcomes it decides on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GateView {
+    pub label: String,
+    pub state: GateState,
+    /// The state in words ("OPEN").
+    pub state_label: String,
+    /// Where on the link it sits, from `a` (0) to `b` (1).
+    pub at: f32,
+    /// The window's outcomes, oldest first: `Good` ok, `Bad` failed, `Warn` slow.
+    pub window: Vec<Tone>,
+    /// Slots the window has (the strip's length); `None` for a window of time.
+    pub window_slots: Option<u32>,
+    /// "window 6 of 10 failed · opens at 50 %".
+    pub caption: String,
 }
 
 /// A link between two boxes, named by their script names (cutting it cuts every member pair).
@@ -83,6 +140,14 @@ pub struct LinkView {
     pub a: String,
     pub b: String,
     pub cut: bool,
+    pub gate: Option<GateView>,
+}
+
+/// One entry of the stage's legend: what a token or dot of a tone means in this scene.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LegendItem {
+    pub tone: Tone,
+    pub label: String,
 }
 
 /// The system's boxes and links. Which boxes exist may change mid-run (a server added, a shard removed):
@@ -91,6 +156,8 @@ pub struct LinkView {
 pub struct TopologyView {
     pub nodes: Vec<NodeView>,
     pub links: Vec<LinkView>,
+    /// One line under the stage: what each tone of token and dot means here.
+    pub legend: Vec<LegendItem>,
 }
 
 impl TopologyView {
@@ -100,7 +167,9 @@ impl TopologyView {
         for n in &self.nodes {
             text.push_str(&n.name);
             text.push(char::from(b'0' + n.column.min(70)));
-            text.push(n.load.map_or('-', |_| 'l'));
+            // A pile's size class changes the box's height (rows of tokens).
+            let cap = n.work.as_ref().map_or(0, |w| w.capacity.unwrap_or(0).min(200));
+            text.push_str(&format!("w{cap}"));
             text.push(char::from(b'0' + n.lines.len().min(70) as u8));
             text.push('|');
         }
@@ -108,7 +177,7 @@ impl TopologyView {
             text.push_str(&l.a);
             text.push('-');
             text.push_str(&l.b);
-            text.push('|');
+            text.push(if l.gate.is_some() { 'g' } else { '|' });
         }
         fnv1a(text.as_bytes())
     }
@@ -132,6 +201,8 @@ pub struct MessageView {
     pub sent: SimTime,
     pub deliver: SimTime,
     pub tone: Tone,
+    /// A call stopped on its way (rejected at a gate): it travels this fraction of the link and comes back.
+    pub turn_back_at: Option<f32>,
 }
 
 /// A state machine diagram with the live state lit (the breaker's CLOSED / OPEN / HALF_OPEN, a key's life).

@@ -214,3 +214,71 @@ fn narration_says_why_with_numbers() {
     assert!(e.text.starts_with("breaker OPEN: "), "{}", e.text);
     assert!(e.text.contains("% ≥ 50% threshold"), "{}", e.text);
 }
+
+// ---- Each preset's description (and its "watch this" line) is a claim about its run: checked here.
+
+fn pool_events(r: &dyn Run) -> Vec<(f64, String)> {
+    testing::events(r, "pool").iter().map(|e| (e.t.as_secs_f64(), e.text.clone())).collect()
+}
+
+#[test]
+fn preset_healthy_stays_closed() {
+    for seed in 1..=5 {
+        let (p, s) = preset("healthy");
+        let r = run(p, seed, s, 30);
+        assert!(transitions(r.as_ref()).is_empty(), "seed={seed}");
+        assert!(metric(r.as_ref(), "success_ratio") >= 0.95, "seed={seed}: nearly every request succeeds");
+    }
+}
+
+#[test]
+fn preset_dependency_down_opens_within_a_second_and_closes_after_the_recovery() {
+    for seed in 1..=5 {
+        let (p, s) = preset("dependency-down");
+        let r = run(p, seed, s, 30);
+        let ts = transitions(r.as_ref());
+        let open = ts.iter().find(|t| t.2 == "open").expect("opens");
+        assert!(open.0 > SimTime::from_secs(3) && open.0 <= SimTime::from_secs(4), "seed={seed}: opened at {}", open.0);
+        let closed: Vec<_> = ts.iter().filter(|t| t.2 == "closed").collect();
+        assert_eq!(closed.len(), 1, "seed={seed}: probes fail while it is down, close once after: {ts:?}");
+        assert!(closed[0].0 > SimTime::from_secs(15) && closed[0].0 <= SimTime::from_secs(20), "seed={seed}");
+    }
+}
+
+#[test]
+fn preset_slow_cascade_without_breaker_exhausts_the_pool_within_a_second() {
+    for seed in 1..=5 {
+        let (p, s) = preset("slow-cascade-no-breaker");
+        let r = run(p, seed, s, 24);
+        let pool = pool_events(r.as_ref());
+        let (t, text) = pool.first().expect("the pool is exhausted");
+        assert!(text.contains("exhausted") && *t > 3.0 && *t <= 4.0, "seed={seed}: {pool:?}");
+        assert!(metric(r.as_ref(), "local_success_ratio") < 0.7, "seed={seed}: requests needing no dependency fail");
+    }
+}
+
+#[test]
+fn preset_slow_cascade_with_breaker_fills_the_pool_then_opens_and_drains_it() {
+    for seed in 1..=5 {
+        let (p, s) = preset("slow-cascade-with-breaker");
+        let r = run(p, seed, s, 24);
+        let pool = pool_events(r.as_ref());
+        let exhausted = pool.iter().find(|p| p.1.contains("exhausted")).expect("the pool still fills");
+        assert!(exhausted.0 > 3.0 && exhausted.0 <= 4.0, "seed={seed}: {pool:?}");
+        let open = transitions(r.as_ref()).into_iter().find(|t| t.2 == "open").expect("opens");
+        let open_s = open.0.as_secs_f64();
+        assert!((4.5..6.5).contains(&open_s), "seed={seed}: opened at {open_s:.2} s, not about 5.5 s");
+        let drained = pool.iter().find(|p| p.1.contains("recovered") && p.0 >= open_s).expect("the pool drains");
+        assert!(drained.0 - open_s < 0.5, "seed={seed}: drained {:.2} s after opening", drained.0 - open_s);
+        assert!(metric(r.as_ref(), "local_success_ratio") > 0.9, "seed={seed}: local requests keep succeeding");
+    }
+}
+
+#[test]
+fn preset_flapping_flaps_more_than_ten_times_in_30_s() {
+    for seed in 1..=5 {
+        let (p, s) = preset("flapping");
+        let r = run(p, seed, s, 30);
+        assert!(transitions(r.as_ref()).len() > 10, "seed={seed}");
+    }
+}

@@ -267,6 +267,34 @@ impl Breaker {
         self.half_open_admitted
     }
 
+    /// The outcomes the current verdict rests on, oldest first, as (failed, slow), at most `max`: the count
+    /// window's calls, the time window's calls per second (in each second: ok, then slow, then failed), or,
+    /// in HALF_OPEN, the probes' outcomes.
+    pub fn window_outcomes(&self, now: SimTime, max: usize) -> Vec<(bool, bool)> {
+        let expand = |calls: u32, failures: u32, slow: u32| {
+            let ok = calls.saturating_sub(failures.max(slow));
+            std::iter::repeat_n((false, false), ok as usize)
+                .chain(std::iter::repeat_n((false, true), slow.saturating_sub(failures) as usize))
+                .chain(std::iter::repeat_n((true, false), failures as usize))
+        };
+        let all: Vec<(bool, bool)> = match (self.state, &self.window) {
+            (BreakerState::HalfOpen, _) => {
+                let s = self.half_open_stats;
+                expand(s.calls, s.failures, s.slow).collect()
+            }
+            (_, Window::Count { outcomes, .. }) => outcomes.iter().copied().collect(),
+            (_, Window::Time { .. }) => {
+                let mut w = self.window.clone();
+                w.evict(now);
+                match w {
+                    Window::Time { buckets, .. } => buckets.iter().flat_map(|b| expand(b.1, b.2, b.3)).collect(),
+                    Window::Count { .. } => unreachable!("same kind"),
+                }
+            }
+        };
+        all[all.len().saturating_sub(max)..].to_vec()
+    }
+
     /// The window as it stands (the half-open probes while HALF_OPEN).
     pub fn stats(&self, now: SimTime) -> WindowStats {
         match self.state {
@@ -359,7 +387,7 @@ impl Breaker {
                 s.slow += slow as u32;
                 let s = *s;
                 if s.calls >= self.config.half_open_calls {
-                    let verdict = self.verdict(&s, "probe calls");
+                    let verdict = self.verdict(&s, if s.calls == 1 { "probe call" } else { "probe calls" });
                     let to = if self.over_threshold(&s) { BreakerState::Open } else { BreakerState::Closed };
                     return Some(self.transition(to, s, verdict));
                 }
@@ -374,10 +402,12 @@ impl Breaker {
         if epoch != self.epoch || self.state != BreakerState::Open {
             return None;
         }
+        let n = self.config.half_open_calls;
         let reason = format!(
-            "waited {:.1} s in OPEN; admitting up to {} probe calls",
+            "waited {:.1} s in OPEN; admitting {} probe call{}",
             self.config.open_wait_us as f64 / 1e6,
-            self.config.half_open_calls
+            if n == 1 { "one".to_string() } else { format!("up to {n}") },
+            if n == 1 { "" } else { "s" }
         );
         Some(self.transition(BreakerState::HalfOpen, WindowStats::default(), reason))
     }

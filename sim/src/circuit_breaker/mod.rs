@@ -114,17 +114,19 @@ const SPECS: &[ParamSpec] = &[
         1.0,
         "Requests the caller can work on at once; a request that finds no free thread fails at once.",
     ),
-    ParamSpec::choice(
+    ParamSpec::choice_labelled(
         "breaker",
         "Circuit breaker",
         &["on", "off"],
+        &["breaker on", "no breaker"],
         0,
         "Without a breaker the caller keeps calling whatever happens.",
     ),
-    ParamSpec::choice(
+    ParamSpec::choice_labelled(
         "window_type",
         "Window type",
         &["count", "time"],
+        &["last N calls", "last N seconds"],
         0,
         "Count: the last N calls. Time: the calls of the last N seconds.",
     ),
@@ -227,35 +229,49 @@ const PRESETS: &[Preset] = &[
     Preset {
         id: "healthy",
         title: "Healthy",
-        description: "2% errors, fast dependency: the breaker stays CLOSED.",
+        description: "2% errors, fast dependency: the breaker stays CLOSED and nearly every request succeeds.",
+        watch: "Watch the breaker on the caller → dependency link: its window fills with good calls and the odd \
+                failure; it stays closed.",
         params: &[],
         faults: &[],
     },
     Preset {
         id: "dependency-down",
         title: "Dependency down",
-        description: "The dependency goes down at 3 s and comes back at 15 s: OPEN, probes, CLOSED.",
+        description: "The dependency goes down at 3 s and comes back at 15 s: the breaker opens within a second, its \
+                      probes fail while the dependency is down, and it closes again within seconds of the recovery.",
+        watch: "Watch the breaker on the caller → dependency link: at 3 s the dependency goes down, failures fill the \
+                window and the breaker opens; calls turn back at it until the dependency returns at 15 s.",
         params: &[],
         faults: &["3:crash:dependency", "15:restart:dependency"],
     },
     Preset {
         id: "slow-cascade-no-breaker",
         title: "Slow dependency cascades (no breaker)",
-        description: "At 3 s the dependency slows to 3 s per call: threads wait out the 2 s timeout, the pool fills and the caller fails everything.",
+        description: "At 3 s the dependency slows to 3 s per call: every call waits out the 2 s timeout, the caller's \
+                      pool is exhausted within a second, and even requests that never needed the dependency fail.",
+        watch: "Watch the caller's threads: from 3 s each call waits 2 s on the slow dependency, the pool fills, and \
+                requests that need no dependency fail too.",
         params: &[("breaker", "off"), ("timeout_ms", "2000")],
         faults: &["3:set:dependency_latency_ms=3000", "25:set:dependency_latency_ms=80"],
     },
     Preset {
         id: "slow-cascade-with-breaker",
         title: "Same with breaker",
-        description: "Same slowdown with a breaker on slow calls: it opens, rejects in microseconds, the pool stays free.",
+        description: "The same slowdown with a breaker that counts slow calls: the pool still fills while the window \
+                      gathers enough slow calls, then the breaker opens, rejects calls at once, the pool drains, and \
+                      the requests that need no dependency keep succeeding.",
+        watch: "Watch the caller's threads and the breaker: the pool fills while the window gathers slow calls, then \
+                the breaker opens at about 5.5 s and the threads drain.",
         params: &[("breaker", "on"), ("timeout_ms", "2000"), ("slow_call_ms", "1000"), ("slow_call_threshold", "0.5")],
         faults: &["3:set:dependency_latency_ms=3000", "25:set:dependency_latency_ms=80"],
     },
     Preset {
         id: "flapping",
         title: "Flapping (too-sensitive thresholds)",
-        description: "15% errors against a 20% threshold over 5 calls with a single probe: the breaker opens and closes over and over.",
+        description: "15% errors against a 20% threshold over 5 calls with a single probe: the breaker opens and \
+                      closes over and over, more than ten times in 30 s.",
+        watch: "Watch the breaker: one failure in five calls opens it, one good probe closes it — over and over.",
         params: &[
             ("failure_rate", "0.15"),
             ("window_size", "5"),

@@ -7,7 +7,7 @@
 //! the pool fills, and the caller fails requests it could have answered. With the breaker open, calls are
 //! rejected in microseconds and the threads stay free.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::kernel::{
     ActionKind, Alarm, AlarmEdge, Envelope, Field, Gauge, Histogram, InvariantSpec, Kernel, LinkSpec, NodeId, Params,
@@ -19,6 +19,8 @@ use super::breaker::{Breaker, BreakerConfig, BreakerState, Transition, WindowKin
 pub const CLIENTS: NodeId = NodeId(0);
 pub const CALLER: NodeId = NodeId(1);
 pub const DEPENDENCY: NodeId = NodeId(2);
+/// Rejections remembered for the stage (each is drawn for a few hundred ms).
+const MAX_RECENT_REJECTIONS: usize = 256;
 /// Median time the caller spends on a request it answers by itself.
 const LOCAL_WORK_MEDIAN_US: f64 = 5_000.0;
 
@@ -189,6 +191,10 @@ pub struct BreakerModel {
     pub(super) window_failure: Gauge,
     /// "Pool exhausted" narration: raised when every thread is busy, cleared at half.
     pool_alarm: Alarm,
+    /// Threads busy on requests that need the dependency (the rest do local work).
+    pub(super) n_busy_on_calls: u32,
+    /// When the breaker rejected its most recent calls (the stage draws each turning back at the gate).
+    pub(super) recent_rejections: VecDeque<SimTime>,
     // Counts.
     pub n_client_requests: u64,
     pub n_dependency_calls: u64,
@@ -235,6 +241,8 @@ impl BreakerModel {
             dependency_active: Gauge::default(),
             window_failure: Gauge::default(),
             pool_alarm: Self::pool_alarm(pool_size),
+            n_busy_on_calls: 0,
+            recent_rejections: VecDeque::new(),
             n_client_requests: 0,
             n_dependency_calls: 0,
             n_succeeded: 0,
@@ -259,7 +267,7 @@ impl BreakerModel {
     }
 
     fn pool_alarm(pool: u32) -> Alarm {
-        Alarm::new(pool as f64 - 0.5, pool as f64 / 2.0, 0)
+        Alarm::new(pool as f64 - 0.5, pool as f64 / 2.0)
     }
 
     fn note_transition(&mut self, k: &mut Kernel<Msg, Timer>, t: Transition) {
@@ -302,7 +310,7 @@ impl BreakerModel {
         let pool = self.cfg.pool_size;
         let fields = vec![("busy", Field::from(busy as u64)), ("pool_size", Field::from(pool as u64))];
         match self.pool_alarm.update(now, busy as f64) {
-            Some(AlarmEdge::Raised) => k.emit(
+            Some(AlarmEdge::Raised { .. }) => k.emit(
                 "pool",
                 format!("caller's pool exhausted: {busy}/{pool} threads busy waiting on the dependency; new requests fail at once"),
                 fields,
@@ -328,6 +336,10 @@ impl BreakerModel {
             match self.breaker.try_acquire() {
                 Some(e) => Some(e),
                 None => {
+                    if self.recent_rejections.len() >= MAX_RECENT_REJECTIONS {
+                        self.recent_rejections.pop_front();
+                    }
+                    self.recent_rejections.push_back(now);
                     self.finish(k, req, created, false, ClientOutcome::Rejected);
                     return;
                 }
@@ -383,6 +395,9 @@ impl BreakerModel {
     }
 
     fn finish(&mut self, k: &mut Kernel<Msg, Timer>, req: u64, created: SimTime, local: bool, outcome: ClientOutcome) {
+        if !local {
+            self.n_busy_on_calls = self.n_busy_on_calls.saturating_sub(1);
+        }
         self.set_busy(k, -1);
         self.n_answered_by_caller += 1;
         k.send(CALLER, CLIENTS, Msg::Response { req, created, local, outcome });
@@ -438,6 +453,7 @@ impl crate::kernel::Model for BreakerModel {
                     k.schedule_in(work, Timer::LocalWorkDone { req, created });
                 } else {
                     self.admit(k);
+                    self.n_busy_on_calls += 1;
                     self.start_attempt(k, req, created, 0);
                 }
             }

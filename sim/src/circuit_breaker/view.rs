@@ -1,11 +1,21 @@
 //! How the circuit breaker is shown: the topology (clients → caller → dependency), the breaker's state
 //! machine, and the charts' series and the runner's metrics, all read from the model.
 
-use crate::kernel::{ActionKind, Kernel, NodeId};
-use crate::scene::{LinkView, MachineView, NodeAction, NodeView, Panel, Present, Tone, TopologyView};
+use crate::kernel::{ActionKind, Kernel, NodeId, SimTime};
+use crate::scene::{
+    GateState, GateView, LegendItem, LinkView, MachineView, MessageView, NodeAction, NodeView, Panel, Present, Tone,
+    TopologyView, WorkGroup, WorkView,
+};
+
+use super::breaker::{BreakerState, WindowKind};
 
 use super::model::{BreakerModel, CALLER, CLIENTS, ClientOutcome, DEPENDENCY, Msg, Timer};
 use super::{CHARTS, CHARTS_NO_BREAKER, MACHINE_EDGES, MACHINE_STATES};
+
+/// How long a rejected call is drawn turning back at the gate.
+const TURN_BACK_US: u64 = 300_000;
+/// Where the breaker is drawn on the caller → dependency link (in the gap; it lives in the caller).
+const GATE_AT: f32 = 0.5;
 
 fn node(name: &str, label: &str, column: u8, id: NodeId, tone: Tone) -> NodeView {
     NodeView {
@@ -16,30 +26,75 @@ fn node(name: &str, label: &str, column: u8, id: NodeId, tone: Tone) -> NodeView
         tone,
         badge: None,
         lines: Vec::new(),
-        load: None,
+        work: None,
         actions: Vec::new(),
     }
 }
 
+fn group(count: u32, tone: Tone, label: &str) -> WorkGroup {
+    WorkGroup { count, tone, label: label.to_string() }
+}
+
 impl BreakerModel {
+    fn gate(&self, now: SimTime) -> GateView {
+        let state = self.breaker.state;
+        let s = self.breaker.stats(now);
+        let c = &self.cfg.breaker;
+        let window = self
+            .breaker
+            .window_outcomes(now, 40)
+            .into_iter()
+            .map(|(failed, slow)| {
+                if failed {
+                    Tone::Bad
+                } else if slow {
+                    Tone::Warn
+                } else {
+                    Tone::Good
+                }
+            })
+            .collect();
+        let threshold = c.failure_threshold_ppm as f64 / 1e4;
+        let (window_slots, caption) = match (state, c.window) {
+            (BreakerState::HalfOpen, _) => (
+                Some(c.half_open_calls),
+                format!("probes: {} of {} back, {} failed", s.calls, c.half_open_calls, s.failures),
+            ),
+            (_, WindowKind::Count(n)) => {
+                (Some(n), format!("{}/{} failed · opens at {threshold:.0}%", s.failures, s.calls))
+            }
+            (_, WindowKind::Time(secs)) => {
+                (None, format!("{}/{} failed in {secs} s · opens at {threshold:.0}%", s.failures, s.calls))
+            }
+        };
+        GateView {
+            label: "breaker".into(),
+            state: match state {
+                BreakerState::Closed => GateState::Closed,
+                BreakerState::Open => GateState::Open,
+                BreakerState::HalfOpen => GateState::HalfOpen,
+            },
+            state_label: state.shout().into(),
+            at: GATE_AT,
+            window,
+            window_slots,
+            caption,
+        }
+    }
+
     fn topology(&self, k: &Kernel<Msg, Timer>) -> TopologyView {
         let now = k.now();
         let busy = self.busy.level().max(0) as u32;
         let pool = self.cfg.pool_size;
-        let active = self.dependency_active.level().max(0);
-        let state = self.breaker.state;
+        let on_calls = self.n_busy_on_calls.min(busy);
+        let active = self.dependency_active.level().max(0) as u32;
+        let cap = self.cfg.dependency_capacity;
         let caller_tone = if busy >= pool {
             Tone::Bad
         } else if busy * 4 >= pool * 3 {
             Tone::Warn
         } else {
             Tone::Good
-        };
-        let breaker_line = if self.cfg.breaker_on {
-            let s = self.breaker.stats(now);
-            format!("breaker {} · window {}/{} failed", state.shout(), s.failures, s.calls)
-        } else {
-            "no breaker".to_string()
         };
         let clients = NodeView {
             badge: Some(format!("{:.0} req/s", self.cfg.request_rate)),
@@ -48,28 +103,39 @@ impl BreakerModel {
         };
         let caller = NodeView {
             badge: Some(if busy >= pool { "POOL FULL".into() } else { format!("{busy}/{pool} busy") }),
-            lines: vec![format!("pool {busy}/{pool} threads busy"), breaker_line],
-            load: Some(busy as f32 / pool.max(1) as f32),
+            work: Some(WorkView {
+                unit: "thread".into(),
+                capacity: Some(pool),
+                groups: vec![
+                    group(on_calls, Tone::Warn, "waiting on the dependency"),
+                    group(busy - on_calls, Tone::Good, "doing local work"),
+                ],
+            }),
             ..node("caller", "Caller service", 1, CALLER, caller_tone)
         };
-        let dependency_tone = if !self.dependency_up {
-            Tone::Bad
-        } else if active as u32 > self.cfg.dependency_capacity {
-            Tone::Warn
+        let latency_ms = self.cfg.dependency_latency_us / 1000.0;
+        // Slow means calls take as long as the caller's patience: its timeout, or what the breaker counts slow.
+        let slow_ms = (self.cfg.timeout_us as f64 / 1000.0).min(self.cfg.breaker.slow_call_us as f64 / 1000.0);
+        let (dependency_tone, state) = if !self.dependency_up {
+            (Tone::Bad, "DOWN".to_string())
+        } else if latency_ms >= slow_ms {
+            (Tone::Warn, format!("SLOW · {latency_ms:.0} ms"))
+        } else if active > cap {
+            (Tone::Warn, "OVERLOADED".to_string())
         } else {
-            Tone::Good
+            (Tone::Good, "UP".to_string())
         };
         let dependency = NodeView {
-            badge: Some(if self.dependency_up { "UP".into() } else { "DOWN".into() }),
+            badge: Some(state),
             lines: vec![
-                format!("{active} calls in progress (capacity {})", self.cfg.dependency_capacity),
-                format!(
-                    "{:.0} ms median, {:.0}% errors",
-                    self.cfg.dependency_latency_us / 1000.0,
-                    self.cfg.failure_ppm as f64 / 1e4
-                ),
+                format!("{latency_ms:.0} ms median"),
+                format!("{:.0}% errors", self.cfg.failure_ppm as f64 / 1e4),
             ],
-            load: Some(active as f32 / self.cfg.dependency_capacity.max(1) as f32),
+            work: Some(WorkView {
+                unit: "call".into(),
+                capacity: Some(cap),
+                groups: vec![group(active, Tone::Info, "calls in progress")],
+            }),
             actions: vec![if self.dependency_up {
                 NodeAction { label: "Take down", kind: ActionKind::Crash { node: "dependency".into() } }
             } else {
@@ -77,10 +143,22 @@ impl BreakerModel {
             }],
             ..node("dependency", "Dependency", 2, DEPENDENCY, dependency_tone)
         };
-        let link = |a: &str, b: &str, x, y| LinkView { a: a.into(), b: b.into(), cut: k.net.is_cut(x, y) };
+        let link = |a: &str, b: &str, x, y| LinkView { a: a.into(), b: b.into(), cut: k.net.is_cut(x, y), gate: None };
+        let mut to_dependency = link("caller", "dependency", CALLER, DEPENDENCY);
+        if self.cfg.breaker_on {
+            to_dependency.gate = Some(self.gate(now));
+        }
+        let legend = [
+            (Tone::Neutral, "request / call"),
+            (Tone::Good, "succeeded"),
+            (Tone::Bad, "failed"),
+            (Tone::Warn, "timed out · pool full · waiting"),
+            (Tone::Info, "rejected by the breaker"),
+        ];
         TopologyView {
             nodes: vec![clients, caller, dependency],
-            links: vec![link("clients", "caller", CLIENTS, CALLER), link("caller", "dependency", CALLER, DEPENDENCY)],
+            links: vec![link("clients", "caller", CLIENTS, CALLER), to_dependency],
+            legend: legend.iter().map(|(tone, label)| LegendItem { tone: *tone, label: label.to_string() }).collect(),
         }
     }
 }
@@ -101,6 +179,23 @@ impl Present for BreakerModel {
         let charts = if self.cfg.breaker_on { CHARTS } else { CHARTS_NO_BREAKER };
         panels.extend(charts.iter().map(Panel::Chart));
         panels
+    }
+
+    fn stopped_messages(&self, k: &Kernel<Msg, Timer>) -> Vec<MessageView> {
+        let now = k.now();
+        self.recent_rejections
+            .iter()
+            .rev()
+            .take_while(|t| now - **t < TURN_BACK_US)
+            .map(|&t| MessageView {
+                from: CALLER,
+                to: DEPENDENCY,
+                sent: t,
+                deliver: t + TURN_BACK_US,
+                tone: Tone::Info,
+                turn_back_at: Some(GATE_AT),
+            })
+            .collect()
     }
 
     fn message_tone(&self, msg: &Msg) -> Tone {
@@ -174,7 +269,6 @@ impl Present for BreakerModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::circuit_breaker::BreakerState;
 
     #[test]
     fn breaker_states_index_the_machine() {

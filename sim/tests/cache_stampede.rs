@@ -298,32 +298,6 @@ fn ttl_jitter_spreads_expiries_of_1000_keys_and_lowers_the_database_peak() {
 }
 
 #[test]
-fn flush_without_protection_never_recovers_and_the_global_lock_recovers() {
-    for seed in 1..=3 {
-        let (p, script) = preset("stampede-that-never-recovers");
-        let cap = p.num("db_capacity");
-        let r = run(p, seed, script, 60);
-        assert_invariants(r.as_ref(), seed, "never recovers");
-        let late = r.series("db_concurrency").into_iter().filter(|p| p.0 > 40.0).map(|p| p.1).fold(f64::MAX, f64::min);
-        assert!(late > cap, "seed={seed}: without protection the database stays past capacity (min {late} after 40 s)");
-        assert!(metric(r.as_ref(), "errors") > 0.0, "seed={seed}: the connection limit refuses queries");
-
-        let (p, script) = preset("global-lock-recovers");
-        let r = run(p, seed, script, 60);
-        assert_invariants(r.as_ref(), seed, "global lock recovers");
-        let flush_peak =
-            r.series("db_concurrency").iter().filter(|p| (10.0..12.0).contains(&p.0)).map(|p| p.1).fold(0.0, f64::max);
-        assert!(flush_peak > cap, "seed={seed}: the flush overloads the database briefly ({flush_peak})");
-        assert!(metric(r.as_ref(), "db_concurrency_now") <= cap, "seed={seed}: recovered by 60 s");
-        assert!(
-            metric(r.as_ref(), "db_overloaded_s") < 10.0,
-            "seed={seed}: overloaded for {} s",
-            metric(r.as_ref(), "db_overloaded_s")
-        );
-    }
-}
-
-#[test]
 fn expire_hot_and_flush_triggers_start_a_cycle_at_once() {
     let seed = 7;
     let script: Vec<Action> =
@@ -365,7 +339,7 @@ fn every_preset_runs_clean_and_names_valid_things() {
         assert!(metric(r.as_ref(), "requests") > 0.0, "seed={seed} {}", p.id);
         let stage = testing::topology(r.as_ref());
         let db = stage.node("database").unwrap();
-        assert!(db.load.is_some() && db.badge.is_some(), "seed={seed} {}: database load bar and badge", p.id);
+        assert!(db.work.is_some() && db.badge.is_some(), "seed={seed} {}: database pile and badge", p.id);
         let cache = stage.node("cache").unwrap();
         assert_eq!(cache.actions.len(), 2, "seed={seed} {}: flush and expire actions", p.id);
         for m in r.messages() {
@@ -509,4 +483,156 @@ fn an_action_on_a_node_that_is_gone_is_narrated_as_having_no_effect() {
         "seed={seed}: {:?}",
         r.log().iter().map(|e| e.text.clone()).collect::<Vec<_>>()
     );
+}
+
+// ---- Each preset's description (and its "watch this" line) is a claim about its run: checked here, so a
+// ---- text cannot drift from what the simulation does.
+
+/// (t, state, overloaded_s) of every overload line.
+fn overloads(r: &dyn Run) -> Vec<(f64, String, f64)> {
+    testing::events(r, "overload")
+        .iter()
+        .map(|e| {
+            let o = if e.fields.iter().any(|(k, _)| *k == "overloaded_s") { num(e, "overloaded_s") } else { 0.0 };
+            (e.t.as_secs_f64(), text(e, "state"), o)
+        })
+        .collect()
+}
+
+#[test]
+fn preset_textbook_stampede_about_22_recomputes_every_5_s() {
+    for seed in 1..=3 {
+        let (p, script) = preset("textbook-stampede");
+        let r = run(p, seed, script, 60);
+        let cycles = expiries(r.as_ref(), 0, &["ttl"], 0.0);
+        assert!(cycles.len() >= 10, "seed={seed}: {} expiries", cycles.len());
+        let mean = cycles.iter().map(|c| c.1).sum::<f64>() / cycles.len() as f64;
+        assert!((mean - 22.2).abs() <= 0.25 * 22.2, "seed={seed}: {mean:.1} recomputes per expiry, not about 22");
+        for w in cycles.windows(2) {
+            let gap = w[1].0 - w[0].0;
+            assert!((5.0..5.4).contains(&gap), "seed={seed}: expiries {gap:.2} s apart, not every 5 s");
+        }
+    }
+}
+
+#[test]
+fn preset_stampede_that_never_recovers_never_recovers() {
+    for seed in 1..=3 {
+        let (p, script) = preset("stampede-that-never-recovers");
+        let cap = p.num("db_capacity");
+        let mut r = scene().build(p, seed, script);
+        r.advance_to(SimTime::from_secs(30));
+        let at_30 = metric(r.as_ref(), "db_concurrency_now");
+        r.advance_to(SimTime::from_secs(60));
+        let o = overloads(r.as_ref());
+        let after_flush: Vec<_> = o.iter().filter(|x| x.0 >= 10.0).collect();
+        assert_eq!(after_flush.len(), 1, "seed={seed}: overloaded once after the flush, never recovered: {o:?}");
+        assert_eq!(after_flush[0].1, "overloaded", "seed={seed}");
+        assert!(after_flush[0].0 < 10.5, "seed={seed}: overloaded at {:.2} s", after_flush[0].0);
+        let at_60 = metric(r.as_ref(), "db_concurrency_now");
+        assert!(at_60 > 10.0 * cap && at_60 > at_30, "seed={seed}: the pile grows: {at_30} at 30 s, {at_60} at 60 s");
+        assert_invariants(r.as_ref(), seed, "never recovers");
+    }
+}
+
+#[test]
+fn preset_global_lock_recovers_in_short_waves() {
+    for seed in 1..=3 {
+        let (p, script) = preset("global-lock-recovers");
+        let cap = p.num("db_capacity");
+        let r = run(p, seed, script, 60);
+        let o = overloads(r.as_ref());
+        let first = o.iter().find(|x| x.0 >= 10.0 && x.1 == "overloaded").expect("the flush overloads it");
+        assert!(first.0 < 10.5, "seed={seed}: overloaded at {:.2} s", first.0);
+        for (t, _, dur) in o.iter().filter(|x| x.1 == "recovered") {
+            assert!(*dur < 1.5, "seed={seed}: overloaded {dur:.2} s (recovered at {t:.2} s): not under a second or so");
+        }
+        assert!(o.last().is_some_and(|x| x.1 == "recovered"), "seed={seed}: it ends recovered: {o:?}");
+        assert!(metric(r.as_ref(), "db_concurrency_now") <= cap, "seed={seed}");
+        assert!(metric(r.as_ref(), "db_overloaded_s") < 6.0, "seed={seed}");
+        assert_eq!(metric(r.as_ref(), "recomputes_per_expiry"), 1.0, "seed={seed}: one recompute per key");
+    }
+}
+
+#[test]
+fn preset_single_flight_one_recompute_per_server() {
+    for seed in 1..=3 {
+        let (p, script) = preset("single-flight");
+        let r = run(p, seed, script, 40);
+        let cycles = expiries(r.as_ref(), 0, &["ttl"], 0.0);
+        assert!(cycles.len() >= 6, "seed={seed}");
+        assert!(cycles.iter().all(|c| c.1 == 4.0), "seed={seed}: {cycles:?}");
+        assert!(metric(r.as_ref(), "waiters") > 0.0, "seed={seed}: the others wait on their server's recompute");
+    }
+}
+
+#[test]
+fn preset_global_lock_one_recompute_per_expiry() {
+    for seed in 1..=3 {
+        let (p, script) = preset("global-lock");
+        let r = run(p, seed, script, 40);
+        let cycles = expiries(r.as_ref(), 0, &["ttl"], 0.0);
+        assert!(cycles.len() >= 6 && cycles.iter().all(|c| c.1 == 1.0), "seed={seed}: {cycles:?}");
+        assert!(metric(r.as_ref(), "lock_polls") > 0.0, "seed={seed}: the others poll");
+        assert_eq!(counter(r.as_ref(), "waiters_got_other_version"), 0, "seed={seed}: all get that value");
+    }
+}
+
+#[test]
+fn preset_xfetch_refreshes_early_with_about_e_to_the_one_over_beta_recomputes() {
+    let mut all = Vec::new();
+    for seed in 1..=4 {
+        let (p, script) = preset("probabilistic-early-expiration");
+        let r = run(p, seed, script, 120);
+        let cycles = expiries(r.as_ref(), 0, &["ttl", "early"], 1.0);
+        let early = expiries(r.as_ref(), 0, &["early"], 1.0);
+        assert!(early.len() * 100 >= cycles.len() * 95, "seed={seed}: refreshed before expiry");
+        assert!(metric(r.as_ref(), "hit_ratio") >= 0.99, "seed={seed}: almost no request meets an expired key");
+        all.extend(early.iter().map(|c| c.1));
+        let theory = metric(r.as_ref(), "theory_recomputes_per_expiry");
+        assert!((theory - 2.7).abs() < 0.3, "seed={seed}: the runner's theory follows the strategy: {theory:.2}");
+    }
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    assert!((2.0..3.6).contains(&mean), "{mean:.2} recomputes per cycle over {} cycles, not about e^(1/β)", all.len());
+}
+
+#[test]
+fn preset_stale_while_revalidate_no_request_waits() {
+    for seed in 1..=3 {
+        let (p, script) = preset("stale-while-revalidate");
+        let r = run(p, seed, script, 40);
+        assert_eq!(metric(r.as_ref(), "user_visible_misses"), 0.0, "seed={seed}");
+        assert!(metric(r.as_ref(), "stale_served") > 0.0, "seed={seed}");
+        assert_eq!(expiries(r.as_ref(), 0, &["expire_hot"], 0.0).len(), 1, "seed={seed}: expired by hand at 12 s");
+    }
+}
+
+#[test]
+fn preset_ttl_jitter_spreads_the_second_wave_over_about_2_5_s() {
+    for seed in 1..=2 {
+        let mut spans = Vec::new();
+        for jitter in ["0.5", "0"] {
+            let (mut p, script) = preset("ttl-jitter-1000-keys");
+            p.set("ttl_jitter", jitter).unwrap();
+            let r = run(p, seed, script, 12);
+            // Keys rewritten within about a second of the flush at 2 s: their next expiries, one TTL later.
+            let mut ats: Vec<f64> = testing::events(r.as_ref(), "expiry")
+                .iter()
+                .filter(|e| text(e, "cause") == "ttl" && (5.0..9.4).contains(&num(e, "at_s")))
+                .map(|e| num(e, "at_s"))
+                .collect();
+            ats.sort_by(f64::total_cmp);
+            assert!(ats.len() > 300, "seed={seed} jitter={jitter}: {} second-wave expiries", ats.len());
+            let pct = |q: f64| ats[((ats.len() - 1) as f64 * q) as usize];
+            spans.push(pct(0.95) - pct(0.05));
+        }
+        // 90 % of the wave: within about a second without jitter (the rewrites' spread), over about the 2.5 s of
+        // jitter with it (the rewrites are bunched at the start of that second).
+        assert!(
+            spans[1] < 1.2,
+            "seed={seed}: without jitter the wave arrives within about a second ({:.2} s)",
+            spans[1]
+        );
+        assert!((2.0..3.2).contains(&spans[0]), "seed={seed}: with jitter 90 % of it spreads over {:.2} s", spans[0]);
+    }
 }

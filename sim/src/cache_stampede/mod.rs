@@ -35,7 +35,7 @@ pub use protocol::{CACHE_LINK_US, CLIENT_LINK_US, DB_LINK_US, Strategy};
 pub use theory::{expected_peak_db_concurrency, expected_recomputes_per_expiry};
 pub use view::MAX_DRAWN_SERVERS;
 
-use crate::kernel::{Kernel, World};
+use crate::kernel::{Field, Kernel, LogEntry, World};
 use crate::scene::{
     Action, BenchLoad, ChartSpec, Explain, LineSpec, LineStyle, Names, ParamSpec, Params, Preset, Run, Scene, Tone,
 };
@@ -65,6 +65,9 @@ const NAMES: Names = Names {
 };
 
 pub const STRATEGIES: &[&str] = &["none", "single_flight", "global_lock", "xfetch", "swr"];
+/// The strategies in words, as readers know them (selects and comparisons show these).
+pub const STRATEGY_LABELS: &[&str] =
+    &["no protection", "single-flight", "global lock", "XFetch (early refresh)", "stale-while-revalidate"];
 
 const SPECS: &[ParamSpec] = &[
     ParamSpec::number(
@@ -148,12 +151,15 @@ const SPECS: &[ParamSpec] = &[
         1.0,
         "Application servers; each request goes to one at random.",
     ),
-    ParamSpec::choice(
+    ParamSpec::choice_labelled(
         "strategy",
         "Protection",
         STRATEGIES,
+        STRATEGY_LABELS,
         0,
-        "none · single_flight (per server) · global_lock (one recompute across servers, others poll) · xfetch (probabilistic early expiration) · swr (stale-while-revalidate).",
+        "What an app server does on a miss: nothing (every miss recomputes), single-flight (one recompute per \
+         server), a global lock (one recompute in the fleet, the others poll), XFetch (refresh early, at random) \
+         or stale-while-revalidate (serve the old value while one refresh runs).",
     ),
     ParamSpec::number(
         "xfetch_beta",
@@ -187,32 +193,40 @@ const SPECS: &[ParamSpec] = &[
     ),
 ];
 
-const TEXTBOOK: &[(&str, &str)] = &[];
 const PRESETS: &[Preset] = &[
     Preset {
         id: "textbook-stampede",
         title: "Textbook stampede",
-        description: "One hot key at 200 req/s, recompute 100 ms, no protection: each time it expires about 1 + λ·R = 21 requests miss and all recompute it at once.",
-        params: TEXTBOOK,
+        description: "One hot key at 200 req/s, recompute 100 ms, no protection: each time it expires, about \
+                      1 + λ·R ≈ 22 requests miss and all recompute it at once (λ·R = 20, plus the round trips).",
+        watch: "Watch the database: every 5 s the hot key expires and about 22 requests recompute it at once.",
+        params: &[],
         faults: &[],
     },
     Preset {
         id: "stampede-that-never-recovers",
         title: "Stampede that never recovers",
-        description: "200 keys at 2,000 req/s on a database of capacity 25. Short spikes are absorbed until the cache is flushed at 10 s: every key stampedes, the database slows, the misses pile up, and it stays overloaded at its connection limit.",
+        description: "200 keys at 2,000 req/s on a database of capacity 25 with no connection limit. The cache is \
+                      flushed at 10 s: every key stampedes, the queries share the database so each one takes longer, \
+                      values come back later, more requests miss, and the pile of queries only grows.",
+        watch: "Watch the database after the flush at 10 s: its pile of queries grows and never drains.",
         params: &[
             ("request_rate", "2000"),
             ("hot_keys", "200"),
             ("zipf_s", "0.8"),
             ("recompute_ms", "100"),
             ("db_capacity", "25"),
+            ("db_max_connections", "100000"),
         ],
         faults: &["10:trigger:flush"],
     },
     Preset {
         id: "global-lock-recovers",
         title: "Same flush, global lock",
-        description: "The same flush with a global lock: one recompute per key, a short overload, and the database recovers.",
+        description: "A flush of 200 hot keys with a global lock: one recompute per key, so the database is \
+                      overloaded for under a second and recovers; the keys rewritten together expire together 5 s \
+                      later, in short waves it also absorbs.",
+        watch: "Watch the database after the flush at 10 s: one query per key, a short pile-up, and it drains.",
         params: &[
             ("request_rate", "2000"),
             ("hot_keys", "200"),
@@ -226,35 +240,48 @@ const PRESETS: &[Preset] = &[
     Preset {
         id: "single-flight",
         title: "Single-flight",
-        description: "The textbook key with per-server single-flight: exactly one recompute per app server (S = 4) per expiry.",
+        description: "The textbook key with per-server single-flight: exactly one recompute per app server \
+                      (S = 4) per expiry; the other requests wait on their server's recompute.",
+        watch: "Watch the app servers and the database: at each expiry each server sends one query — four in all.",
         params: &[("strategy", "single_flight")],
         faults: &[],
     },
     Preset {
         id: "global-lock",
         title: "Global lock",
-        description: "The textbook key with a lock in the cache: exactly one recompute per expiry; the other requests poll and all get that value.",
+        description: "The textbook key with a lock in the cache: exactly one recompute per expiry; the other \
+                      requests poll and all get that value.",
+        watch: "Watch the database: at each expiry exactly one query runs while the other requests wait and poll.",
         params: &[("strategy", "global_lock")],
         faults: &[],
     },
     Preset {
         id: "probabilistic-early-expiration",
         title: "Probabilistic early expiration (XFetch)",
-        description: "The textbook key with XFetch, β = 1: one request refreshes the value shortly before it expires, so nobody meets an expired key.",
+        description: "The textbook key with XFetch, β = 1: the value is refreshed before it expires, so almost no \
+                      request meets an expired key; while the first refresh runs other readers may draw early too, \
+                      about e^(1/β) ≈ 2.7 recomputes per cycle instead of 22.",
+        watch: "Watch the database: just before each expiry a few requests refresh the key early — a handful of \
+                queries, not a herd.",
         params: &[("strategy", "xfetch"), ("xfetch_beta", "1")],
         faults: &[],
     },
     Preset {
         id: "stale-while-revalidate",
         title: "Stale-while-revalidate",
-        description: "The textbook key with swr: past its TTL the old value is served while one background refresh runs; no request waits. The hot key is also expired by hand at 12 s.",
+        description: "The textbook key with swr: past its TTL the old value is served while one background refresh \
+                      runs, so no request waits. The hot key is also expired by hand at 12 s.",
+        watch: "Watch the cache: when the key expires it serves the stale value while a single refresh runs.",
         params: &[("strategy", "swr")],
         faults: &["12:trigger:expire_hot"],
     },
     Preset {
         id: "ttl-jitter-1000-keys",
         title: "TTL jitter across 1,000 keys",
-        description: "1,000 keys flushed at 2 s are all rewritten within a second; with TTL jitter 0.5 their next expiries spread over 2.5 s instead of arriving together. Set jitter to 0 to see the synchronized wave.",
+        description: "1,000 keys flushed at 2 s are all rewritten within about a second; with TTL jitter 0.5 their \
+                      next expiries spread over about 2.5 s instead of arriving within a second. Set jitter to 0 to \
+                      see the synchronized wave.",
+        watch: "Watch the database around 7 s: the keys rewritten after the flush expire spread out, not at once.",
         params: &[
             ("request_rate", "3000"),
             ("hot_keys", "1000"),
@@ -301,31 +328,35 @@ const EXPLAIN: Explain = Explain {
     ],
 };
 
-const DB_LINES: &[LineSpec] = &[
-    LineSpec {
-        series: "db_concurrency",
-        label: "queries running (peak per 100 ms)",
-        tone: Tone::Warn,
-        style: LineStyle::Solid,
-    },
-    LineSpec { series: "db_capacity", label: "capacity C", tone: Tone::Neutral, style: LineStyle::Solid },
-    LineSpec {
-        series: "db_concurrency_theory",
-        label: "theory: 1 + λ·R per expiry",
-        tone: Tone::Info,
-        style: LineStyle::Theory,
-    },
+/// The database chart's lines; the theory line's label names the strategy's expectation.
+const fn db_lines(theory: &'static str) -> [LineSpec; 3] {
+    [
+        LineSpec {
+            series: "db_concurrency",
+            label: "queries running (peak per 100 ms)",
+            tone: Tone::Warn,
+            style: LineStyle::Solid,
+        },
+        LineSpec { series: "db_capacity", label: "capacity C", tone: Tone::Neutral, style: LineStyle::Solid },
+        LineSpec { series: "db_concurrency_theory", label: theory, tone: Tone::Info, style: LineStyle::Theory },
+    ]
+}
+
+const fn db_chart(lines: &'static [LineSpec]) -> ChartSpec {
+    ChartSpec { id: "db_concurrency", title: "Database concurrency", unit: "queries", lines, band: None, y_max: None }
+}
+
+/// The database chart per strategy, in the order of [`STRATEGIES`].
+pub const DB_CHARTS: [ChartSpec; 5] = [
+    db_chart(&db_lines("theory: 1 + λ·R per expiry")),
+    db_chart(&db_lines("theory: one per server that sees a miss (≈ S)")),
+    db_chart(&db_lines("theory: 1 (the lock holder)")),
+    db_chart(&db_lines("theory: ≈ e^(1/β) refreshes per cycle")),
+    db_chart(&db_lines("theory: 1 (one background refresh)")),
 ];
 
+/// The charts after the database's (the same under every strategy).
 pub const CHARTS: &[ChartSpec] = &[
-    ChartSpec {
-        id: "db_concurrency",
-        title: "Database concurrency",
-        unit: "queries",
-        lines: DB_LINES,
-        band: None,
-        y_max: None,
-    },
     ChartSpec {
         id: "db_qps",
         title: "Database queries",
@@ -402,6 +433,27 @@ impl Scene for CacheStampedeScene {
     }
     fn notable(&self) -> &'static [&'static str] {
         &["expiry", "overload", "action", "fault", "param"]
+    }
+    fn summarize_burst(&self, kind: &str, entries: &[&LogEntry]) -> String {
+        let span = entries.last().map_or(0, |e| e.t - entries[0].t) as f64 / 1e6;
+        let num = |e: &LogEntry, k: &str| match e.fields.iter().find(|f| f.0 == k).map(|f| &f.1) {
+            Some(Field::Int(x)) => *x as f64,
+            Some(Field::Num(x)) => *x,
+            _ => 0.0,
+        };
+        if kind == "expiry" {
+            let recomputes: f64 = entries.iter().map(|e| num(e, "recomputes")).sum();
+            let most = entries.iter().max_by(|a, b| num(a, "recomputes").total_cmp(&num(b, "recomputes")));
+            let most = most.map_or(String::new(), |e| {
+                format!(" (most: {:.0} for key #{:.0})", num(e, "recomputes"), num(e, "key") + 1.0)
+            });
+            return format!(
+                "{} keys expired or refreshed within {span:.1} s: {recomputes:.0} recomputes{most}",
+                entries.len()
+            );
+        }
+        let first = entries.first().map_or("", |e| e.text.as_str());
+        format!("{} {kind} events within {span:.1} s, the first: {first}", entries.len())
     }
     fn bench_params(&self, load: BenchLoad) -> &'static [(&'static str, &'static str)] {
         match load {

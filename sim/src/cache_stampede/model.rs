@@ -19,12 +19,14 @@ use super::protocol::{
     Timer, server_node,
 };
 use super::servers::{Recompute, Server};
-use super::theory::expected_peak_db_concurrency;
+use super::theory;
 use super::zipf::Zipf;
 
 /// Width of the database and hit-ratio chart buckets: a 100 ms spike must not vanish in a 1 s average.
 pub(super) const BUCKET_US: u64 = 100_000;
-/// "Recovered" is said once the database has stayed at or under half its capacity this long.
+/// "Overloaded" is said once the database has stayed over its capacity this long (one query over it for a
+/// moment is not an overload), and "recovered" once it has stayed at or under its capacity this long.
+const OVERLOAD_HOLD_US: u64 = 200_000;
 const RECOVERY_HOLD_US: u64 = 1_000_000;
 
 /// The scene's invariants, in the order of [`INVARIANTS`].
@@ -125,8 +127,9 @@ pub struct StampedeModel {
     lb_rng: RngStream,
     pub(super) xfetch_rng: RngStream,
     pub(super) jitter_rng: RngStream,
-    /// "Overloaded / recovered" narration.
+    /// "Overloaded / recovered" narration, and the check scheduled for its pending decision.
     pub(super) db_alarm: Alarm,
+    alarm_check: (u64, Option<SimTime>),
     /// False while the database is down (a crash by click or script): every query fails at once.
     pub(super) db_up: bool,
     // Counts.
@@ -207,7 +210,8 @@ impl StampedeModel {
             lb_rng: k.rng("load_balancer"),
             xfetch_rng: k.rng("xfetch"),
             jitter_rng: k.rng("ttl_jitter"),
-            db_alarm: Alarm::new(cap, cap / 2.0, RECOVERY_HOLD_US),
+            db_alarm: Alarm::new(cap, cap).raise_after(OVERLOAD_HOLD_US).clear_after(RECOVERY_HOLD_US),
+            alarm_check: (0, None),
             db_up: true,
             n_client_requests: 0,
             n_requests: 0,
@@ -247,9 +251,16 @@ impl StampedeModel {
         self.cfg.request_rate * self.zipf.share(key)
     }
 
-    /// The theory line's value: 1 + λ·R for the hottest key.
+    /// The theory line's value for the hottest key under the current strategy (1 + λ·R with none).
     pub fn theory_peak(&self) -> f64 {
-        expected_peak_db_concurrency(self.key_rate(0), self.cfg.recompute_us)
+        let c = &self.cfg;
+        theory::theory_peak(c.strategy, self.key_rate(0), c.recompute_us, c.servers, c.xfetch_beta)
+    }
+
+    /// Expected recomputes per expiry of the hottest key under the current strategy.
+    pub fn theory_recomputes(&self) -> f64 {
+        let c = &self.cfg;
+        theory::theory_recomputes(c.strategy, self.key_rate(0), c.recompute_us, c.servers, c.xfetch_beta)
     }
 
     fn note_lines(&mut self, now: SimTime) {
@@ -292,7 +303,7 @@ impl StampedeModel {
         }
         self.db.reconfigure(now, self.cfg.db_capacity, self.cfg.db_max_connections);
         let cap = self.cfg.db_capacity as f64;
-        self.db_alarm.set_thresholds(cap, cap / 2.0);
+        self.db_alarm.set_thresholds(cap, cap);
         self.arrivals.set_rate(k, self.cfg.request_rate, Timer::Arrival);
         self.note_lines(now);
         self.db_changed(k);
@@ -313,24 +324,45 @@ impl StampedeModel {
         }
         let cap = self.cfg.db_capacity as i64;
         let fields = || vec![("running", Field::from(n)), ("capacity", Field::from(cap))];
+        let with_state = |state: &str| {
+            let mut f = fields();
+            f.insert(0, ("state", Field::from(state)));
+            f
+        };
         match self.db_alarm.update(now, n as f64) {
-            Some(AlarmEdge::Raised) => k.emit(
-                "overload",
-                format!(
-                    "database OVERLOADED: {n} queries running on capacity {cap}; each now runs {:.1}× slower, so the values it recomputes come back later and more requests miss",
-                    n as f64 / cap as f64
-                ),
-                fields(),
-            ),
-            Some(AlarmEdge::Cleared { since, quiet_from }) => k.emit(
-                "overload",
-                format!(
-                    "database recovered: {n} queries running (capacity {cap}) after {:.2} s overloaded",
-                    (quiet_from - since) as f64 / 1e6
-                ),
-                fields(),
-            ),
+            Some(AlarmEdge::Raised { since }) => {
+                // `state` tells the two lines of this kind apart for programs reading the events.
+                let r_ms = self.cfg.recompute_us as f64 / 1e3;
+                k.emit(
+                    "overload",
+                    format!(
+                        "database OVERLOADED: {n} queries share a capacity of {cap} (over it for {:.0} ms), so each \
+                         query takes {:.0} ms instead of {r_ms:.0} ms: values come back later and more requests miss",
+                        (now - since) as f64 / 1e3,
+                        r_ms * n as f64 / cap as f64
+                    ),
+                    with_state("overloaded"),
+                )
+            }
+            Some(AlarmEdge::Cleared { since, quiet_from }) => {
+                let overloaded_s = (quiet_from - since) as f64 / 1e6;
+                let mut fields = with_state("recovered");
+                fields.push(("overloaded_s", Field::from(overloaded_s)));
+                k.emit(
+                    "overload",
+                    format!(
+                        "database recovered: {n} queries running (capacity {cap}) after {overloaded_s:.1} s overloaded"
+                    ),
+                    fields,
+                )
+            }
             None => {}
+        }
+        if let Some(at) = self.db_alarm.pending_until()
+            && self.alarm_check.1 != Some(at)
+        {
+            self.alarm_check = (self.alarm_check.0 + 1, Some(at));
+            k.schedule_at(at, Timer::OverloadCheck { epoch: self.alarm_check.0 });
         }
     }
 
@@ -433,6 +465,11 @@ impl crate::kernel::Model for StampedeModel {
                 self.arrivals.fired(k, Timer::Arrival);
             }
             Timer::DbDone { epoch } => self.on_db_done(k, epoch),
+            Timer::OverloadCheck { epoch } if epoch == self.alarm_check.0 => {
+                self.alarm_check.1 = None;
+                self.db_changed(k);
+            }
+            Timer::OverloadCheck { .. } => {}
             Timer::Poll { server, req, key, created, poll } => {
                 k.send(server_node(server as usize), CACHE, Msg::Get { req, key, created, poll: Some(poll) });
             }

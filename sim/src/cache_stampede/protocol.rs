@@ -132,6 +132,18 @@ pub enum Msg {
 #[derive(Clone, Debug, Hash)]
 pub enum Timer {
     Arrival,
-    DbDone { epoch: u64 },
-    Poll { server: u16, req: u64, key: u32, created: SimTime, poll: Poll },
+    DbDone {
+        epoch: u64,
+    },
+    /// The overload alarm's pending decision is due (the database may have gone quiet).
+    OverloadCheck {
+        epoch: u64,
+    },
+    Poll {
+        server: u16,
+        req: u64,
+        key: u32,
+        created: SimTime,
+        poll: Poll,
+    },
 }

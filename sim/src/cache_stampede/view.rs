@@ -3,12 +3,14 @@
 //! key's life as a state machine, and the charts' series and runner metrics, all read from the model.
 
 use crate::kernel::{ActionKind, Kernel, NodeId, SimTime, ratio_points};
-use crate::scene::{Anomaly, LinkView, MachineView, NodeAction, NodeView, Panel, Present, Tone, TopologyView};
+use crate::scene::{
+    Anomaly, LegendItem, LinkView, MachineView, NodeAction, NodeView, Panel, Present, Tone, TopologyView, WorkGroup,
+    WorkView,
+};
 
 use super::model::StampedeModel;
 use super::protocol::{CACHE, CLIENTS, DATABASE, Msg, Outcome, Read, Strategy, Timer, server_name, server_node};
-use super::theory::expected_recomputes_per_expiry;
-use super::{CHARTS, KEY_EDGES, KEY_STATES, SWR_KEY_EDGES, SWR_KEY_STATES};
+use super::{CHARTS, DB_CHARTS, KEY_EDGES, KEY_STATES, STRATEGIES, SWR_KEY_EDGES, SWR_KEY_STATES};
 
 /// Up to this many servers are drawn one box each; more are drawn as one group box, `apps`.
 pub const MAX_DRAWN_SERVERS: usize = 8;
@@ -28,7 +30,7 @@ const ANOMALIES: &[Anomaly] = &[
 ];
 
 fn node(name: String, label: String, column: u8, members: Vec<NodeId>, tone: Tone) -> NodeView {
-    NodeView { name, label, column, members, tone, badge: None, lines: Vec::new(), load: None, actions: Vec::new() }
+    NodeView { name, label, column, members, tone, badge: None, lines: Vec::new(), work: None, actions: Vec::new() }
 }
 
 impl StampedeModel {
@@ -68,7 +70,7 @@ impl StampedeModel {
         let n_cached = self.entries.iter().filter(|e| e.value.is_some_and(|v| now < v.expires_at)).count();
         let clients = NodeView {
             badge: Some(format!("{:.0} req/s", self.cfg.request_rate)),
-            lines: vec![format!("{} requests sent", self.n_client_requests), format!("{} answered", self.n_responses)],
+            lines: vec![format!("{} sent · {} answered", self.n_client_requests, self.n_responses)],
             ..node("clients".into(), "Clients".into(), 0, vec![CLIENTS], Tone::Neutral)
         };
         let cache = NodeView {
@@ -78,8 +80,11 @@ impl StampedeModel {
                 _ => "MISS".into(),
             }),
             lines: vec![
-                hot_line,
-                format!("{n_cached}/{} keys fresh", self.cfg.hot_keys),
+                if self.cfg.hot_keys == 1 {
+                    hot_line
+                } else {
+                    format!("{hot_line} · {n_cached}/{} fresh", self.cfg.hot_keys)
+                },
                 format!("{} hits, {} misses", self.n_hits, self.n_misses),
             ],
             actions: vec![
@@ -103,15 +108,20 @@ impl StampedeModel {
             } else {
                 format!("{n_db}/{cap}")
             }),
-            lines: vec![
-                format!("{n_db} queries running, C = {cap}"),
-                format!(
-                    "each query {:.0} ms ({:.1}× R)",
-                    self.cfg.recompute_us as f64 / 1e3 * self.db.slowdown(),
-                    self.db.slowdown()
-                ),
-            ],
-            load: Some((n_db as f32 / cap.max(1) as f32).min(1.0)),
+            lines: vec![{
+                let r_ms = self.cfg.recompute_us as f64 / 1e3;
+                let q_ms = r_ms * self.db.slowdown();
+                if q_ms > r_ms * 1.005 {
+                    format!("{q_ms:.0} ms per query (R = {r_ms:.0})")
+                } else {
+                    format!("{r_ms:.0} ms per query")
+                }
+            }],
+            work: Some(WorkView {
+                unit: "query".into(),
+                capacity: Some(cap as u32),
+                groups: vec![WorkGroup { count: n_db as u32, tone: Tone::Warn, label: "queries running".into() }],
+            }),
             actions: vec![if self.db_up {
                 NodeAction { label: "Take down", kind: ActionKind::Crash { node: "database".into() } }
             } else {
@@ -139,6 +149,14 @@ impl StampedeModel {
             nodes.push(NodeView {
                 badge: Some(self.cfg.strategy.label().to_string()),
                 lines,
+                work: Some(WorkView {
+                    unit: "request".into(),
+                    capacity: None,
+                    groups: vec![
+                        WorkGroup { count: recomputing, tone: Tone::Warn, label: "recomputing".into() },
+                        WorkGroup { count: waiting, tone: Tone::Info, label: "waiting for a recompute".into() },
+                    ],
+                }),
                 ..node(
                     name.clone(),
                     label.clone(),
@@ -155,11 +173,20 @@ impl StampedeModel {
         for (name, _, idx) in &groups {
             // A group's link counts as cut when every member's is.
             let all = |other: NodeId| idx.iter().all(|&i| cut(other, server_node(i)));
-            links.push(LinkView { a: "clients".into(), b: name.clone(), cut: all(CLIENTS) });
-            links.push(LinkView { a: name.clone(), b: "cache".into(), cut: all(CACHE) });
-            links.push(LinkView { a: name.clone(), b: "database".into(), cut: all(DATABASE) });
+            let link = |a: &str, b: &str, cut| LinkView { a: a.into(), b: b.into(), cut, gate: None };
+            links.push(link("clients", name, all(CLIENTS)));
+            links.push(link(name, "cache", all(CACHE)));
+            links.push(link(name, "database", all(DATABASE)));
         }
-        TopologyView { nodes, links }
+        let legend = [
+            (Tone::Neutral, "request / cache read"),
+            (Tone::Good, "hit"),
+            (Tone::Bad, "miss · error"),
+            (Tone::Warn, "query · stale · waited"),
+            (Tone::Info, "write · lock poll"),
+        ];
+        let legend = legend.iter().map(|(tone, label)| LegendItem { tone: *tone, label: label.to_string() }).collect();
+        TopologyView { nodes, links, legend }
     }
 }
 
@@ -171,6 +198,8 @@ impl Present for StampedeModel {
             if self.cfg.strategy == Strategy::Swr { (SWR_KEY_STATES, SWR_KEY_EDGES) } else { (KEY_STATES, KEY_EDGES) };
         let machine = MachineView { title: "Hot key #1".into(), states, current: self.hot_key_state(k.now()), edges };
         let mut panels = vec![Panel::Topology(self.topology(k)), Panel::Machines { machines: vec![machine] }];
+        let strategy = STRATEGIES.iter().position(|s| Strategy::from_name(s) == self.cfg.strategy).unwrap_or(0);
+        panels.push(Panel::Chart(&DB_CHARTS[strategy]));
         panels.extend(CHARTS.iter().map(Panel::Chart));
         panels
     }
@@ -240,7 +269,7 @@ impl Present for StampedeModel {
             ("hot_key_rate", hot_rate),
             ("hot_key_ttl_expiries", o.n_hot_ttl_expiries as f64),
             ("hot_key_recomputes_per_expiry", per(o.n_hot_ttl_recomputes, o.n_hot_ttl_expiries)),
-            ("theory_recomputes_per_expiry", expected_recomputes_per_expiry(hot_rate, self.cfg.recompute_us)),
+            ("theory_recomputes_per_expiry", self.theory_recomputes()),
             ("theory_peak_db_concurrency", self.theory_peak()),
             ("client_latency_p50_ms", self.latency.quantile(0.5) as f64 / 1000.0),
             ("client_latency_p99_ms", self.latency.quantile(0.99) as f64 / 1000.0),

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 
-use super::layout::StageLayout;
+use super::layout::{StageLayout, message_at};
 use crate::core::palette::{self, Marker, TONES, marker, tone_index};
 
 pub fn prefers_reduced_motion() -> bool {
@@ -69,7 +69,7 @@ pub fn paint(
         return;
     }
     let now_us = now.as_micros() as f64;
-    let r = 4.2;
+    let r = 3.6;
     // Bucket once, then one path and one fill per tone.
     let mut buckets: [Vec<(f64, f64)>; 5] = Default::default();
     for m in msgs {
@@ -77,7 +77,7 @@ pub fn paint(
         let Some((p, q)) = l.lane(a, b) else { continue };
         let span = (m.deliver.as_micros() as f64 - m.sent.as_micros() as f64).max(1.0);
         let f = ((now_us - m.sent.as_micros() as f64) / span).clamp(0.0, 1.0);
-        buckets[tone_index(m.tone)].push((p.0 + (q.0 - p.0) * f, p.1 + (q.1 - p.1) * f));
+        buckets[tone_index(m.tone)].push(message_at(p, q, f, m.turn_back_at));
     }
     for tone in TONES {
         let pts = &buckets[tone_index(tone)];
@@ -125,7 +125,7 @@ fn paint_counts(l: &StageLayout, ctx: &CanvasRenderingContext2d, msgs: &[Message
             counts[a * n + b] += 1;
         }
     }
-    ctx.set_font("600 15px system-ui, sans-serif");
+    ctx.set_font("600 13px system-ui, sans-serif");
     ctx.set_text_align("center");
     ctx.set_fill_style_str("#1f2937");
     for from in 0..n {

@@ -40,6 +40,14 @@ impl Comparison {
             .unwrap_or("?")
     }
 
+    /// B's choice in words, with its parameter: "Protection: single-flight".
+    pub fn label(&self, scene: &dyn Scene) -> String {
+        match scene.params().iter().find(|s| s.name == self.param) {
+            Some(spec) => format!("{}: {}", spec.label, spec.choice_label(self.choice)),
+            None => self.text(scene),
+        }
+    }
+
     /// The URL's `cmp=` text: `param:value`.
     pub fn text(&self, scene: &dyn Scene) -> String {
         format!("{}:{}", self.param, self.value(scene))

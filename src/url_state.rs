@@ -101,6 +101,43 @@ pub fn encode_component(s: &str) -> String {
     out
 }
 
+/// What an embed shows besides its stage and transport (`show=chart,narration,presets,params`), and whether
+/// it starts playing once it is on screen (`autoplay=1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmbedOptions {
+    pub chart: bool,
+    pub narration: bool,
+    pub presets: bool,
+    pub params: bool,
+    pub autoplay: bool,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        EmbedOptions { chart: true, narration: true, presets: true, params: false, autoplay: false }
+    }
+}
+
+impl EmbedOptions {
+    pub const PARTS: [&'static str; 4] = ["chart", "narration", "presets", "params"];
+
+    /// `show=` text (only when it differs from the default).
+    pub fn show(&self) -> String {
+        let on = [self.chart, self.narration, self.presets, self.params];
+        Self::PARTS.iter().zip(on).filter(|(_, on)| *on).map(|(p, _)| *p).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn set(&mut self, part: &str, on: bool) {
+        match part {
+            "chart" => self.chart = on,
+            "narration" => self.narration = on,
+            "presets" => self.presets = on,
+            "params" => self.params = on,
+            _ => {}
+        }
+    }
+}
+
 /// Everything a scene page needs to reproduce a run at a moment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SceneUrl {
@@ -114,8 +151,12 @@ pub struct SceneUrl {
     /// `cmp=param:choice`: a same-seed A/B comparison, if any.
     pub compare: Option<Comparison>,
     pub embed: bool,
+    pub embed_options: EmbedOptions,
     /// `bench_frames=1`: the browser frame benchmark (heavy traffic, auto-play).
     pub bench_frames: bool,
+    /// The preset whose parameters and faults the run has (`preset=ID` loads one; a bare link shows the
+    /// default one). Not written back: `p=` and `f=` describe the run fully, and name the same preset.
+    pub preset: Option<&'static str>,
 }
 
 impl SceneUrl {
@@ -131,7 +172,9 @@ impl SceneUrl {
             speed: 1.0,
             compare: None,
             embed: false,
+            embed_options: EmbedOptions::default(),
             bench_frames: false,
+            preset: scene.default_preset().and_then(|id| scene.preset(id)).map(|p| p.id),
         }
     }
 }
@@ -142,6 +185,15 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
     let mut notices = Vec::new();
     let mut state = SceneUrl::initial(scene);
     // A link that names parameters or faults describes the whole run; only a bare `?scene=` gets the preset.
+    if let Some(id) = get(pairs, "preset") {
+        match scene.preset_inputs(id) {
+            Ok((params, script)) => {
+                state.params = params;
+                state.script = script;
+            }
+            Err(e) => notices.push(format!("{e}; showing the default")),
+        }
+    }
     if get(pairs, "p").is_some() || get(pairs, "f").is_some() {
         state.params = scene.default_params();
         state.script = Vec::new();
@@ -205,9 +257,31 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
             Err(e) => notices.push(e),
         }
     }
+    state.preset = preset_of(scene, &state.params, &state.script);
     state.embed = flag(pairs, "embed");
+    if let Some(show) = get(pairs, "show") {
+        let mut o = EmbedOptions { chart: false, narration: false, presets: false, params: false, autoplay: false };
+        for part in show.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if EmbedOptions::PARTS.contains(&part) {
+                o.set(part, true);
+            } else {
+                notices.push(format!("show: '{part}' ignored (one of {})", EmbedOptions::PARTS.join(", ")));
+            }
+        }
+        state.embed_options = o;
+    }
+    state.embed_options.autoplay = flag(pairs, "autoplay");
     state.bench_frames = flag(pairs, "bench_frames");
     (state, notices)
+}
+
+/// The preset whose parameters and faults are exactly these, if any.
+pub fn preset_of(scene: &dyn Scene, params: &Params, script: &[Action]) -> Option<&'static str> {
+    scene
+        .presets()
+        .iter()
+        .map(|p| p.id)
+        .find(|id| scene.preset_inputs(id).is_ok_and(|(p, s)| p == *params && s.as_slice() == script))
 }
 
 pub fn nearest_speed(v: f64) -> f64 {
@@ -254,6 +328,13 @@ pub fn encode(state: &SceneUrl) -> String {
     }
     if state.embed {
         q.push_str("&embed=1");
+        if state.embed_options.show() != EmbedOptions::default().show() {
+            q.push_str("&show=");
+            q.push_str(&state.embed_options.show());
+        }
+        if state.embed_options.autoplay {
+            q.push_str("&autoplay=1");
+        }
     }
     q
 }

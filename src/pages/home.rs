@@ -27,7 +27,22 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                     <p>{s.teaches()}</p>
                     <p class="card-presets">
                         <span class="muted">{format!("{} presets: ", s.presets().len())}</span>
-                        {s.presets().iter().map(|p| p.title).collect::<Vec<_>>().join(" · ")}
+                        {s.presets().iter().enumerate().map(|(i, p)| {
+                            let href = format!("?scene={}&preset={}", s.id(), p.id);
+                            let go = {
+                                let href = href.clone();
+                                move |e: web_sys::MouseEvent| {
+                                    if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
+                                        e.prevent_default();
+                                        navigate(&href);
+                                    }
+                                }
+                            };
+                            view! {
+                                {(i > 0).then_some(" · ")}
+                                <a href=href on:click=go data-testid=format!("home-preset-{}-{}", s.id(), p.id)>{p.title}</a>
+                            }
+                        }).collect::<Vec<_>>()}
                     </p>
                 </li>
             }

@@ -1,5 +1,7 @@
-//! A scene's page: stage, transport, controls, charts, narration, correctness and explain panels — or, with
-//! `embed=1`, only the stage, transport and the scene's key sliders, filling its iframe.
+//! A scene's page. Full: a "watch this" line, the stage with its legend beside the key chart and the
+//! narration, and the transport (at 1280×720 all of it is above the fold), then the other panels, charts and
+//! the comparison, with presets, parameters and the correctness panel aside, and the explain panel. With `embed=1`: the stage, the latest narration line, the transport, the key chart and a row of
+//! preset chips, sized for a blog post's iframe (`show=` and `autoplay=1` choose what an embed shows).
 
 use faultline_sim::scene::{BenchLoad, Panel, Scene};
 use leptos::html::Div;
@@ -10,17 +12,47 @@ use crate::driver::{self, Driver};
 use crate::session::Session;
 use crate::url_state::{self, parse_query};
 use crate::widgets::chart::Chart;
-use crate::widgets::compare::{CompareSelect, CompareTable};
+use crate::widgets::compare::{CompareSelect, CompareStages, CompareTable};
 use crate::widgets::counters::Counters;
 use crate::widgets::embed::EmbedButton;
 use crate::widgets::explain::ExplainPanel;
 use crate::widgets::machine::Machines;
-use crate::widgets::narration::Narration;
+use crate::widgets::narration::{LatestLine, Narration};
 use crate::widgets::notice::Notices;
-use crate::widgets::shortcuts::Shortcuts;
+use crate::widgets::shortcuts::{self, Shortcuts};
 use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
 use crate::widgets::transport::Transport;
+
+/// The preset buttons, the active one pressed (`aria-pressed`). A click loads the preset and gives focus
+/// back to the page, so Space plays rather than loading it again.
+fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
+    let active = Memo::new(move |_| session.active_preset().map(|p| p.id));
+    session
+        .scene
+        .presets()
+        .iter()
+        .map(|p| {
+            let pressed = move || active.get() == Some(p.id);
+            view! {
+                <button class="preset" class:chip=chips data-testid=format!("preset-{}", p.id) title=p.description
+                    aria-pressed=move || if pressed() { "true" } else { "false" }
+                    on:click=move |e: web_sys::MouseEvent| {
+                        session.load_preset(p.id);
+                        // A mouse click leaves focus on the button; Space must not load it again.
+                        if e.detail() > 0 {
+                            use wasm_bindgen::JsCast;
+                            if let Some(b) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                                let _ = b.blur();
+                            }
+                        }
+                    }>
+                    {p.title}
+                </button>
+            }
+        })
+        .collect::<Vec<_>>()
+}
 
 #[component]
 pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
@@ -33,8 +65,10 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         state.script.clear();
     }
     let embed = state.embed;
+    let options = state.embed_options;
     let session = Session::new(scene, state, notices);
-    if bench_frames {
+    if bench_frames || (embed && options.autoplay) {
+        // The driver only advances while the stage is on screen: an autoplaying embed starts when seen.
         session.playing.set(true);
     }
 
@@ -79,70 +113,72 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             .map(|spec| view! { <ParamControl session spec /> })
             .collect::<Vec<_>>()
     };
+    // Which charts the run shows may change with its parameters (no state band without a breaker); the
+    // first is the scene's key chart.
+    let chart_specs =
+        Memo::new(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
+    let key_chart = move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> });
+    let other_charts = move || {
+        chart_specs
+            .get()
+            .into_iter()
+            .enumerate()
+            .skip(1)
+            .map(|(idx, spec)| view! { <Chart session idx spec /> })
+            .collect::<Vec<_>>()
+    };
+    let has_machines = move || session.panels.with(|ps| ps.iter().any(|p| matches!(p, Panel::Machines { .. })));
+    let watch = move || {
+        session.active_preset().map(|p| p.watch).unwrap_or(
+            "Press play (Space), then click a node or a link to break it; → jumps to the next notable moment.",
+        )
+    };
 
     if embed {
+        shortcuts::listen(session, None);
+        let open_url = move || {
+            session.now.get();
+            crate::widgets::embed::absolute_url(&url_state::encode(&session.url_state(false)))
+        };
         return view! {
             <div class="embed-root" data-testid="embed-root">
                 <Notices notices=session.notices />
                 <div class="embed-stage" node_ref=stage_ref>
                     <Stage session />
-                    <p class="stage-foot muted">{in_flight}" · "
-                        {move || session.panels.with(|ps| ps.iter().find_map(|p| match p {
-                            Panel::Machines { machines } => machines.first().map(|m| format!("{}: {}", m.title, m.states[m.current].0)),
-                            _ => None,
-                        })).unwrap_or_default()}
-                        " · "<a href=move || { session.now.get(); crate::widgets::embed::absolute_url(&url_state::encode(&session.url_state(false))) }
-                            target="_blank" rel="noopener">"Open in Faultline ↗"</a>
-                    </p>
                 </div>
-                <Transport session />
-                <div class="embed-params">{key_params}</div>
+                <Transport session compact=true />
+                <div class="embed-lower">
+                    {options.chart.then(|| view! { <div class="embed-chart">{key_chart}</div> })}
+                    <div class="embed-side">
+                        {options.narration.then(|| view! { <LatestLine session /> })}
+                        {options.presets.then(|| view! {
+                            <div class="presets chips" role="group" aria-label="Presets">{preset_buttons(session, true)}</div>
+                        })}
+                        {options.params.then(|| view! { <div class="embed-params">{key_params}</div> })}
+                        <p class="embed-foot muted">{in_flight}" · "
+                            <a href=open_url target="_blank" rel="noopener">"Open in Faultline ↗"</a>
+                        </p>
+                    </div>
+                </div>
                 {hidden_state}
             </div>
         }
         .into_any();
     }
 
-    // The default preset's story describes the run only when the link named no parameters or faults.
-    let uses_default = url_state::get(&pairs, "p").is_none() && url_state::get(&pairs, "f").is_none() && !bench_frames;
-    let (last_preset, set_last_preset) =
-        signal(scene.default_preset().filter(|_| uses_default).and_then(|id| scene.preset(id)).map(|p| p.description));
-    let presets = scene
-        .presets()
-        .iter()
-        .map(|p| {
-            view! {
-                <button class="preset" data-testid=format!("preset-{}", p.id) title=p.description
-                    on:click=move |_| { session.load_preset(p.id); set_last_preset.set(Some(p.description)); }>
-                    {p.title}
-                </button>
-            }
-        })
-        .collect::<Vec<_>>();
     let other_params = scene
         .params()
         .iter()
         .filter(|s| !scene.key_params().contains(&s.name))
         .map(|spec| view! { <ParamControl session spec /> })
         .collect::<Vec<_>>();
-    // Which charts the run shows may change with its parameters (no state band without a breaker).
-    let chart_specs =
-        Memo::new(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
-    let charts = move || {
-        chart_specs
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(idx, spec)| view! { <Chart session idx spec /> })
-            .collect::<Vec<_>>()
-    };
-    let has_machines = move || session.panels.with(|ps| ps.iter().any(|p| matches!(p, Panel::Machines { .. })));
     let home = move |e: web_sys::MouseEvent| {
         if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
             e.prevent_default();
             navigate("?");
         }
     };
+    let preset_desc = move || session.active_preset().map(|p| p.description);
 
     view! {
         <header class="site">
@@ -156,30 +192,36 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         </header>
         <Notices notices=session.notices />
         <section class="stage-card" aria-label="Simulation">
-            <div node_ref=stage_ref><Stage session /></div>
-            <p class="stage-foot muted">
-                <span data-testid="in-flight">{in_flight}</span>
-                " · click a node or a link to inject a fault"
-            </p>
-            <Transport session />
+            <p class="watch" data-testid="watch"><strong>"Watch: "</strong>{move || watch().trim_start_matches("Watch ").to_string()}</p>
+            <div class="stage-grid" class:comparing=move || session.compare.get().is_some()>
+                <div class="stage-col" node_ref=stage_ref>
+                    <CompareStages session />
+                    <p class="stage-foot muted">
+                        <span data-testid="in-flight">{in_flight}</span>
+                        " · click a node or a link to inject a fault"
+                    </p>
+                    <Transport session compact=false />
+                </div>
+                <div class="story-col">
+                    <div class="key-chart">{key_chart}</div>
+                    <Narration session />
+                </div>
+            </div>
         </section>
         <main class="scene-layout">
             <div class="col-main">
-                <div class="row-2">
-                    <Show when=has_machines>
-                        <section class="panel machine-panel" aria-label="State machine"><Machines session /></section>
-                    </Show>
-                    <Narration session />
-                </div>
+                <Show when=has_machines>
+                    <section class="panel machine-panel" aria-label="State machine"><Machines session /></section>
+                </Show>
                 <CompareSelect session />
-                <section class="charts" aria-label="Charts">{charts}</section>
+                <section class="charts" aria-label="Charts">{other_charts}</section>
                 <CompareTable session />
             </div>
             <aside class="col-side">
                 <section class="panel" aria-labelledby="presets-title">
                     <h2 id="presets-title">"Presets"</h2>
-                    <div class="presets">{presets}</div>
-                    <p class="muted preset-desc">{move || last_preset.get()}</p>
+                    <div class="presets" role="group" aria-label="Presets">{preset_buttons(session, false)}</div>
+                    <p class="muted preset-desc" data-testid="preset-desc">{preset_desc}</p>
                 </section>
                 <section class="panel" aria-labelledby="params-title">
                     <h2 id="params-title">"Parameters"</h2>

@@ -46,13 +46,13 @@ impl Session {
         });
     }
 
-    /// (A's current value, B's value) of the compared parameter while comparing; reactive.
-    pub fn compare_names(&self) -> Option<(&'static str, &'static str, &'static str)> {
+    /// (the compared parameter, A's choice in words, B's choice in words) while comparing; reactive.
+    pub fn compare_names(&self) -> Option<(&'static str, String, String)> {
         let c = self.compare.get()?;
         let a = self.params.with(|p| {
-            compare::current_choice(p, c.param).map(|i| Comparison { param: c.param, choice: i }.value(self.scene))
+            compare::current_choice(p, c.param).map(|i| Comparison { param: c.param, choice: i }.label(self.scene))
         });
-        Some((c.param, a.unwrap_or("?"), c.value(self.scene)))
+        Some((c.param, a.unwrap_or_default(), c.label(self.scene)))
     }
 
     /// The reader picked "Compare with: …" (`None` = off).

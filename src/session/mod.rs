@@ -27,11 +27,23 @@ use crate::widgets::chart::ChartData;
 
 pub use catch_up::seek_within;
 
-/// One narration line.
+/// One narration line: an entry of the run's log, or a burst of entries of one kind summarised in one line
+/// (the entries stay readable under it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogLine {
-    /// Absolute position in the run's log (stable key while the run moves forward).
+    /// Absolute position in the run's log of its (first) entry: a stable key while the run moves forward.
     pub idx: u64,
+    pub t: SimTime,
+    pub kind: &'static str,
+    pub text: String,
+    /// The entries a burst line stands for (empty for a single entry).
+    pub burst: Vec<(SimTime, String)>,
+}
+
+/// A notable moment of the run (a transition, an expiry, a fault): a tick on the scrubber and a stop for
+/// "next notable event".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notable {
     pub t: SimTime,
     pub kind: &'static str,
     pub text: String,
@@ -51,11 +63,14 @@ pub struct Session {
     timeline_b: StoredValue<Option<Timeline>, LocalStorage>,
     messages: StoredValue<Vec<MessageView>, LocalStorage>,
     painter: StoredValue<Option<Painter>, LocalStorage>,
+    /// Run B's stage, drawn beside A's while comparing.
+    painter_b: StoredValue<Option<Painter>, LocalStorage>,
     url_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
     chart_wall_ms: StoredValue<f64, LocalStorage>,
     /// (wall ms of the last announcement, log total announced up to).
     announced: StoredValue<(f64, u64), LocalStorage>,
     pub embed: bool,
+    pub embed_options: crate::url_state::EmbedOptions,
     /// Parameters the run was built with (t = 0); later changes live in the script as `set` actions.
     pub base_params: RwSignal<Params>,
     pub seed: RwSignal<u64>,
@@ -67,6 +82,8 @@ pub struct Session {
     pub reached: RwSignal<SimTime>,
     /// What the reader sees, panel by panel (messages in flight go to the painter instead).
     pub panels: RwSignal<Vec<Panel>>,
+    /// Run B's panels while comparing (empty otherwise).
+    pub panels_b: RwSignal<Vec<Panel>>,
     pub n_in_flight: RwSignal<usize>,
     pub params: RwSignal<Params>,
     pub script: RwSignal<Vec<Action>>,
@@ -83,6 +100,11 @@ pub struct Session {
     pub notices: RwSignal<Vec<String>>,
     /// Text of the aria-live region (throttled to one change per second).
     pub announcement: RwSignal<String>,
+    /// Notable moments of the run seen so far, by absolute log index (valid while the script is unchanged).
+    notable_seen: StoredValue<std::collections::BTreeMap<u64, Notable>, LocalStorage>,
+    /// Log entries already scanned for notable moments (a log total).
+    notable_scanned: StoredValue<u64, LocalStorage>,
+    pub notable: RwSignal<Vec<Notable>>,
     /// A moment still being reached a frame's budget at a time (see `catch_up.rs`), and how far along, 0..1.
     catch_up_to: StoredValue<Option<SimTime>, LocalStorage>,
     pub fast_forward: RwSignal<Option<f64>>,
@@ -105,10 +127,12 @@ impl Session {
             timeline_b: StoredValue::new_local(None),
             messages: StoredValue::new_local(Vec::new()),
             painter: StoredValue::new_local(None),
+            painter_b: StoredValue::new_local(None),
             url_timer: StoredValue::new_local(None),
             chart_wall_ms: StoredValue::new_local(f64::NEG_INFINITY),
             announced: StoredValue::new_local((f64::NEG_INFINITY, 0)),
             embed: state.embed,
+            embed_options: state.embed_options,
             base_params: RwSignal::new(state.params.clone()),
             seed: RwSignal::new(state.seed),
             playing: RwSignal::new(false),
@@ -116,6 +140,7 @@ impl Session {
             now: RwSignal::new(now),
             reached: RwSignal::new(now),
             panels: RwSignal::new(Vec::new()),
+            panels_b: RwSignal::new(Vec::new()),
             n_in_flight: RwSignal::new(0),
             params: RwSignal::new(state.params),
             script: RwSignal::new(state.script),
@@ -129,6 +154,9 @@ impl Session {
             n_events: RwSignal::new(0),
             notices: RwSignal::new(notices),
             announcement: RwSignal::new(String::new()),
+            notable_seen: StoredValue::new_local(Default::default()),
+            notable_scanned: StoredValue::new_local(0),
+            notable: RwSignal::new(Vec::new()),
             catch_up_to: StoredValue::new_local((!reached_link_moment).then_some(state.t)),
             fast_forward: RwSignal::new(
                 (!reached_link_moment).then(|| now.as_micros() as f64 / state.t.as_micros().max(1) as f64),
@@ -228,6 +256,7 @@ impl Session {
             self.start_catch_up(t, tl.now());
         }
         self.timeline.set_value(tl);
+        self.forget_notable();
         self.drop_compare_if_equal();
         self.build_b();
         self.reached.set(t);
@@ -276,6 +305,8 @@ impl Session {
 
     fn set_script(&self, script: Vec<Action>) {
         self.cancel_catch_up();
+        // What lies ahead changes with the script: the notable moments seen beyond now no longer hold.
+        self.forget_notable();
         // The timeline replays to the current moment, running whatever the new script puts at exactly now.
         self.timeline.update_value(|tl| tl.set_script(script));
         self.publish(true);
@@ -287,6 +318,69 @@ impl Session {
         let Ok((params, script)) = self.scene.preset_inputs(id) else { return };
         self.base_params.set(params);
         self.rebuild_with(script, SimTime::ZERO);
+    }
+
+    /// The preset whose parameters and faults the run has exactly, if any (reactive).
+    pub fn active_preset(&self) -> Option<&'static faultline_sim::scene::Preset> {
+        let id = self.base_params.with(|p| self.script.with(|s| url_state::preset_of(self.scene, p, s)))?;
+        self.scene.preset(id)
+    }
+
+    /// Jumps to the next notable moment after now: one already seen, or the first one found by running on
+    /// (within the opening budget, then a frame's budget at a time; at most ten minutes ahead).
+    pub fn next_notable(&self) {
+        self.cancel_catch_up();
+        self.playing.set(false);
+        let now = self.now.get_untracked();
+        let known = self.notable_seen.with_value(|m| m.values().map(|n| n.t).filter(|t| *t > now).min());
+        let target = match known {
+            Some(t) => Ok(t),
+            None => self.find_next_notable(now),
+        };
+        match target {
+            Ok(t) => self.seek(t),
+            Err(searched) => self.notice(format!(
+                "nothing notable happens in the next {:.0} s of this run",
+                (searched - now) as f64 / 1e6
+            )),
+        }
+    }
+
+    /// Runs ahead (on a copy, within 400 ms of work, at most ten minutes of virtual time) to the first
+    /// notable entry after `now`; `Err(t)`: none up to `t`.
+    fn find_next_notable(&self, now: SimTime) -> Result<SimTime, SimTime> {
+        const HORIZON_US: u64 = 600_000_000;
+        let kinds = self.scene.notable();
+        let deadline = wall_ms() + 400.0;
+        self.with_run(|run| {
+            let mut r = run.clone_box();
+            let start = r.log().total();
+            while r.now() < now + HORIZON_US && wall_ms() < deadline {
+                let t = r.now() + 250_000;
+                r.advance_to(t);
+                let total = r.log().total();
+                if total > start {
+                    let found = r
+                        .log()
+                        .iter()
+                        .rev()
+                        .take((total - start) as usize)
+                        .filter(|e| kinds.contains(&e.kind) && e.t > now)
+                        .map(|e| e.t)
+                        .min();
+                    if let Some(t) = found {
+                        return Ok(t);
+                    }
+                }
+            }
+            Err(r.now())
+        })
+    }
+
+    fn forget_notable(&self) {
+        self.notable_seen.update_value(|m| m.clear());
+        self.notable_scanned.set_value(0);
+        self.notable.set(Vec::new());
     }
 
     pub fn notice(&self, text: String) {

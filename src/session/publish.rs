@@ -35,6 +35,14 @@ impl Session {
         self.painter.try_update_value(|p| *p = None);
     }
 
+    pub fn set_painter_b(&self, p: Option<Painter>) {
+        self.painter_b.set_value(p);
+    }
+
+    pub fn painter_b_off(&self) {
+        self.painter_b.try_update_value(|p| *p = None);
+    }
+
     /// Redraws the messages of the last publish (after a resize, or once the canvas exists).
     pub fn repaint(&self) {
         let now = self.now.get_untracked();
@@ -89,6 +97,23 @@ impl Session {
             set_if_changed(self.trace_hash, run.trace_hash());
             set_if_changed(self.n_events, run.n_events());
             self.publish_log(run, wall);
+            // Run B's stage, when one is drawn: its panels and its messages at the same moment.
+            self.timeline_b.with_value(|b| match b {
+                Some(tl) => {
+                    let run_b = tl.run();
+                    set_if_changed(self.panels_b, run_b.panels());
+                    self.painter_b.with_value(|p| {
+                        if let Some(p) = p {
+                            p(&run_b.messages(), run_b.now())
+                        }
+                    });
+                }
+                None => {
+                    if self.panels_b.with_untracked(|p| !p.is_empty()) {
+                        self.panels_b.set(Vec::new());
+                    }
+                }
+            });
             if rebuild_charts {
                 self.chart_wall_ms.set_value(wall);
                 self.timeline_b.with_value(|b| {
@@ -105,27 +130,19 @@ impl Session {
         let log = run.log();
         let total = log.total();
         let unchanged = self.log.with_untracked(|lines| match (lines.first(), log.last()) {
-            (Some(l), Some(e)) => l.idx + 1 == total && l.t == e.t && l.text == e.text,
+            (Some(l), Some(e)) => {
+                l.burst.is_empty() && l.idx + 1 == total && l.t == e.t && l.text == e.text
+                    || l.burst
+                        .last()
+                        .is_some_and(|b| b.0 == e.t && b.1 == e.text && l.idx + l.burst.len() as u64 == total)
+            }
             (None, None) => true,
             _ => false,
         });
         if !unchanged {
-            let skip = log.len().saturating_sub(LOG_LINES);
-            let first_idx = total - log.len() as u64;
-            let tail: Vec<_> = log.iter().skip(skip).collect();
-            let lines = tail
-                .iter()
-                .enumerate()
-                .rev()
-                .map(|(i, e)| LogLine {
-                    idx: first_idx + (skip + i) as u64,
-                    t: e.t,
-                    kind: e.kind,
-                    text: e.text.clone(),
-                })
-                .collect();
-            self.log.set(lines);
+            self.log.set(self.narration_lines(run));
         }
+        self.scan_notable(run);
         let (last_wall, upto) = self.announced.get_value();
         if total < upto {
             self.announced.set_value((last_wall, total));
@@ -134,6 +151,86 @@ impl Session {
                 self.announcement.set(format!("t={} {}", crate::core::format::secs(e.t), e.text));
             }
             self.announced.set_value((wall, total));
+        }
+    }
+}
+
+/// Entries of one kind this close together (virtual time) are read as one burst.
+const BURST_SPAN_US: u64 = 1_000_000;
+/// A burst is at least this many entries.
+const BURST_MIN: usize = 3;
+/// Entries read back from the end of the log to build the narration.
+const LOG_SCAN: usize = 4_000;
+
+impl Session {
+    /// The narration, newest first: the log's last entries, a run of three or more entries of one kind
+    /// within a second folded into one line the scene words ("214 keys expired within 0.9 s: 214 recomputes").
+    /// Reads backwards from the newest entry and stops at [`LOG_LINES`] lines.
+    fn narration_lines(&self, run: &dyn Run) -> Vec<LogLine> {
+        let log = run.log();
+        let total = log.total();
+        let tail: Vec<_> = log.iter().rev().take(LOG_SCAN).collect();
+        let mut lines: Vec<LogLine> = Vec::with_capacity(LOG_LINES);
+        let mut i = 0;
+        while i < tail.len() && lines.len() < LOG_LINES {
+            let newest = tail[i];
+            let mut j = i + 1;
+            while j < tail.len() && tail[j].kind == newest.kind && newest.t - tail[j].t <= BURST_SPAN_US {
+                j += 1;
+            }
+            // `tail` runs newest first: entry `k` of it is absolute index `total - 1 - k`.
+            let idx = total - j as u64;
+            if j - i >= BURST_MIN {
+                let entries: Vec<_> = tail[i..j].iter().rev().map(|e| e.as_ref()).collect();
+                lines.push(LogLine {
+                    idx,
+                    t: entries[0].t,
+                    kind: newest.kind,
+                    text: self.scene.summarize_burst(newest.kind, &entries),
+                    burst: entries.iter().map(|e| (e.t, e.text.clone())).collect(),
+                });
+                i = j;
+            } else {
+                let idx = total - 1 - i as u64;
+                lines.push(LogLine {
+                    idx,
+                    t: newest.t,
+                    kind: newest.kind,
+                    text: newest.text.clone(),
+                    burst: Vec::new(),
+                });
+                i += 1;
+            }
+        }
+        lines
+    }
+
+    /// Adds the run's new notable entries to the moments seen so far (scrubber ticks, "next notable event").
+    fn scan_notable(&self, run: &dyn Run) {
+        let log = run.log();
+        let total = log.total();
+        let scanned = self.notable_scanned.get_value();
+        if total <= scanned {
+            if total < scanned {
+                // Rewound: the entries up to `total` are the ones already seen.
+                self.notable_scanned.set_value(total);
+            }
+            return;
+        }
+        let kinds = self.scene.notable();
+        let fresh = (total - scanned).min(log.len() as u64) as usize;
+        let mut added = false;
+        self.notable_seen.update_value(|seen| {
+            for (k, e) in log.iter().rev().take(fresh).enumerate() {
+                if kinds.contains(&e.kind) {
+                    let idx = total - 1 - k as u64;
+                    added |= seen.insert(idx, super::Notable { t: e.t, kind: e.kind, text: e.text.clone() }).is_none();
+                }
+            }
+        });
+        self.notable_scanned.set_value(total);
+        if added {
+            self.notable.set(self.notable_seen.with_value(|m| m.values().cloned().collect()));
         }
     }
 }

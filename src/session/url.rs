@@ -20,7 +20,9 @@ impl Session {
             speed: self.speed.get_untracked(),
             compare: if embed { None } else { self.compare.get_untracked() },
             embed,
+            embed_options: self.embed_options,
             bench_frames: false,
+            preset: None,
         }
     }
 

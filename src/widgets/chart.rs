@@ -4,10 +4,11 @@
 //! Paths are computed from `run.series()` by [`compute`] at most a few times a second (the session decides
 //! when); only the cursor moves every frame, so a chart costs one attribute change per frame.
 //!
-//! With an A/B comparison on, run B's measured lines are drawn under A's in the same tone, thinner, fainter
-//! and dash-dotted, with "B · " legend entries; theory lines belong to A. Every line's `<path>` carries
-//! `data-testid="series-<name>"` (`series-b-<name>` for B) and `data-max`, the largest value of its data,
-//! so end-to-end tests can assert on what was measured rather than on pixels.
+//! With an A/B comparison on, a chart is two small multiples side by side on one y scale: run A's plot and
+//! run B's, each with its own lines, theory and state band (a band shows only where that run has the
+//! state: no "CLOSED" band for a run without a breaker). Every line's `<path>` carries
+//! `data-testid="series-<name>"` (`series-b-<name>` in B's plot) and `data-max`, the largest value of its
+//! data, so end-to-end tests can assert on what was measured rather than on pixels.
 
 use std::fmt::Write;
 
@@ -27,25 +28,29 @@ const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 const PW: f64 = W - LEFT - RIGHT;
 const PH: f64 = H - TOP - BOTTOM;
-/// Run B's lines: dash-dotted, so they read apart from A's solid and theory's dashed lines without colour.
-const B_DASH: &str = "7 3 1.5 3";
 /// The time axis shows at least this much, so the first seconds of a run do not fill the whole width.
 const MIN_SPAN_S: f64 = 20.0;
 
-/// One chart's drawable data, in viewBox units.
+/// One run's plot of a chart, in viewBox units.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ChartData {
-    pub x_max: f64,
-    pub y_max: f64,
+pub struct PlotData {
+    /// The run's own spec of this chart (its theory label and band may differ from the other run's).
+    pub spec: &'static ChartSpec,
     /// Path `d` per line of the spec, in spec order.
     pub paths: Vec<String>,
     /// Largest value per line (0 when it has no data yet).
     pub maxes: Vec<f64>,
-    /// Run B's path per line when comparing (empty for theory lines); empty when not comparing.
-    pub paths_b: Vec<String>,
-    pub maxes_b: Vec<f64>,
     /// State band spans: (x0, x1, state index).
     pub bands: Vec<(f64, f64, usize)>,
+}
+
+/// One chart's drawable data: run A's plot and, when comparing, run B's, on one scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartData {
+    pub x_max: f64,
+    pub y_max: f64,
+    pub a: PlotData,
+    pub b: Option<PlotData>,
 }
 
 /// 1, 2, 5 × 10^k at or above `v`.
@@ -88,48 +93,54 @@ fn max_of(pts: &[(f64, f64)]) -> f64 {
     pts.iter().map(|p| p.1).filter(|v| v.is_finite()).fold(0.0, f64::max)
 }
 
-/// Chart data of run A, with run B's measured lines when comparing (both on one y scale).
+/// One chart's measured lines and its shaded bands `(from, to, tone)`.
+type Plotted = (Vec<Vec<(f64, f64)>>, Vec<(f64, f64, usize)>);
+
+fn plot(run: &dyn Run, spec: &'static ChartSpec, x_max: f64) -> Plotted {
+    let series = spec.lines.iter().map(|l| run.series(l.series)).collect();
+    let bands = spec
+        .band
+        .map(|b| {
+            run.series(b.series)
+                .windows(2)
+                .filter(|w| w[1].0 > w[0].0)
+                .map(|w| (x_px(w[0].0, x_max), x_px(w[1].0, x_max), w[0].1.max(0.0) as usize))
+                .collect()
+        })
+        .unwrap_or_default();
+    (series, bands)
+}
+
+/// Chart data of run A, with run B's plot when comparing (both on one y scale). B's plot uses B's own spec
+/// of the chart with the same id; a chart B does not show gets no B plot.
 pub fn compute(run: &dyn Run, run_b: Option<&dyn Run>, reached: SimTime) -> Vec<ChartData> {
     let x_max = x_extent(reached);
     let panels = run.panels();
+    let panels_b = run_b.map(|b| b.panels()).unwrap_or_default();
     charts(&panels)
         .map(|spec| {
-            let series: Vec<Vec<(f64, f64)>> = spec.lines.iter().map(|l| run.series(l.series)).collect();
-            let series_b: Vec<Vec<(f64, f64)>> = run_b
-                .map(|b| {
-                    // B's theory lines belong to A, and a flat line B shares exactly with A (a parameter both
-                    // runs have, like the database's capacity) would only repeat it: neither is drawn.
-                    spec.lines
-                        .iter()
-                        .zip(&series)
-                        .map(|(l, a)| {
-                            let pts = if l.style == LineStyle::Theory { Vec::new() } else { b.series(l.series) };
-                            let flat = pts.windows(2).all(|w| w[0].1 == w[1].1);
-                            if flat && pts == *a { Vec::new() } else { pts }
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let (series, bands) = plot(run, spec, x_max);
+            let b = run_b.and_then(|rb| {
+                let spec_b = charts(&panels_b).find(|s| s.id == spec.id)?;
+                Some((spec_b, plot(rb, spec_b, x_max)))
+            });
             let maxes: Vec<f64> = series.iter().map(|s| max_of(s)).collect();
-            let maxes_b: Vec<f64> = series_b.iter().map(|s| max_of(s)).collect();
+            let maxes_b: Vec<f64> =
+                b.as_ref().map(|(_, (s, _))| s.iter().map(|s| max_of(s)).collect()).unwrap_or_default();
             let y_max = spec.y_max.unwrap_or_else(|| {
                 let m = maxes.iter().chain(&maxes_b).copied().fold(0.0, f64::max);
                 // No data yet (or all zero): a 0–1 axis rather than ticks that all read "0".
                 if m > 1e-9 { nice_ceil(m) } else { 1.0 }
             });
-            let paths = series.iter().map(|pts| path_d(pts, x_max, y_max)).collect();
-            let paths_b = series_b.iter().map(|pts| path_d(pts, x_max, y_max)).collect();
-            let bands = spec
-                .band
-                .map(|b| {
-                    let pts = run.series(b.series);
-                    pts.windows(2)
-                        .filter(|w| w[1].0 > w[0].0)
-                        .map(|w| (x_px(w[0].0, x_max), x_px(w[1].0, x_max), w[0].1.max(0.0) as usize))
-                        .collect()
-                })
-                .unwrap_or_default();
-            ChartData { x_max, y_max, paths, maxes, paths_b, maxes_b, bands }
+            let paths = |ss: &[Vec<(f64, f64)>]| ss.iter().map(|pts| path_d(pts, x_max, y_max)).collect();
+            let a = PlotData { spec, paths: paths(&series), maxes, bands };
+            let b = b.map(|(spec_b, (series_b, bands_b))| PlotData {
+                spec: spec_b,
+                paths: paths(&series_b),
+                maxes: maxes_b,
+                bands: bands_b,
+            });
+            ChartData { x_max, y_max, a, b }
         })
         .collect()
 }
@@ -142,18 +153,19 @@ fn time_step(span: f64) -> f64 {
         .unwrap_or(3600.0)
 }
 
-#[component]
-pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl IntoView {
-    let data = Memo::new(move |_| session.charts.with(|c| c.get(idx).cloned()));
+/// One run's plot: bands, axes, lines, the time cursor. `b` = this is run B's plot (testids `series-b-…`).
+fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: String) -> impl IntoView {
+    let get = move |f: &dyn Fn(&PlotData) -> String| {
+        data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(f).unwrap_or_default())
+    };
     let x_max = Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.x_max).unwrap_or(MIN_SPAN_S)));
+    let spec = Memo::new(move |_| {
+        data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| p.spec))
+    });
     let cursor_x = move || format!("{:.1}", x_px(session.now.get().as_secs_f64(), x_max.get()));
-    let title_id = format!("chart-{}-title", spec.id);
-    let title_ref = title_id.clone();
-    let unit = if spec.unit.is_empty() { String::new() } else { format!(" ({})", spec.unit) };
-
     let bands = move || {
-        let Some(band) = spec.band else { return Vec::new() };
-        data.with(|d| d.as_ref().map(|d| d.bands.clone()).unwrap_or_default())
+        let Some(band) = spec.get().and_then(|s| s.band) else { return Vec::new() };
+        data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| p.bands.clone()).unwrap_or_default())
             .into_iter()
             .map(|(x0, x1, s)| {
                 let tone = band.states.get(s).map(|st| st.1).unwrap_or(faultline_sim::scene::Tone::Neutral);
@@ -163,7 +175,6 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
             })
             .collect::<Vec<_>>()
     };
-
     let y_labels = move || {
         let y_max = data.with(|d| d.as_ref().map(|d| d.y_max).unwrap_or(1.0));
         [0.0, 0.5, 1.0]
@@ -177,7 +188,6 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
             })
             .collect::<Vec<_>>()
     };
-
     let x_labels = move || {
         let x_max = x_max.get();
         let step = time_step(x_max);
@@ -192,137 +202,110 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
             })
             .collect::<Vec<_>>()
     };
-
-    let lines = spec
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let d = move || data.with(|d| d.as_ref().and_then(|d| d.paths.get(i).cloned()).unwrap_or_default());
-            let max =
-                move || data.with(|d| d.as_ref().and_then(|d| d.maxes.get(i).copied()).unwrap_or(0.0)).to_string();
-            let dash = if l.style == LineStyle::Theory { "6 4" } else { "" };
-            view! {
-                <path class="series" d=d stroke=colour(l.tone) stroke-dasharray=dash fill="none"
-                    data-series=l.series data-testid=format!("series-{}", l.series) data-max=max></path>
-            }
-        })
-        .collect::<Vec<_>>();
-    // Run B's measured lines, drawn first so that A's stay on top.
-    let comparing = Memo::new(move |_| data.with(|d| d.as_ref().is_some_and(|d| !d.paths_b.is_empty())));
-    let lines_b = move || {
-        comparing.get().then(|| {
-            spec.lines
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.style != LineStyle::Theory)
-                .map(|(i, l)| {
-                    let d =
-                        move || data.with(|d| d.as_ref().and_then(|d| d.paths_b.get(i).cloned()).unwrap_or_default());
-                    let max = move || {
-                        data.with(|d| d.as_ref().and_then(|d| d.maxes_b.get(i).copied()).unwrap_or(0.0)).to_string()
-                    };
-                    view! {
-                        <path class="series series-b" d=d stroke=colour(l.tone) stroke-dasharray=B_DASH fill="none"
-                            data-series=l.series data-testid=format!("series-b-{}", l.series) data-max=max></path>
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
+    let lines = move || {
+        let Some(spec) = spec.get() else { return Vec::new() };
+        spec.lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let d = move || get(&|p| p.paths.get(i).cloned().unwrap_or_default());
+                let max = move || get(&|p| p.maxes.get(i).copied().unwrap_or(0.0).to_string());
+                let dash = if l.style == LineStyle::Theory { "6 4" } else { "" };
+                let id = if b { format!("series-b-{}", l.series) } else { format!("series-{}", l.series) };
+                view! {
+                    <path class="series" d=d stroke=colour(l.tone) stroke-dasharray=dash fill="none"
+                        data-series=l.series data-testid=id data-max=max></path>
+                }
+            })
+            .collect::<Vec<_>>()
     };
+    view! {
+        <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=label>
+            <g class="bands">{bands}</g>
+            <g class="axes">
+                {y_labels}
+                {x_labels}
+                <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=TOP + PH></line>
+                <line class="axis" x1=LEFT x2=W - RIGHT y1=TOP + PH y2=TOP + PH></line>
+            </g>
+            <g class="lines">{lines}</g>
+            <line class="cursor" data-testid=if b { "time-cursor-b" } else { "time-cursor" }
+                x1=cursor_x x2=cursor_x y1=TOP - 4.0 y2=TOP + PH></line>
+        </svg>
+    }
+}
 
-    let legend = spec
-        .lines
-        .iter()
-        .map(|l| {
-            let theory = l.style == LineStyle::Theory;
-            let label = if theory && !l.label.contains("theory") { format!("{} (theory)", l.label) } else { l.label.to_string() };
-            view! {
-                <li>
-                    <svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
-                        <line x1="-11" x2="11" y1="0" y2="0" stroke=colour(l.tone) stroke-width="2.5"
-                            stroke-dasharray=if theory { "4 3" } else { "" }></line>
-                        <path d=marker_path(marker(l.tone), 4.5) fill=colour(l.tone) stroke="#fff" stroke-width="1"></path>
-                    </svg>
-                    {label}
-                </li>
-            }
-        })
-        .collect::<Vec<_>>();
-    // Which of B's lines are drawn (see `compute`): only those get a legend entry.
-    let drawn_b = Memo::new(move |_| {
-        data.with(|d| {
-            d.as_ref().map(|d| d.paths_b.iter().map(|p| !p.is_empty()).collect::<Vec<_>>()).unwrap_or_default()
-        })
-    });
-    let legend_b = move || {
-        let drawn = drawn_b.get();
-        session.compare.get().is_some().then(|| {
-            spec.lines
-                .iter()
-                .enumerate()
-                .filter(|(i, l)| l.style != LineStyle::Theory && drawn.get(*i).copied().unwrap_or(true))
-                .map(|(_, l)| {
-                    view! {
-                        <li class="legend-b">
-                            <svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
-                                <line x1="-11" x2="11" y1="0" y2="0" stroke=colour(l.tone) stroke-width="1.8"
-                                    stroke-dasharray="5 2 1.5 2" opacity="0.8"></line>
-                                <path d=marker_path(marker(l.tone), 4.0) fill="#fff" stroke=colour(l.tone) stroke-width="1.5"></path>
-                            </svg>
-                            {format!("B · {}", l.label)}
-                        </li>
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
-    };
-    let compare_key = move || {
-        session.compare_names().map(|(_, a, b)| {
-            view! {
-                <p class="compare-key" data-testid=format!("chart-{}-compare", spec.id)>
-                    <span><svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
-                        <line x1="-11" x2="11" y1="0" y2="0" stroke="currentColor" stroke-width="2.5"></line></svg>
-                        {format!("A: {a}")}</span>
-                    " · "
-                    <span><svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
-                        <line x1="-11" x2="11" y1="0" y2="0" stroke="currentColor" stroke-width="1.8"
-                            stroke-dasharray="5 2 1.5 2" opacity="0.8"></line></svg>
-                        {format!("B: {b}")}</span>
-                </p>
-            }
-        })
-    };
+fn legend_entry(l: &faultline_sim::scene::LineSpec, prefix: &str) -> impl IntoView + use<> {
+    let theory = l.style == LineStyle::Theory;
+    let label =
+        if theory && !l.label.contains("theory") { format!("{} (theory)", l.label) } else { l.label.to_string() };
+    view! {
+        <li>
+            <svg class="legend-mark" viewBox="-12 -7 24 14" aria-hidden="true">
+                <line x1="-11" x2="11" y1="0" y2="0" stroke=colour(l.tone) stroke-width="2.5"
+                    stroke-dasharray=if theory { "4 3" } else { "" }></line>
+                <path d=marker_path(marker(l.tone), 4.5) fill=colour(l.tone) stroke="#fff" stroke-width="1"></path>
+            </svg>
+            {format!("{prefix}{label}")}
+        </li>
+    }
+}
 
-    let band_legend = spec.band.map(|b| {
-        view! {
+#[component]
+pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl IntoView {
+    let data = Memo::new(move |_| session.charts.with(|c| c.get(idx).cloned()));
+    let title_id = format!("chart-{}-title", spec.id);
+    let title_ref = title_id.clone();
+    let unit = if spec.unit.is_empty() { String::new() } else { format!(" ({})", spec.unit) };
+    let comparing = Memo::new(move |_| data.with(|d| d.as_ref().is_some_and(|d| d.b.is_some())));
+    let label = format!("{}{} over time", spec.title, unit);
+    let plots = move || {
+        let label = label.clone();
+        if comparing.get() {
+            let (a, b) = session.compare_names().map(|(_, a, b)| (a, b)).unwrap_or_default();
+            view! {
+                <div class="multiples">
+                    <div class="multiple"><p class="multiple-title"><span class="ab-tag">"A"</span>" "{a}</p>
+                        {plot_svg(session, data, false, format!("{label}, run A"))}</div>
+                    <div class="multiple"><p class="multiple-title"><span class="ab-tag">"B"</span>" "{b}</p>
+                        {plot_svg(session, data, true, format!("{label}, run B"))}</div>
+                </div>
+            }
+            .into_any()
+        } else {
+            plot_svg(session, data, false, label).into_any()
+        }
+    };
+    // A's lines; B's theory line too where B's expectation differs (another strategy, another theory).
+    let legend = move || {
+        let mut items: Vec<AnyView> = spec.lines.iter().map(|l| legend_entry(l, "").into_any()).collect();
+        if let Some(spec_b) = data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().map(|b| b.spec))) {
+            for (la, lb) in spec.lines.iter().zip(spec_b.lines) {
+                if lb.style == LineStyle::Theory && lb.label != la.label {
+                    items.push(legend_entry(lb, "B: ").into_any());
+                }
+            }
+        }
+        items
+    };
+    let band_legend = move || {
+        let band =
+            spec.band.or_else(|| data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().and_then(|b| b.spec.band))))?;
+        Some(view! {
             <p class="band-legend">
                 <span class="muted">"Background: "</span>
-                {b.states.iter().map(|(name, tone)| view! {
+                {band.states.iter().map(|(name, tone)| view! {
                     <span class="band-key"><span class="swatch" style:background=tint(*tone)
                         style:border-color=colour(*tone)></span>{format!("{} {}", symbol(*tone), name)}</span>
                 }).collect::<Vec<_>>()}
             </p>
-        }
-    });
-
+        })
+    };
     view! {
-        <figure class="chart" data-testid=format!("chart-{}", spec.id) aria-labelledby=title_ref>
+        <figure class="chart" class:comparing=comparing data-testid=format!("chart-{}", spec.id) aria-labelledby=title_ref>
             <figcaption id=title_id>{spec.title}<span class="muted">{unit.clone()}</span></figcaption>
-            {compare_key}
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=format!("{}{} over time", spec.title, unit)>
-                <g class="bands">{bands}</g>
-                <g class="axes">
-                    {y_labels}
-                    {x_labels}
-                    <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=TOP + PH></line>
-                    <line class="axis" x1=LEFT x2=W - RIGHT y1=TOP + PH y2=TOP + PH></line>
-                </g>
-                <g class="lines-b">{lines_b}</g>
-                <g class="lines">{lines}</g>
-                <line class="cursor" data-testid="time-cursor" x1=cursor_x x2=cursor_x y1=TOP - 4.0 y2=TOP + PH></line>
-            </svg>
-            <ul class="legend">{legend}{legend_b}</ul>
+            {plots}
+            <ul class="legend">{legend}</ul>
             {band_legend}
         </figure>
     }

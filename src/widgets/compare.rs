@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use crate::compare::{self, Comparison, differs};
 use crate::core::format::{compact_number, secs};
 use crate::session::Session;
+use crate::widgets::stage::{PainterSlot, Stage, StageOf, topology_of};
 
 /// "Compare with: [strategy = none ▾]": every other choice of every comparable parameter, or off. Renders
 /// nothing for scenes without comparable parameters.
@@ -38,12 +39,13 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| Some(*i) != a || b == Some(Comparison { param, choice: *i }))
-                    .map(|(i, c)| {
+                    .map(|(i, _)| {
                         let cmp = Comparison { param, choice: i };
-                        view! { <option value=cmp.text(session.scene) selected=move || session.compare.get() == Some(cmp)>{format!("{param} = {c}")}</option> }
+                        view! { <option value=cmp.text(session.scene) selected=move || session.compare.get() == Some(cmp)>{cmp.label(session.scene)}</option> }
                     })
                     .collect::<Vec<_>>();
-                view! { <optgroup label=param>{options}</optgroup> }
+                let group = session.scene.params().iter().find(|s| s.name == param).map_or(param, |s| s.label);
+                view! { <optgroup label=group>{options}</optgroup> }
             })
             .collect::<Vec<_>>()
     };
@@ -58,7 +60,7 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
             </label>
             <span class="muted compare-hint">
                 {move || match session.compare_names() {
-                    Some((p, a, b)) => format!("A: {p} = {a} · B: {p} = {b} — same seed, same faults; B is dash-dotted on the charts."),
+                    Some((_, a, b)) => format!("A: {a} · B: {b} — same seed, same faults; only that choice differs."),
                     None => "Same seed and faults, one choice changed: see what that choice alone changes.".to_string(),
                 }}
             </span>
@@ -71,8 +73,7 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
 #[component]
 pub fn CompareTable(session: Session) -> impl IntoView {
     move || {
-        let (p, a, b) = session.compare_names()?;
-        let (a, b) = (format!("{p} = {a}"), format!("{p} = {b}"));
+        let (_, a, b) = session.compare_names()?;
         let rows = move || {
             session.compare_table.with(|t| {
                 t.as_ref()
@@ -132,5 +133,45 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                 </div>
             </section>
         })
+    }
+}
+
+/// Below this viewport width the two runs' stages do not fit side by side: only A's is drawn (B's effect
+/// shows on the charts and in the table).
+const SIDE_BY_SIDE_MIN_PX: f64 = 1100.0;
+
+/// The stage: A's alone, or, while comparing on a wide screen, A's and B's side by side under one clock
+/// (the one transport drives both runs).
+#[component]
+pub fn CompareStages(session: Session) -> impl IntoView {
+    let width = || window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(1280.0);
+    let wide = RwSignal::new(width() >= SIDE_BY_SIDE_MIN_PX);
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        let w = width() >= SIDE_BY_SIDE_MIN_PX;
+        if w != wide.get_untracked() {
+            wide.set(w);
+        }
+    });
+    on_cleanup(move || resize.remove());
+    let both = Memo::new(move |_| wide.get() && session.compare.get().is_some());
+    move || {
+        if !both.get() {
+            return view! { <Stage session /> }.into_any();
+        }
+        let topo_b = topology_of(session.panels_b);
+        let names = move || session.compare_names().map(|(_, a, b)| (a, b)).unwrap_or_default();
+        view! {
+            <div class="ab-stages" data-testid="ab-stages">
+                <figure class="ab-stage ab-a">
+                    <figcaption><span class="ab-tag">"A"</span>" "{move || names().0}</figcaption>
+                    <Stage session />
+                </figure>
+                <figure class="ab-stage ab-b">
+                    <figcaption><span class="ab-tag">"B"</span>" "{move || names().1}</figcaption>
+                    <StageOf session topo=topo_b which=PainterSlot::B />
+                </figure>
+            </div>
+        }
+        .into_any()
     }
 }

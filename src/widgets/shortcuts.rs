@@ -1,66 +1,113 @@
-//! Keyboard shortcuts (space play/pause, → step, + / − speed, r reset, ? help) and their help dialog.
-//! Keys typed into a field are never taken as shortcuts.
+//! Keyboard shortcuts (Space play/pause, → next notable moment, . single event, + / − speed, r reset, ? help)
+//! and their help dialog.
+//!
+//! Space plays or pauses unless focus is where Space has its own meaning: a text field or a select, or a
+//! button reached with the keyboard (Tab). A button merely clicked with the mouse keeps focus but not
+//! Space: pressing Space then plays, instead of clicking that button again (re-applying a preset, reopening
+//! a dialog). Keys typed into a field are never taken as shortcuts. The same listener runs in embeds, where
+//! it works once the frame has focus.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::session::Session;
 
-fn typing_or_pressing(e: &web_sys::KeyboardEvent) -> (bool, bool) {
+/// (typing in a field, keyboard focus on something Space activates).
+fn focus_context(e: &web_sys::KeyboardEvent) -> (bool, bool) {
     let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return (false, false) };
     let tag = el.tag_name().to_ascii_lowercase();
     let typing = matches!(tag.as_str(), "input" | "textarea" | "select") || el.has_attribute("contenteditable");
-    // Space on a focused button or link activates it natively; don't also toggle play.
-    let pressing =
+    let activatable =
         matches!(tag.as_str(), "button" | "a" | "summary") || el.get_attribute("role").as_deref() == Some("button");
-    (typing, pressing)
+    // Reached with the keyboard: the browser shows a focus ring (`:focus-visible`); after a mouse click it
+    // does not, and Space goes back to playing.
+    let keyboard_focus = activatable && el.matches(":focus-visible").unwrap_or(true);
+    (typing, keyboard_focus)
 }
 
-#[component]
-pub fn Shortcuts(session: Session) -> impl IntoView {
-    let open = RwSignal::new(false);
+/// Gives focus back to the page: closing a dialog must not leave it on the button that opened it (Space
+/// would click that button again instead of playing).
+fn release_focus() {
+    if let Some(el) = document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.blur();
+    }
+}
+
+/// The keyboard listener alone (embeds mount it without the help button).
+pub fn listen(session: Session, help_open: Option<RwSignal<bool>>) {
     let handle = window_event_listener(leptos::ev::keydown, move |e| {
         if e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
         }
-        let (typing, pressing) = typing_or_pressing(&e);
+        let (typing, keyboard_focus) = focus_context(&e);
         let key = e.key();
-        if key == "Escape" && open.get_untracked() {
+        if key == "Escape"
+            && let Some(open) = help_open
+            && open.get_untracked()
+        {
             open.set(false);
+            release_focus();
+            e.prevent_default();
             return;
         }
         if typing {
             return;
         }
         match key.as_str() {
-            " " | "k" if !pressing => session.toggle_play(),
-            "ArrowRight" => session.step(),
+            " " | "k" if !keyboard_focus => session.toggle_play(),
+            "ArrowRight" if e.shift_key() => session.step(),
+            "ArrowRight" => session.next_notable(),
+            "." => session.step(),
             "+" | "=" => session.nudge_speed(1),
             "-" | "_" => session.nudge_speed(-1),
             "r" | "R" => session.reset(),
-            "?" => open.update(|o| *o = !*o),
+            "?" => match help_open {
+                Some(open) => open.update(|o| *o = !*o),
+                None => return,
+            },
             _ => return,
         }
         e.prevent_default();
     });
     on_cleanup(move || handle.remove());
+}
+
+#[component]
+pub fn Shortcuts(session: Session) -> impl IntoView {
+    let open = RwSignal::new(false);
+    listen(session, Some(open));
+    // Closing the dialog hands focus back to the page, not to the button that opened it, so Space plays.
+    let close = move || {
+        open.set(false);
+        release_focus();
+    };
+    // Opening it moves focus into it (a dialog added to the page does not take `autofocus`).
+    let close_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if open.get()
+            && let Some(b) = close_ref.get()
+        {
+            let _ = b.focus();
+        }
+    });
     view! {
-        <button class="shortcut-button" on:click=move |_| open.update(|o| *o = !*o) aria-haspopup="dialog"
-            title="Keyboard shortcuts (?)">"Keys ?"</button>
+        <button class="shortcut-button" data-testid="keys-button" on:click=move |_| open.update(|o| *o = !*o)
+            aria-haspopup="dialog" title="Keyboard shortcuts (?)">"Keys ?"</button>
         <Show when=move || open.get()>
-            <div class="dialog-backdrop" on:click=move |_| open.set(false)>
+            <div class="dialog-backdrop" on:click=move |_| close()>
                 <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" data-testid="shortcuts"
                     on:click=|e| e.stop_propagation()>
                     <h2 id="shortcuts-title">"Keyboard shortcuts"</h2>
                     <dl class="keys">
                         <dt><kbd>"Space"</kbd></dt><dd>"play / pause"</dd>
-                        <dt><kbd>"→"</kbd></dt><dd>"step to the next event"</dd>
+                        <dt><kbd>"→"</kbd></dt><dd>"jump to the next notable moment (a transition, an expiry, a fault)"</dd>
+                        <dt><kbd>"."</kbd>" "<kbd>"Shift →"</kbd></dt><dd>"step to the next single event"</dd>
                         <dt><kbd>"+"</kbd>" "<kbd>"−"</kbd></dt><dd>"faster / slower"</dd>
                         <dt><kbd>"r"</kbd></dt><dd>"reset to t = 0"</dd>
                         <dt><kbd>"?"</kbd></dt><dd>"show / hide this help"</dd>
                         <dt><kbd>"Tab"</kbd></dt><dd>"move between controls; Enter on a node or link injects its fault"</dd>
                     </dl>
-                    <button class="primary" on:click=move |_| open.set(false) autofocus>"Close"</button>
+                    <button class="primary" node_ref=close_ref on:click=move |_| close()>"Close"</button>
                 </div>
             </div>
         </Show>

@@ -1,5 +1,5 @@
-//! The transport: play/pause, single step, speed, reset, seed, the scrubber over virtual time and the
-//! time readout.
+//! The transport: play/pause, "next notable moment", single-event step, speed, reset, seed, the scrubber
+//! over virtual time with the run's notable moments as ticks on it, and the time readout.
 
 use faultline_sim::kernel::SimTime;
 use leptos::prelude::*;
@@ -24,8 +24,10 @@ fn target_value(e: &web_sys::Event) -> String {
         .unwrap_or_default()
 }
 
+/// The transport; `compact` (embeds) keeps play, next, reset and the scrubber, and leaves out single-event
+/// step, speed and seed.
 #[component]
-pub fn Transport(session: Session) -> impl IntoView {
+pub fn Transport(session: Session, compact: bool) -> impl IntoView {
     let playing = session.playing;
     let scrub_max = move || (session.reached.get().as_secs_f64()).max(MIN_SCRUB_S);
     let now_s = move || session.now.get().as_secs_f64();
@@ -33,6 +35,22 @@ pub fn Transport(session: Session) -> impl IntoView {
         if let Ok(v) = target_value(&e).parse::<f64>() {
             session.seek(SimTime::from_secs_f64(v));
         }
+    };
+    // Notable moments as ticks under the scrubber (the ones the run has reached so far).
+    let ticks = move || {
+        let max = scrub_max();
+        session
+            .notable
+            .get()
+            .into_iter()
+            .map(|n| {
+                let left = (n.t.as_secs_f64() / max * 100.0).clamp(0.0, 100.0);
+                view! {
+                    <span class=format!("tick tick-{}", n.kind) data-testid="tick" style:left=format!("{left:.2}%")
+                        title=format!("{}: {}", crate::core::format::secs(n.t), n.text)></span>
+                }
+            })
+            .collect::<Vec<_>>()
     };
     let on_speed = move |e: web_sys::Event| {
         if let Ok(v) = target_value(&e).parse::<f64>() {
@@ -62,25 +80,34 @@ pub fn Transport(session: Session) -> impl IntoView {
                 <span aria-hidden="true">{move || if playing.get() { "❚❚ " } else { "▶ " }}</span>
                 {move || if playing.get() { "Pause" } else { "Play" }}
             </button>
-            <button data-testid="step" on:click=move |_| session.step() title="Process the next event (→)">"Step →"</button>
+            <button data-testid="next-notable" on:click=move |_| session.next_notable()
+                title="Jump to the next notable moment: a transition, an expiry, a fault (→)">"Next »"</button>
+            {(!compact).then(|| view! {
+                <button data-testid="step" on:click=move |_| session.step() title="Process the next single event (.)">"Step"</button>
+            })}
             <button data-testid="reset" on:click=move |_| session.reset() title="Back to t = 0 (r)">"Reset"</button>
-            <label class="inline">"Speed "
-                <select data-testid="speed" on:change=on_speed prop:value=move || session.speed.get().to_string()>
-                    {SPEEDS.iter().map(|s| {
-                        let s = *s;
-                        view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }
-                    }).collect::<Vec<_>>()}
-                </select>
-            </label>
-            <label class="inline">"Seed "
-                <input class="seed" type="text" inputmode="numeric" data-testid="seed" size="8"
-                    prop:value=move || session.seed.get().to_string() on:change=on_seed
-                    title="Same seed, same run: every random draw comes from it" />
-            </label>
+            {(!compact).then(|| view! {
+                <label class="inline">"Speed "
+                    <select data-testid="speed" on:change=on_speed prop:value=move || session.speed.get().to_string()>
+                        {SPEEDS.iter().map(|s| {
+                            let s = *s;
+                            view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }
+                        }).collect::<Vec<_>>()}
+                    </select>
+                </label>
+                <label class="inline">"Seed "
+                    <input class="seed" type="text" inputmode="numeric" data-testid="seed" size="8"
+                        prop:value=move || session.seed.get().to_string() on:change=on_seed
+                        title="Same seed, same run: every random draw comes from it" />
+                </label>
+            })}
             <div class="scrub">
-                <input type="range" data-testid="scrubber" aria-label="Time" min="0" step="0.01"
-                    max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
-                    on:input=on_scrub />
+                <div class="scrub-track">
+                    <input type="range" data-testid="scrubber" aria-label="Time" min="0" step="0.01"
+                        max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
+                        on:input=on_scrub />
+                    <div class="ticks" aria-hidden="true">{ticks}</div>
+                </div>
                 <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>
                 {move || session.fast_forward.get().map(|f| view! {
                     <span class="fast-forward" data-testid="fast-forward" role="status">

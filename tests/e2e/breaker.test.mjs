@@ -34,7 +34,7 @@ test('breaker opens under a fault and a shared link reproduces the run', async (
     const card = home.page.getByTestId(`scene-card-${SCENE}`);
     await card.waitFor({ timeout: 20_000 });
     await home.screenshot('home-1280x720');
-    await card.getByRole('link').click();
+    await card.getByRole('link', { name: 'Circuit breaker', exact: true }).click();
     await waitForApp(home.page);
     assert.match(home.page.url(), /\?scene=circuit-breaker/);
     assert.equal(await text(home.page, 'machine-state'), 'CLOSED');
@@ -121,7 +121,7 @@ test('a malformed link shows a notice and the scene still works', async () => {
   }
 });
 
-test('an embed shows the stage and transport only', async () => {
+test('an embed shows the stage, transport, key chart, latest line and presets; show= chooses', async () => {
   const p = await app.open(`?scene=${SCENE}&embed=1`, { viewport: { width: 800, height: 500 } });
   try {
     await p.page.getByTestId('embed-root').waitFor();
@@ -129,11 +129,23 @@ test('an embed shows the stage and transport only', async () => {
     assert.equal(await p.page.locator('header').count(), 0, 'no header');
     assert.equal(await p.page.getByTestId('explain').count(), 0, 'no explain panel');
     assert.ok(await p.page.getByTestId('play').isVisible());
-    assert.ok(await p.page.getByTestId('param-failure_rate').isVisible());
+    assert.ok(await p.page.getByTestId('chart-outcomes').isVisible(), 'the key chart');
+    assert.ok(await p.page.getByTestId('latest-line').isVisible(), 'the latest narration line');
+    assert.ok(await p.page.getByTestId('preset-dependency-down').isVisible(), 'preset chips');
+    assert.equal(await p.page.getByTestId('param-failure_rate').count(), 0, 'no sliders unless asked');
     await p.screenshot('embed-800x500');
     p.assertNoErrors();
   } finally {
     await p.close();
+  }
+  const q = await app.open(`?scene=${SCENE}&embed=1&show=params`, { viewport: { width: 800, height: 500 } });
+  try {
+    await waitForApp(q.page);
+    assert.ok(await q.page.getByTestId('param-failure_rate').isVisible(), 'sliders when show=params');
+    assert.equal(await q.page.getByTestId('chart-outcomes').count(), 0, 'and nothing else asked');
+    q.assertNoErrors();
+  } finally {
+    await q.close();
   }
 });
 

@@ -59,6 +59,26 @@ export function appUrl(base, query = '') {
   return base + (query.startsWith('?') ? query : `?${query}`);
 }
 
+/** Where axe-core's browser build lives (an npm dev dependency). */
+export const AXE_PATH = join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+/**
+ * Runs axe-core (a real accessibility engine) on the page and returns its serious and critical violations as
+ * `rule: target (summary)` lines, so an assertion failure names what to fix.
+ */
+export async function axeViolations(page, { exclude = [] } = {}) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ path: AXE_PATH });
+  }
+  const result = await page.evaluate(
+    async (exclude) => window.axe.run({ exclude: exclude.map((s) => [s]) }, { resultTypes: ['violations'] }),
+    exclude,
+  );
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.slice(0, 5).map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.failureSummary?.split('\n')[1] ?? v.help}`));
+}
+
 /** Saves a full-page screenshot as test-results/<name>.png; returns its path. */
 export async function screenshot(page, name) {
   mkdirSync(RESULTS_DIR, { recursive: true });

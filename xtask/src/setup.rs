@@ -4,7 +4,7 @@
 //! - `trunk` 0.21.14 (`cargo install --locked`; 0.22 needs a newer rustc)
 //! - `wasm-bindgen` CLI at exactly the `wasm-bindgen` version in Cargo.lock (Trunk and
 //!   `wasm-bindgen-test-runner` both insist on the match; without `--locked`, which fails here)
-//! - npm dev packages via `npm ci`: binaryen 132 (`wasm-opt`) and playwright-core
+//! - npm dev packages via `npm ci`: binaryen 132 (`wasm-opt`), playwright-core and axe-core
 //! - Debian `chromium` + `chromium-driver` for the browser tests (apt), unless `CHROMIUM_PATH` /
 //!   `CHROMEDRIVER_PATH` name other binaries (then those are used and Chromium is never apt-installed)
 //! - for `tidy` only: the rustfmt and clippy components and the wasm target (`ensure_lint_tools`)
@@ -214,6 +214,7 @@ fn ensure_npm_packages() -> Result {
     let installed = root.join("node_modules").join(".package-lock.json");
     let fresh = modified(&installed).is_some_and(|i| modified(&lock).is_some_and(|l| i >= l))
         && root.join("node_modules/playwright-core/package.json").is_file()
+        && root.join("node_modules/axe-core/axe.min.js").is_file()
         && wasm_opt_ok();
     if fresh {
         println!("ok: npm packages (binaryen {WASM_OPT_VERSION} wasm-opt, playwright-core)");

@@ -45,6 +45,12 @@ fn node(name: &str, label: &str, column: u8, id: NodeId, tone: Tone) -> NodeView
     }
 }
 
+/// "1 saga", "3 sagas".
+fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn dollars(v: i64) -> String {
     if v < 0 { format!("−${}", -v) } else { format!("${v}") }
 }
@@ -83,14 +89,21 @@ impl SagaModel {
             let o = &self.orchestrator;
             let mut lines = Vec::new();
             if o.up {
-                lines.push(format!("memory: {} sagas in flight", o.memory.len()));
+                lines.push(format!("memory: {} in flight", count(o.memory.len() as u64, "saga", "sagas")));
             } else {
                 let down_s = o.down_since.map_or(0.0, |t| (now - t) as f64 / 1e6);
                 lines.push(format!("memory lost (down {down_s:.1} s)"));
             }
-            lines.push(format!("saga log: {} records, {} sagas (durable)", o.n_log_records, o.n_open_in_log()));
+            lines.push(format!(
+                "saga log: {}, {} (durable)",
+                count(o.n_log_records as u64, "record", "records"),
+                count(o.n_open_in_log() as u64, "saga", "sagas")
+            ));
             if !o.queue.is_empty() {
-                lines.push(format!("{} orders and replies waiting in its queue", o.queue.len()));
+                lines.push(format!(
+                    "{} waiting in its queue",
+                    count(o.queue.len() as u64, "order or reply", "orders and replies")
+                ));
             }
             nodes.push(NodeView {
                 badge: Some(if o.up { "UP".into() } else { "DOWN".into() }),
@@ -107,9 +120,9 @@ impl SagaModel {
         }
         if self.shows(k, BUS, "bus") {
             let b = &self.bus;
-            let mut lines = vec![format!("{} events routed", b.n_routed)];
+            let mut lines = vec![format!("{} routed", count(b.n_routed, "event", "events"))];
             if !b.queue.is_empty() {
-                lines.push(format!("{} events waiting", b.queue.len()));
+                lines.push(format!("{} waiting", count(b.queue.len() as u64, "event", "events")));
             }
             nodes.push(NodeView {
                 badge: Some(if b.up { "UP".into() } else { "DOWN".into() }),
@@ -124,14 +137,18 @@ impl SagaModel {
             let (n_undecided, units_undecided) = self.undecided(step);
             let mut lines = match step {
                 Step::Order => vec![
-                    format!("{n_undecided} orders pending (saga undecided)"),
+                    format!("{} pending (saga undecided)", count(n_undecided, "order", "orders")),
                     format!("{} created · {} cancelled", s.n_effects, s.n_undos),
                 ],
                 Step::Payment => {
                     let error = self.paid_actual - self.paid_expected;
                     let mut l = vec![
                         format!("customers paid {} in all", dollars(self.paid_actual)),
-                        format!("{} of it on {n_undecided} undecided orders", dollars(units_undecided as i64)),
+                        format!(
+                            "{} of it on {}",
+                            dollars(units_undecided as i64),
+                            count(n_undecided, "undecided order", "undecided orders")
+                        ),
                     ];
                     if error != 0 || s.n_double_effects + s.n_double_undos > 0 {
                         l.push(format!(
@@ -154,16 +171,20 @@ impl SagaModel {
                         "{} units reserved ({units_undecided} for undecided orders)",
                         s.units_done as i64 - s.units_undone as i64
                     ),
-                    format!("{} reservations · {} releases", s.n_effects, s.n_undos),
+                    format!(
+                        "{} · {}",
+                        count(s.n_effects, "reservation", "reservations"),
+                        count(s.n_undos, "release", "releases")
+                    ),
                 ],
                 Step::Shipping => vec![
                     format!("{} couriers booked ({n_undecided} undecided)", s.n_effects as i64 - s.n_undos as i64),
-                    format!("{} bookings · {} cancelled", s.n_effects, s.n_undos),
+                    format!("{} · {} cancelled", count(s.n_effects, "booking", "bookings"), s.n_undos),
                 ],
             };
             let doubles = s.n_double_effects + s.n_double_undos;
             if doubles > 0 && step != Step::Payment {
-                lines.push(format!("{doubles} effects applied twice"));
+                lines.push(format!("{} applied twice", count(doubles, "effect", "effects")));
             }
             let tone = if !s.up {
                 Tone::Bad

@@ -360,7 +360,7 @@ impl Model for SagaModel {
                 self.arrival(k);
                 self.arrivals.fired(k, Timer::Arrival);
             }
-            Timer::TxDone { service, tx, epoch } => self.tx_done(k, service, tx, epoch),
+            Timer::TxDone { service, work, epoch } => self.tx_done(k, service, work, epoch),
             Timer::ServiceRetry { service, saga, compensation, attempt } => {
                 self.service_retry(k, service, saga, compensation, attempt)
             }

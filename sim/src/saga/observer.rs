@@ -139,10 +139,11 @@ pub struct Flow {
 }
 
 /// Flows kept for the sequence panel: the most recent [`Flows::RECENT`] sagas, up to [`Flows::OLDER_OPEN`]
-/// older ones still in flight, and the latest compensated one. Everything else is dropped as sagas start.
+/// older ones still in flight, and the latest compensated one — at most 62, in saga order (a small sorted
+/// `Vec`: sagas start in number order). Everything else is dropped as sagas start.
 #[derive(Clone, Debug, Default)]
 pub struct Flows {
-    pub by_saga: BTreeMap<u64, Flow>,
+    pub list: Vec<Flow>,
     pub last_failed: Option<u64>,
     /// Sagas started so far (the next saga's number).
     pub n_started: u64,
@@ -156,52 +157,55 @@ impl Flows {
         id + Self::RECENT >= self.n_started
     }
 
+    fn position(&self, id: u64) -> Option<usize> {
+        self.list.binary_search_by_key(&id, |f| f.saga.id).ok()
+    }
+
+    fn remove(&mut self, id: u64) {
+        if let Some(i) = self.position(id) {
+            self.list.remove(i);
+        }
+    }
+
     pub fn start(&mut self, saga: SagaRef, mode: Mode) {
         self.n_started = saga.id + 1;
-        self.by_saga.insert(
-            saga.id,
-            Flow {
-                saga,
-                mode,
-                ended: None,
-                failed: None,
-                arrows: Vec::new(),
-                n_arrows_dropped: 0,
-                marks: Vec::new(),
-                pivot_at: None,
-            },
-        );
+        self.list.push(Flow {
+            saga,
+            mode,
+            ended: None,
+            failed: None,
+            arrows: Vec::new(),
+            n_arrows_dropped: 0,
+            marks: Vec::new(),
+            pivot_at: None,
+        });
         // Sagas that left the recent window: finished ones go (but the latest failed), open ones stay up to a
         // bound. Past it, flows with no message yet (orders queued behind a crashed orchestrator) go first,
-        // then the oldest, so the sagas caught mid-flight by a crash stay in view. At most OLDER_OPEN + 2
-        // flows are old, so this scan is short.
-        let old: Vec<(u64, bool, bool)> = self
-            .by_saga
-            .range(..self.n_started.saturating_sub(Self::RECENT))
-            .map(|(id, f)| (*id, f.ended.is_some(), !f.arrows.is_empty()))
+        // then the oldest, so the sagas caught mid-flight by a crash stay in view.
+        let horizon = self.n_started.saturating_sub(Self::RECENT);
+        let last_failed = self.last_failed;
+        self.list.retain(|f| f.saga.id >= horizon || f.ended.is_none() || Some(f.saga.id) == last_failed);
+        let mut open: Vec<(bool, u64)> = self
+            .list
+            .iter()
+            .take_while(|f| f.saga.id < horizon)
+            .filter(|f| f.ended.is_none())
+            .map(|f| (!f.arrows.is_empty(), f.saga.id))
             .collect();
-        let mut open: Vec<(bool, u64)> = Vec::new();
-        for (id, ended, has_arrows) in old {
-            if ended && Some(id) != self.last_failed {
-                self.by_saga.remove(&id);
-            } else if !ended {
-                open.push((has_arrows, id));
-            }
-        }
         if open.len() > Self::OLDER_OPEN {
             open.sort_unstable();
             for (_, id) in &open[..open.len() - Self::OLDER_OPEN] {
-                self.by_saga.remove(id);
+                self.remove(*id);
             }
         }
     }
 
     pub fn get_mut(&mut self, id: u64) -> Option<&mut Flow> {
-        self.by_saga.get_mut(&id)
+        self.position(id).map(|i| &mut self.list[i])
     }
 
     pub fn arrow(&mut self, env: &Envelope<Msg>, repeat: Repeat) {
-        let Some(f) = self.by_saga.get_mut(&env.payload.saga().id) else { return };
+        let Some(f) = self.get_mut(env.payload.saga().id) else { return };
         if f.arrows.len() >= MAX_ARROWS {
             f.arrows.remove(MAX_ARROWS / 2);
             f.n_arrows_dropped += 1;
@@ -217,7 +221,7 @@ impl Flows {
     }
 
     pub fn mark(&mut self, id: u64, lane: Lane, at: SimTime, label: String, tone: Tone) {
-        if let Some(f) = self.by_saga.get_mut(&id)
+        if let Some(f) = self.get_mut(id)
             && f.marks.len() < MAX_MARKS
         {
             f.marks.push(Mark { lane, at, label, tone });
@@ -226,7 +230,7 @@ impl Flows {
 
     /// Marks every flow still in flight that `lane` takes part in (a crash, a restart).
     pub fn mark_open(&mut self, lane: Lane, at: SimTime, label: &str, tone: Tone) {
-        for f in self.by_saga.values_mut() {
+        for f in &mut self.list {
             let involved = match lane {
                 Lane::Orchestrator => f.mode == Mode::Orchestration,
                 Lane::Bus => f.mode == Mode::Choreography,
@@ -240,18 +244,18 @@ impl Flows {
 
     pub fn end(&mut self, id: u64, at: SimTime, committed: bool, failed: Option<Step>) {
         // The latest failed saga that has a flow to show (one evicted while in flight has none).
-        if !committed && self.by_saga.contains_key(&id) {
+        if !committed && self.position(id).is_some() {
             let previous = self.last_failed.replace(id);
             if let Some(p) = previous.filter(|p| *p != id && !self.is_recent(*p)) {
-                self.by_saga.remove(&p);
+                self.remove(p);
             }
         }
         let recent = self.is_recent(id);
-        if let Some(f) = self.by_saga.get_mut(&id) {
+        if let Some(f) = self.get_mut(id) {
             f.ended = Some((at, committed));
             f.failed = failed;
             if !recent && committed {
-                self.by_saga.remove(&id);
+                self.remove(id);
             }
         }
     }

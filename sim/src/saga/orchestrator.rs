@@ -383,9 +383,12 @@ impl SagaModel {
         o.n_recoveries += 1;
         let down_for = o.down_since.take().map_or(0, |t| now - t);
         // Rebuild the memory from the log alone.
-        let rebuilt: BTreeMap<u64, Instance> =
-            o.log.iter().filter_map(|(id, records)| Instance::replay(records).map(|i| (*id, i))).collect();
-        o.memory = rebuilt;
+        o.memory.clear();
+        for (id, records) in &o.log {
+            if let Some(instance) = Instance::replay(records) {
+                o.memory.insert(*id, instance);
+            }
+        }
         let n_rebuilt = o.memory.len();
         // Every saga the orchestrator had taken on and not finished must be back in memory.
         let mut n_lost = 0usize;

@@ -232,12 +232,19 @@ impl Msg {
     }
 }
 
+/// A local transaction in progress at a service: what it does, for which saga, attempt and protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Work {
+    Forward { saga: SagaRef, attempt: u16, via: Mode },
+    Compensate { saga: SagaRef, attempt: u16, via: Mode },
+}
+
 #[derive(Clone, Debug, Hash)]
 pub enum Timer {
     /// A new order arrives.
     Arrival,
-    /// A service's local transaction `tx` ends (ignored if the service crashed meanwhile: `epoch`).
-    TxDone { service: Step, tx: u64, epoch: u32 },
+    /// A service's local transaction ends (rolled back if the service crashed meanwhile: `epoch`).
+    TxDone { service: Step, work: Work, epoch: u32 },
     /// Choreography: a service's own retry of its local transaction or compensation after a backoff.
     ServiceRetry { service: Step, saga: SagaRef, compensation: bool, attempt: u16 },
     /// The orchestrator's retry timer for a saga (lost with its memory on a crash: `incarnation`).

@@ -21,18 +21,18 @@
 //! taking effect, so nothing happens twice. Without, every delivered message runs the transaction again: a
 //! second charge, refund, reservation or release.
 //!
-//! **Down.** A service taken down stops: its transactions in progress are aborted (no effect) and their
-//! messages go back to the front of its queue, and messages that arrive, and its own retry timers that
-//! fire, wait in the queue (the broker holds them) until it is back; then it works through the queue.
+//! **Down.** A service taken down stops: its transactions in progress roll back (no effect) and are done
+//! again from the start — queued, like the messages that arrive and its own retry timers that fire while
+//! it is down (the broker holds them) — and when it is back it works through its queue.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::kernel::{Field, Kernel, PPM, RngStream, ppm};
 
 use super::model::{Inv, SagaModel};
 use super::observer::Lane;
 use super::protocol::{
-    BUS, EventKind, MAX_RETRIABLE_FAILURE, Mode, Msg, ORCHESTRATOR, SagaRef, Step, TX_SIGMA, Timer, backoff_us,
+    BUS, EventKind, MAX_RETRIABLE_FAILURE, Mode, Msg, ORCHESTRATOR, SagaRef, Step, TX_SIGMA, Timer, Work, backoff_us,
 };
 use crate::scene::Tone;
 
@@ -53,6 +53,12 @@ pub struct StepRecord {
     /// Deliveries received so far (highest attempt + 1), to tell a repeated delivery.
     pub fwd_seen: u16,
     pub comp_seen: u16,
+    /// Work accepted and not finished — a transaction running or queued again after a crash, or
+    /// (choreography) a retry waiting for its backoff — and the attempt most recently accepted.
+    pub fwd_work: u16,
+    pub fwd_work_attempt: u16,
+    pub comp_work: u16,
+    pub comp_work_attempt: u16,
 }
 
 impl Default for StepRecord {
@@ -66,6 +72,10 @@ impl Default for StepRecord {
             comp_success: NONE,
             fwd_seen: 0,
             comp_seen: 0,
+            fwd_work: 0,
+            fwd_work_attempt: 0,
+            comp_work: 0,
+            comp_work_attempt: 0,
         }
     }
 }
@@ -77,13 +87,36 @@ impl StepRecord {
     pub fn undone(&self) -> bool {
         self.comps > 0
     }
-}
 
-/// A local transaction in progress.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Work {
-    Forward { saga: SagaRef, attempt: u16, via: Mode },
-    Compensate { saga: SagaRef, attempt: u16, via: Mode },
+    fn accept(&mut self, compensation: bool, attempt: u16) {
+        let (n, last) = self.work_mut(compensation);
+        *n = n.saturating_add(1);
+        *last = attempt;
+    }
+
+    fn finish(&mut self, compensation: bool) {
+        let (n, _) = self.work_mut(compensation);
+        *n = n.saturating_sub(1);
+    }
+
+    /// Whether work on the transaction (or compensation) is in progress: for `attempt` (the one most
+    /// recently accepted), or for any attempt when `attempt` is `None`.
+    fn busy(&self, compensation: bool, attempt: Option<u16>) -> bool {
+        let (n, last) = if compensation {
+            (self.comp_work, self.comp_work_attempt)
+        } else {
+            (self.fwd_work, self.fwd_work_attempt)
+        };
+        n > 0 && attempt.is_none_or(|a| a == last)
+    }
+
+    fn work_mut(&mut self, compensation: bool) -> (&mut u16, &mut u16) {
+        if compensation {
+            (&mut self.comp_work, &mut self.comp_work_attempt)
+        } else {
+            (&mut self.fwd_work, &mut self.fwd_work_attempt)
+        }
+    }
 }
 
 /// Something waiting in a service's queue while it is down.
@@ -102,13 +135,10 @@ pub enum Job {
 pub struct Service {
     pub step: Step,
     pub up: bool,
-    /// Bumped at each crash, so the timers of aborted transactions are recognised and ignored.
+    /// Bumped at each crash, so the timers of aborted transactions are recognised.
     pub epoch: u32,
-    next_tx: u64,
-    pub running: BTreeMap<u64, Work>,
-    /// Work accepted and not finished, per (saga, compensation?, attempt): a transaction running or
-    /// queued again after a crash, or (choreography) a retry waiting for its backoff.
-    in_progress: BTreeMap<(u64, bool, u16), u32>,
+    /// Transactions running now (each one's work travels in its timer).
+    pub running: u32,
     pub queue: VecDeque<Job>,
     latency: RngStream,
     /// Every time the transaction / the compensation took effect, and the units it moved (dollars, stock
@@ -127,9 +157,7 @@ impl Service {
             step,
             up: true,
             epoch: 0,
-            next_tx: 0,
-            running: BTreeMap::new(),
-            in_progress: BTreeMap::new(),
+            running: 0,
             queue: VecDeque::new(),
             latency,
             n_effects: 0,
@@ -138,28 +166,6 @@ impl Service {
             units_undone: 0,
             n_double_effects: 0,
             n_double_undos: 0,
-        }
-    }
-
-    fn accept(&mut self, saga: u64, compensation: bool, attempt: u16) {
-        *self.in_progress.entry((saga, compensation, attempt)).or_insert(0) += 1;
-    }
-
-    fn finish(&mut self, saga: u64, compensation: bool, attempt: u16) {
-        if let Some(n) = self.in_progress.get_mut(&(saga, compensation, attempt)) {
-            *n -= 1;
-            if *n == 0 {
-                self.in_progress.remove(&(saga, compensation, attempt));
-            }
-        }
-    }
-
-    /// Whether work on this saga's transaction (or compensation) is in progress: for `attempt`, or for any
-    /// attempt when `attempt` is `None`.
-    fn busy(&self, saga: u64, compensation: bool, attempt: Option<u16>) -> bool {
-        match attempt {
-            Some(a) => self.in_progress.contains_key(&(saga, compensation, a)),
-            None => self.in_progress.range((saga, compensation, 0)..=(saga, compensation, u16::MAX)).next().is_some(),
         }
     }
 
@@ -204,6 +210,10 @@ impl SagaModel {
         };
         if attempt < *decided {
             return *success == attempt;
+        }
+        if *success != NONE {
+            // Only a handler without idempotency runs an attempt past the one that succeeded: it stays done.
+            return true;
         }
         let ok = !fails(seed, step, compensation, saga.id, attempt, p.min(PPM));
         *decided = attempt + 1;
@@ -251,7 +261,7 @@ impl SagaModel {
         if idempotent {
             // Choreography: the service runs its own retries, so any work on the step covers the trigger.
             let which = if via == Mode::Choreography { None } else { Some(attempt) };
-            if self.services[step.index()].busy(saga.id, false, which) {
+            if r.busy(false, which) {
                 return; // Already being handled: the work in progress will answer.
             }
             if r.committed() || r.undone() || attempt < r.fwd_decided {
@@ -261,7 +271,7 @@ impl SagaModel {
                 return;
             }
         }
-        self.services[step.index()].accept(saga.id, false, attempt);
+        self.record(saga.id, step).accept(false, attempt);
         self.start_tx(k, step, Work::Forward { saga, attempt, via });
     }
 
@@ -270,7 +280,7 @@ impl SagaModel {
         let r = *self.record(saga.id, step);
         if idempotent {
             let which = if via == Mode::Choreography { None } else { Some(attempt) };
-            if self.services[step.index()].busy(saga.id, true, which) {
+            if r.busy(true, which) {
                 return;
             }
             if r.undone() || attempt < r.comp_decided {
@@ -285,28 +295,29 @@ impl SagaModel {
                 return;
             }
         }
-        self.services[step.index()].accept(saga.id, true, attempt);
+        self.record(saga.id, step).accept(true, attempt);
         self.start_tx(k, step, Work::Compensate { saga, attempt, via });
     }
 
     fn start_tx(&mut self, k: &mut Kernel<Msg, Timer>, step: Step, work: Work) {
         let median = self.cfg.step_latency_us as f64;
         let s = &mut self.services[step.index()];
-        let tx = s.next_tx;
-        s.next_tx += 1;
-        s.running.insert(tx, work);
+        s.running += 1;
         let delay = s.latency.lognormal_micros(median, TX_SIGMA).max(1);
-        k.schedule_in(delay, Timer::TxDone { service: step, tx, epoch: s.epoch });
+        k.schedule_in(delay, Timer::TxDone { service: step, work, epoch: s.epoch });
     }
 
     // ---- a transaction ends -----------------------------------------------------------------------------
 
-    pub(super) fn tx_done(&mut self, k: &mut Kernel<Msg, Timer>, step: Step, tx: u64, epoch: u32) {
+    pub(super) fn tx_done(&mut self, k: &mut Kernel<Msg, Timer>, step: Step, work: Work, epoch: u32) {
         let s = &mut self.services[step.index()];
         if epoch != s.epoch {
-            return; // Aborted by a crash; its request was queued again.
+            // Rolled back by a crash: the work is done again from the start, now or once the service is back
+            // (the broker redelivers what was not acknowledged).
+            self.service_job(k, step, Job::Resume(work));
+            return;
         }
-        let Some(work) = s.running.remove(&tx) else { return };
+        s.running -= 1;
         match work {
             Work::Forward { saga, attempt, via } => self.complete_forward(k, step, saga, attempt, via),
             Work::Compensate { saga, attempt, via } => self.complete_compensation(k, step, saga, attempt, via),
@@ -314,7 +325,7 @@ impl SagaModel {
     }
 
     fn complete_forward(&mut self, k: &mut Kernel<Msg, Timer>, step: Step, saga: SagaRef, attempt: u16, via: Mode) {
-        self.services[step.index()].finish(saga.id, false, attempt);
+        self.record(saga.id, step).finish(false);
         let r = *self.record(saga.id, step);
         if self.cfg.idempotent && (r.committed() || r.undone()) {
             // The dedup inside the transaction: it already took effect (or was undone), so nothing happens.
@@ -345,7 +356,7 @@ impl SagaModel {
             }
             Mode::Choreography if saga.retriable(step) => {
                 // Past the pivot the service retries its own transaction until it succeeds.
-                self.services[step.index()].accept(saga.id, false, attempt + 1);
+                self.record(saga.id, step).accept(false, attempt + 1);
                 self.n_forward_retries += 1;
                 self.observer.forward_retry(saga.id);
                 let delay = backoff_us(self.cfg.backoff_us, attempt + 1);
@@ -369,7 +380,7 @@ impl SagaModel {
         attempt: u16,
         via: Mode,
     ) {
-        self.services[step.index()].finish(saga.id, true, attempt);
+        self.record(saga.id, step).finish(true);
         let r = *self.record(saga.id, step);
         if self.cfg.idempotent && (r.undone() || !r.committed()) {
             if via == Mode::Orchestration {
@@ -389,7 +400,7 @@ impl SagaModel {
             }
             Mode::Choreography => {
                 // A compensation must not fail for good: the service retries it until it takes effect.
-                self.services[step.index()].accept(saga.id, true, attempt + 1);
+                self.record(saga.id, step).accept(true, attempt + 1);
                 let delay = backoff_us(self.cfg.backoff_us, attempt + 1);
                 k.schedule_in(
                     delay,
@@ -530,19 +541,15 @@ impl SagaModel {
         }
         s.up = false;
         s.epoch += 1;
-        let aborted: Vec<Work> = std::mem::take(&mut s.running).into_values().collect();
-        let n_aborted = aborted.len();
-        for w in aborted.into_iter().rev() {
-            s.queue.push_front(Job::Resume(w));
-        }
+        let n_aborted = std::mem::take(&mut s.running);
         self.observer.flows.mark_open(Lane::Service(step), now, "down", Tone::Bad);
         k.emit(
             "fault",
             format!(
-                "{} DOWN: {n_aborted} transactions in progress rolled back and queued again; its messages wait until it is back",
+                "{} DOWN: {n_aborted} transactions in progress rolled back, to be done again; its messages wait until it is back",
                 step.name()
             ),
-            vec![("node", Field::from(step.name())), ("aborted", Field::from(n_aborted))],
+            vec![("node", Field::from(step.name())), ("aborted", Field::from(n_aborted as u64))],
         );
     }
 

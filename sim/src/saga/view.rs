@@ -194,7 +194,7 @@ impl SagaModel {
                 Tone::Good
             };
             let badge = if s.up {
-                if s.running.is_empty() { "UP".to_string() } else { format!("UP · {} running", s.running.len()) }
+                if s.running == 0 { "UP".to_string() } else { format!("UP · {} running", s.running) }
             } else {
                 format!("DOWN · {} waiting", s.queue.len())
             };
@@ -222,8 +222,8 @@ impl SagaModel {
     }
 
     fn sequence(&self) -> SequenceView {
-        let flows = &self.observer.flows.by_saga;
-        let has = |m: Mode| flows.values().any(|f| f.mode == m) || (flows.is_empty() && self.cfg.mode == m);
+        let flows = &self.observer.flows.list;
+        let has = |m: Mode| flows.iter().any(|f| f.mode == m) || (flows.is_empty() && self.cfg.mode == m);
         let mut lanes: Vec<(Lane, &str)> = Vec::new();
         if has(Mode::Orchestration) {
             lanes.push((Lane::Orchestrator, "Orchestrator"));
@@ -238,7 +238,7 @@ impl SagaModel {
             (Lane::Service(Step::Shipping), "Shipping"),
         ]);
         let lane_of = |l: Lane| lanes.iter().position(|(x, _)| *x == l).unwrap_or(0);
-        let flows = flows.values().map(|f| flow_view(f, &lane_of)).collect();
+        let flows = flows.iter().map(|f| flow_view(f, &lane_of)).collect();
         SequenceView {
             title: "Messages of one saga".into(),
             lanes: lanes.iter().map(|l| l.1.to_string()).collect(),

@@ -40,7 +40,7 @@ pub use metrics::{
     DEFAULT_BUCKET_US, DEFAULT_MAX_POINTS, Gauge, Histogram, PeakGauge, QuantileSeries, Series, SeriesKind, StepSeries,
     ratio_points,
 };
-pub use network::{Envelope, LinkSpec, MsgId, Network, NodeId, PartitionMode, SendOutcome};
+pub use network::{Duplication, Envelope, LinkSpec, MsgId, Network, NodeId, PartitionMode, SendOutcome};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params, format_number};
 pub use queue::{Event, EventQueue};
 pub use rng::{PPM, RngStream, fnv1a, ppm};
@@ -106,6 +106,19 @@ impl<M, T> Kernel<M, T> {
             SendOutcome::Held(id) => Some(id),
             SendOutcome::Lost | SendOutcome::DroppedByPartition => None,
         }
+    }
+
+    /// Takes a message off the wire at its delivery time (`None` if its link is cut: dropped or held) and,
+    /// under at-least-once delivery, schedules its copy.
+    pub fn deliver(&mut self, id: MsgId) -> Option<Envelope<M>>
+    where
+        M: Clone,
+    {
+        let env = self.net.deliver(id)?;
+        if let Some((copy, at)) = self.net.duplicate(&env, self.now) {
+            self.queue.push(at, Event::Deliver(copy));
+        }
+        Some(env)
     }
 
     pub fn cut(&mut self, a: NodeId, b: NodeId) {

@@ -5,6 +5,14 @@
 //! flight on it too: at their delivery time the link is checked, and [`PartitionMode`] decides whether a
 //! message on a cut link is dropped or held until the link heals (then delivered after a fresh latency draw).
 //!
+//! **At-least-once delivery.** A link (or the whole network, by default) may deliver a message twice: with
+//! probability [`Duplication::rate_ppm`], the delivery of an original spawns a *copy* — the same payload,
+//! marked [`Envelope::copy`] — that leaves at that moment and arrives after an exponentially distributed
+//! extra delay, so a copy always arrives after its original. A copy is never copied again, and a partition
+//! treats it like any message (dropped or held when its link is cut at its delivery). The draws come from
+//! their own stream per link (`link.duplicates`), never from the latency stream: a network with duplication
+//! off makes exactly the draws, message ids and trace it made before duplication existed.
+//!
 //! ```
 //! use faultline_sim::kernel::{Kernel, LinkSpec, NodeId, SimTime};
 //! let mut k: Kernel<&str, ()> = Kernel::new(1);
@@ -14,6 +22,7 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 
 use super::SimTime;
 use super::rng::{PPM, RngStream};
@@ -52,8 +61,22 @@ pub enum PartitionMode {
     Hold,
 }
 
+/// How a link delivers a message more than once (at-least-once delivery: a redelivery after a lost
+/// acknowledgement, a broker's retry). Off by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Duplication {
+    /// Probability, in parts per million, that a delivered message is delivered a second time.
+    pub rate_ppm: u32,
+    /// Mean extra delay of the copy after the original's delivery (exponential; at least 1 µs).
+    pub extra_delay_mean_us: u64,
+}
+
+impl Duplication {
+    pub const NONE: Duplication = Duplication { rate_ppm: 0, extra_delay_mean_us: 0 };
+}
+
 /// A message in flight.
-#[derive(Clone, Debug, Hash)]
+#[derive(Clone, Debug)]
 pub struct Envelope<M> {
     pub id: MsgId,
     pub from: NodeId,
@@ -61,6 +84,24 @@ pub struct Envelope<M> {
     pub sent_at: SimTime,
     pub deliver_at: SimTime,
     pub payload: M,
+    /// A second delivery of a message already delivered (at-least-once): same payload, later, own id.
+    pub copy: bool,
+}
+
+/// Hashed field by field like a derived `Hash`, with `copy` written only when set, so the trace of a run
+/// without duplication is the one it had before copies existed.
+impl<M: Hash> Hash for Envelope<M> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+        self.from.hash(state);
+        self.to.hash(state);
+        self.sent_at.hash(state);
+        self.deliver_at.hash(state);
+        self.payload.hash(state);
+        if self.copy {
+            true.hash(state);
+        }
+    }
 }
 
 /// What happened to a message handed to the network.
@@ -90,6 +131,12 @@ pub struct Network<M> {
     next_id: u64,
     pub n_lost: u64,
     pub n_dropped_by_partition: u64,
+    default_duplication: Duplication,
+    link_duplication: BTreeMap<(NodeId, NodeId), Duplication>,
+    /// Per-link streams for duplicate draws, apart from `link_rngs` so latency draws never shift.
+    duplicate_rngs: BTreeMap<(NodeId, NodeId), RngStream>,
+    /// Copies made (at-least-once redeliveries put on the wire).
+    pub n_duplicated: u64,
 }
 
 impl<M> Network<M> {
@@ -106,6 +153,10 @@ impl<M> Network<M> {
             next_id: 0,
             n_lost: 0,
             n_dropped_by_partition: 0,
+            default_duplication: Duplication::NONE,
+            link_duplication: BTreeMap::new(),
+            duplicate_rngs: BTreeMap::new(),
+            n_duplicated: 0,
         }
     }
 
@@ -117,6 +168,16 @@ impl<M> Network<M> {
     }
     pub fn link(&self, a: NodeId, b: NodeId) -> LinkSpec {
         *self.links.get(&link_key(a, b)).unwrap_or(&self.default_link)
+    }
+    /// At-least-once delivery on every link without a setting of its own.
+    pub fn set_duplication(&mut self, d: Duplication) {
+        self.default_duplication = d;
+    }
+    pub fn set_link_duplication(&mut self, a: NodeId, b: NodeId, d: Duplication) {
+        self.link_duplication.insert(link_key(a, b), d);
+    }
+    pub fn duplication(&self, a: NodeId, b: NodeId) -> Duplication {
+        *self.link_duplication.get(&link_key(a, b)).unwrap_or(&self.default_duplication)
     }
     pub fn cut(&mut self, a: NodeId, b: NodeId) {
         self.cut.insert(link_key(a, b));
@@ -184,7 +245,8 @@ impl<M> Network<M> {
                     SendOutcome::DroppedByPartition
                 }
                 PartitionMode::Hold => {
-                    self.held.insert(id, Envelope { id, from, to, sent_at: now, deliver_at: now, payload });
+                    self.held
+                        .insert(id, Envelope { id, from, to, sent_at: now, deliver_at: now, payload, copy: false });
                     SendOutcome::Held(id)
                 }
             };
@@ -194,8 +256,48 @@ impl<M> Network<M> {
             return SendOutcome::Lost;
         }
         let deliver_at = now + self.draw_latency(from, to);
-        self.in_flight.insert(id, Envelope { id, from, to, sent_at: now, deliver_at, payload });
+        self.in_flight.insert(id, Envelope { id, from, to, sent_at: now, deliver_at, payload, copy: false });
         SendOutcome::InFlight(id, deliver_at)
+    }
+
+    /// At the delivery of `original` at `now`, perhaps puts a copy of it on the wire (see the module doc);
+    /// returns the copy's id and arrival time for the caller (the kernel) to schedule. Copies are not copied.
+    pub fn duplicate(&mut self, original: &Envelope<M>, now: SimTime) -> Option<(MsgId, SimTime)>
+    where
+        M: Clone,
+    {
+        if original.copy {
+            return None;
+        }
+        let d = self.duplication(original.from, original.to);
+        if d.rate_ppm == 0 {
+            return None;
+        }
+        let key = link_key(original.from, original.to);
+        let seed = self.seed;
+        let rng = self
+            .duplicate_rngs
+            .entry(key)
+            .or_insert_with(|| RngStream::indexed(seed, "link.duplicates", ((key.0.0 as u64) << 16) | key.1.0 as u64));
+        if !rng.chance_ppm(d.rate_ppm.min(PPM)) {
+            return None;
+        }
+        let extra = rng.exp_micros(d.extra_delay_mean_us as f64).max(1);
+        let id = MsgId(self.next_id);
+        self.next_id += 1;
+        self.n_duplicated += 1;
+        let deliver_at = now + extra;
+        let env = Envelope {
+            id,
+            from: original.from,
+            to: original.to,
+            sent_at: now,
+            deliver_at,
+            payload: original.payload.clone(),
+            copy: true,
+        };
+        self.in_flight.insert(id, env);
+        Some((id, deliver_at))
     }
 
     /// Takes a message off the wire at its delivery time. `None` if the link was cut meanwhile (the message is

@@ -114,7 +114,7 @@ impl<M: Model> World<M> {
                 let (at, event) = self.kernel.pop().expect("peeked above");
                 match event {
                     Event::Deliver(id) => {
-                        if let Some(env) = self.kernel.net.deliver(id) {
+                        if let Some(env) = self.kernel.deliver(id) {
                             self.kernel.record(&(at.0, 0u8, &env));
                             self.model.on_message(&mut self.kernel, env);
                         } else {

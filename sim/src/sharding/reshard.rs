@@ -1,0 +1,124 @@
+//! A reshard, start to finish: the placement changes, every existing key is asked for its new owner and
+//! the ones whose owner changed move (counted by the directory, key by key), the audit becomes the
+//! invariants, and one `reshard` event says what moved where, measured beside the theory.
+//!
+//! The event's fields are what other programs read: `from` and `to` (shard counts), `keys_moved`,
+//! `moved_fraction` (moved ÷ keys existing at that reshard) and `theory` — 1 − min(N,M)/lcm(N,M) for
+//! `hash mod N` (computed exactly over the residues, which is that formula whenever the highest-numbered
+//! shards join or leave), |M − N|/max(N,M) for the ring, `null` where there is no closed form (range
+//! placement, a change of virtual nodes or of strategy).
+
+use crate::kernel::{Field, Kernel};
+
+use super::heatmap::thousands;
+use super::model::{Cause, Inv, ReshardNote, ShardingModel};
+use super::placement::Placement;
+use super::protocol::{Msg, Strategy, Timer, shard_name};
+use super::theory::{hash_mod_moved_fraction_between, ring_moved_fraction};
+
+/// "shard2 (612), shard1 (540), shard4 (480) and 2 more".
+fn listing(v: &[(u16, u64)]) -> String {
+    let mut v = v.to_vec();
+    v.sort_by_key(|&(id, n)| (u64::MAX - n, id));
+    let shown: Vec<String> =
+        v.iter().take(4).map(|&(id, n)| format!("{} ({})", shard_name(id), thousands(n))).collect();
+    let more = v.len().saturating_sub(4);
+    if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
+}
+
+fn names(ids: &[u16]) -> String {
+    ids.iter().map(|&id| shard_name(id)).collect::<Vec<_>>().join(", ")
+}
+
+impl ShardingModel {
+    /// Moves to `new`, counting and auditing every key, and narrates it; `what` says what happened
+    /// ("shard5 added").
+    pub(super) fn reshard(&mut self, k: &mut Kernel<Msg, Timer>, cause: Cause, new: Placement, what: String) {
+        let now = k.now();
+        let cv_before = self.key_share_cv();
+        let old = std::mem::replace(&mut self.placement, new);
+        let added: Vec<u16> = self.placement.live().iter().copied().filter(|&id| !old.is_live(id)).collect();
+        let removed: Vec<u16> = old.live().iter().copied().filter(|&id| !self.placement.is_live(id)).collect();
+        for &id in &added {
+            let s = &mut self.shards[id as usize];
+            s.set_capacity(self.cfg.capacity);
+            s.go_live(now);
+        }
+        for &id in &removed {
+            self.shards[id as usize].leave(now);
+        }
+        let r = self.directory.reshard(&old, &self.placement);
+
+        k.check(Inv::KeysWithoutOwner as usize, r.orphans == 0);
+        k.check(Inv::KeysWithTwoOwners as usize, r.miscounted == 0);
+        let moved_in: u64 = r.gained.iter().map(|g| g.1).sum();
+        let conserved = r.keys_before == r.keys_after
+            && moved_in == r.moved
+            && self.directory.n_counted() == self.directory.n_keys();
+        k.check(Inv::KeysLostOrDuplicatedByReshard as usize, conserved);
+        let strategy = self.placement.strategy();
+        if strategy == Strategy::Ring && cause.is_membership() {
+            k.check(Inv::RingMovesBetweenSurvivors as usize, r.between_survivors == 0);
+        }
+
+        let (from, to) = (old.live().len(), self.placement.live().len());
+        let theory = match strategy {
+            _ if !cause.is_membership() => None,
+            Strategy::Ring => Some(ring_moved_fraction(from, to)),
+            Strategy::HashMod => Some(hash_mod_moved_fraction_between(old.live(), self.placement.live())),
+            Strategy::Range => None,
+        };
+        let note = ReshardNote { at: now, cause, from, to, keys: r.keys_before, moved: r.moved, theory };
+        self.keys_moved += r.moved;
+        self.keys_moved_between_survivors += r.between_survivors;
+        self.n_reshards += 1;
+
+        let placement = match strategy {
+            Strategy::Ring => format!("ring, {} virtual nodes per shard", self.placement.vnodes()),
+            s => s.label().to_string(),
+        };
+        let theory_text = theory.map(|t| format!("; theory {:.1}%", t * 100.0)).unwrap_or_default();
+        let mut text = format!(
+            "{what} — {placement}, {from} → {to} shards: {} of {} keys moved ({:.1}%{theory_text})",
+            thousands(r.moved),
+            thousands(r.keys_before),
+            note.fraction() * 100.0
+        );
+        let only_to_added = !added.is_empty() && r.gained.iter().all(|g| added.contains(&g.0));
+        let only_from_removed = !removed.is_empty() && r.lost.iter().all(|l| removed.contains(&l.0));
+        if r.moved > 0 {
+            if only_to_added {
+                text.push_str(&format!(", all to {}, taken from {}", names(&added), listing(&r.lost)));
+            } else if only_from_removed {
+                text.push_str(&format!(", all from {}, to {}", names(&removed), listing(&r.gained)));
+            }
+            if r.between_survivors > 0 {
+                text.push_str(&format!(
+                    "; {} of them ({:.1}% of all keys) moved between shards that both stayed",
+                    thousands(r.between_survivors),
+                    r.between_survivors as f64 / r.keys_before.max(1) as f64 * 100.0
+                ));
+            }
+        }
+        if cause == Cause::Vnodes {
+            let t = self.key_share_cv_theory().map(|t| format!(", theory {t:.3}")).unwrap_or_default();
+            text.push_str(&format!("; spread of keys per shard (CV) {cv_before:.3} → {:.3}{t}", self.key_share_cv()));
+        }
+        let fields = vec![
+            ("cause", Field::from(cause.as_str())),
+            ("strategy", Field::from(strategy.name())),
+            ("from", Field::from(from)),
+            ("to", Field::from(to)),
+            ("keys", Field::from(r.keys_before)),
+            ("keys_moved", Field::from(r.moved)),
+            ("moved_fraction", Field::from(note.fraction())),
+            ("theory", Field::from(theory.unwrap_or(f64::NAN))),
+            ("moved_between_survivors", Field::from(r.between_survivors)),
+            ("added", Field::from(names(&added))),
+            ("removed", Field::from(names(&removed))),
+        ];
+        k.emit("reshard", text, fields);
+        self.last_reshard = Some(note);
+        self.note_lines(now);
+    }
+}

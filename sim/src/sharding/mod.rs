@@ -225,7 +225,7 @@ const PRESETS: &[Preset] = &[
             ("celebrity_share", "0.25"),
             ("write_share", "0.9"),
             ("request_rate", "2000"),
-            ("shard_capacity", "450"),
+            ("shard_capacity", "500"),
         ],
         faults: &["6:set:salt=8"],
     },

@@ -206,7 +206,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -234,7 +234,7 @@ mod tests {
         }
         assert!(h.cols.len() <= MAX_COLUMNS);
         assert!(h.cols.iter().all(|c| c.bins.len() <= MAX_BINS));
-        let v = h.view(SimTime(200_000_000), 2_010_000, 1_000.0, &[]);
+        let v = h.view(SimTime(199_999_999), 2_010_000, 1_000.0, &[]);
         assert!(v.rows.len() <= MAX_RANGE_ROWS && v.n_cols <= MAX_COLUMNS);
         assert_eq!(v.cells.len(), v.rows.len() * v.n_cols);
         // The newest keys are in the top row, and the load there is the whole 10,000 req/s.

@@ -842,7 +842,8 @@ impl ShardingModel {
         let text = if s.k > 1 {
             let on = owners(&self.directory);
             format!(
-                "key {key} (the hottest) salted across {} sub-keys on {} shards ({}): each write goes to one sub-key, each read asks all {} and waits for the slowest",
+                "key {key} ({}) salted across {} sub-keys on {} shards ({}): each write goes to one sub-key, each read asks all {} and waits for the slowest",
+                if self.cfg.celebrity_share > 0.0 { "the celebrity" } else { "the hottest" },
                 s.k,
                 on.len(),
                 on.join(", "),
@@ -876,7 +877,7 @@ impl crate::kernel::Model for ShardingModel {
         let (lo, hi) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
         let theory = self.key_share_cv_theory().map(|t| format!("; theory {t:.3}")).unwrap_or_default();
         let how = match self.placement.strategy() {
-            Strategy::Ring => format!("a ring with {} virtual nodes per shard", self.placement.vnodes()),
+            Strategy::Ring => format!("a ring with {}", super::reshard::vnodes_text(self.placement.vnodes())),
             s => s.label().to_string(),
         };
         k.emit(

@@ -26,6 +26,11 @@ fn listing(v: &[(u16, u64)]) -> String {
     if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
 }
 
+/// "1 virtual node per shard", "100 virtual nodes per shard".
+pub(super) fn vnodes_text(v: u32) -> String {
+    if v == 1 { "1 virtual node per shard".into() } else { format!("{v} virtual nodes per shard") }
+}
+
 fn names(ids: &[u16]) -> String {
     ids.iter().map(|&id| shard_name(id)).collect::<Vec<_>>().join(", ")
 }
@@ -74,12 +79,13 @@ impl ShardingModel {
         self.n_reshards += 1;
 
         let placement = match strategy {
-            Strategy::Ring => format!("ring, {} virtual nodes per shard", self.placement.vnodes()),
+            Strategy::Ring if cause != Cause::Vnodes => format!("ring, {}", vnodes_text(self.placement.vnodes())),
             s => s.label().to_string(),
         };
+        let counts = if from == to { format!("{to} shards") } else { format!("{from} → {to} shards") };
         let theory_text = theory.map(|t| format!("; theory {:.1}%", t * 100.0)).unwrap_or_default();
         let mut text = format!(
-            "{what} — {placement}, {from} → {to} shards: {} of {} keys moved ({:.1}%{theory_text})",
+            "{what} — {placement}, {counts}: {} of {} keys moved ({:.1}%{theory_text})",
             thousands(r.moved),
             thousands(r.keys_before),
             note.fraction() * 100.0

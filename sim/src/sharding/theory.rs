@@ -29,9 +29,10 @@ pub fn hash_mod_moved_fraction(n: usize, m: usize) -> f64 {
 }
 
 /// The expected moved fraction of `hash mod N` between two concrete shard lists (index `h mod N` picks the
-/// shard at that position of the list): the share of residues modulo lcm(N, M) whose shard changes. When
-/// shards are only added or removed at the end of the list (the highest ids) this is exactly
-/// [`hash_mod_moved_fraction`]; removing a shard from the middle shifts the others' positions too.
+/// shard at that position of the list): the share of residues modulo lcm(N, M) whose shard changes. It is
+/// exactly [`hash_mod_moved_fraction`] when shards join or leave at the end of the list (the highest ids),
+/// and whenever N and M are coprime (one shard added or removed, wherever it is); otherwise which shards
+/// stay matters (4 → 2 moves half the keys if shards 1 and 2 stay, three quarters if 2 and 4 do).
 pub fn hash_mod_moved_fraction_between(old: &[u16], new: &[u16]) -> f64 {
     let (n, m) = (old.len().max(1), new.len().max(1));
     if old.is_empty() || new.is_empty() {
@@ -85,11 +86,14 @@ mod tests {
     }
 
     #[test]
-    fn removing_a_middle_shard_moves_more_than_removing_the_last() {
+    fn which_shards_leave_matters_only_when_n_and_m_share_a_factor() {
+        // 4 → 3: coprime, every pair of positions meets once modulo 12, so any removal moves 3/4.
         let last = hash_mod_moved_fraction_between(&[1, 2, 3, 4], &[1, 2, 3]);
         let middle = hash_mod_moved_fraction_between(&[1, 2, 3, 4], &[1, 3, 4]);
-        assert!((last - 0.75).abs() < 1e-12);
-        assert!(middle > last, "{middle} vs {last}");
+        assert!((last - 0.75).abs() < 1e-12 && (middle - 0.75).abs() < 1e-12, "{last} {middle}");
+        // 4 → 2: keeping shards 1, 2 moves half the keys; keeping 2, 4 moves three quarters.
+        assert!((hash_mod_moved_fraction_between(&[1, 2, 3, 4], &[1, 2]) - 0.5).abs() < 1e-12);
+        assert!((hash_mod_moved_fraction_between(&[1, 2, 3, 4], &[2, 4]) - 0.75).abs() < 1e-12);
     }
 
     #[test]

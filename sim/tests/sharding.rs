@@ -523,12 +523,13 @@ fn panels_stay_bounded_and_the_celebrity_stays_visible_at_100000_keys() {
     assert!(h.rows.len() <= 64 && h.n_cols <= 120, "seed={seed}: {} × {}", h.rows.len(), h.n_cols);
     assert_eq!(h.cells.len(), h.rows.len() * h.n_cols);
     assert!(h.rows[0].contains("celebrity"), "seed={seed}: the celebrity has its own row: {:?}", &h.rows[..2]);
-    // 5% of 5,000 req/s = 250 req/s on a capacity of 1,000: 0.25, far brighter than any range row.
+    // 5% of 5,000 req/s = 250 req/s on a capacity of 1,000: 0.25, undiluted by the 1,785 keys of its range, and
+    // brighter than any range row (each about 4,750 / 56 = 85 req/s: 0.085).
     let col = h.n_cols - 3;
     let celebrity = h.cells[col];
     let range_max = (1..h.rows.len()).map(|row| h.cells[row * h.n_cols + col]).fold(0.0f32, f32::max);
     assert!((celebrity - 0.25).abs() < 0.06, "seed={seed}: celebrity cell {celebrity}");
-    assert!(range_max < celebrity / 2.0, "seed={seed}: ranges {range_max} vs celebrity {celebrity}");
+    assert!(range_max < celebrity * 0.7, "seed={seed}: ranges {range_max} vs celebrity {celebrity}");
     let v = ring(r.as_ref());
     assert!(
         v.keys.len() <= 600 && v.points.len() <= MAX_RING_POINTS,

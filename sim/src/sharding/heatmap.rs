@@ -152,7 +152,8 @@ impl LoadHeatmap {
     /// The panel: the hot keys' rows (labelled `hot_labels`) on top, then key ranges from the highest ids
     /// down over a keyspace of `n_keys` keys; cells are load ÷ `capacity_per_s`.
     pub fn view(&self, now: SimTime, n_keys: u64, capacity_per_s: f64, hot_labels: &[String]) -> HeatmapView {
-        let last = now.0 / COLUMN_US;
+        // The last column that has begun (a column starting exactly now has no time in it yet).
+        let last = now.0.saturating_sub(1) / COLUMN_US;
         let first =
             self.cols.front().map_or(last, |c| c.index.min(last)).max((last + 1).saturating_sub(MAX_COLUMNS as u64));
         let n_cols = (last - first + 1) as usize;

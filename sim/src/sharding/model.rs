@@ -45,14 +45,15 @@ pub const INVARIANTS: &[InvariantSpec] = &[
     InvariantSpec::always(
         "keys_without_owner",
         "keys with no owner",
-        "Every key is owned by a live shard: after every reshard each key's owner is in the placement, no \
-         key is left on a removed shard, and the router never routes a key to a shard that is not live.",
+        "Every key is owned by a live shard. Checked whenever ownership changes — at every created key and \
+         salting (the shards' counts add up to the keys that exist), at every reshard (a full audit: each \
+         key's new owner is live, none is left on a removed shard) — and at every routed request.",
     ),
     InvariantSpec::always(
         "keys_with_two_owners",
         "keys with two owners",
-        "No key is counted on two shards: the keys each shard owns add up to the keys that exist, and at every \
-         reshard a recount from the directory matches the counts kept shard by shard.",
+        "No key is counted on two shards: the shards' counts never add up to more than the keys that exist, \
+         and at every reshard a recount from the directory matches the counts kept shard by shard.",
     ),
     InvariantSpec::always(
         "keys_lost_or_duplicated_by_reshard",
@@ -70,10 +71,18 @@ pub const INVARIANTS: &[InvariantSpec] = &[
     ),
     InvariantSpec::always(
         "requests_unaccounted",
-        "requests neither answered nor in progress",
-        "Every request the router received is answered or still waiting for its shards.",
+        "events where a request was neither answered nor in progress",
+        "Every request the router received is answered or still waiting for its shards (checked after every \
+         event).",
     ),
 ];
+
+/// Counts `n` violations of `inv` (one per key found in the wrong state).
+pub(super) fn violations(k: &mut Kernel<Msg, Timer>, inv: Inv, n: u64) {
+    for _ in 0..n {
+        k.violation(inv as usize);
+    }
+}
 
 #[derive(Clone, Debug)]
 pub(super) struct Config {
@@ -396,7 +405,17 @@ impl ShardingModel {
             return self.directory.n_base() - 1;
         }
         self.n_keys_created += 1;
-        self.directory.push_key(&self.placement).0
+        let id = self.directory.push_key(&self.placement).0;
+        self.audit_counts(k);
+        id
+    }
+
+    /// The shards' counts against the keys that exist, after ownership changed: a shortfall is keys with no
+    /// owner, an excess keys counted on two shards.
+    pub(super) fn audit_counts(&self, k: &mut Kernel<Msg, Timer>) {
+        let (counted, keys) = (self.directory.n_counted(), self.directory.n_keys());
+        violations(k, Inv::KeysWithoutOwner, keys.saturating_sub(counted));
+        violations(k, Inv::KeysWithTwoOwners, counted.saturating_sub(keys));
     }
 
     fn on_arrival(&mut self, k: &mut Kernel<Msg, Timer>) {
@@ -814,6 +833,7 @@ impl ShardingModel {
                 if self.salting() != self.directory.salting() {
                     self.directory.set_salting(&self.placement, self.salting());
                 }
+                self.audit_counts(k);
             }
             "salt" if self.salting() != self.directory.salting() => self.salt(k, old.salt),
             "request_rate" => self.arrivals.set_rate(k, self.cfg.request_rate, Timer::Arrival),
@@ -831,6 +851,7 @@ impl ShardingModel {
     fn salt(&mut self, k: &mut Kernel<Msg, Timer>, old_k: u8) {
         let s = self.salting();
         self.directory.set_salting(&self.placement, s);
+        self.audit_counts(k);
         let key = thousands(s.key);
         let owners = |d: &Directory| {
             let mut owners: Vec<u16> =
@@ -942,9 +963,7 @@ impl crate::kernel::Model for ShardingModel {
     }
 
     fn check_invariants(&self, k: &mut Kernel<Msg, Timer>) {
-        let (counted, keys) = (self.directory.n_counted(), self.directory.n_keys());
-        k.check(Inv::KeysWithoutOwner as usize, counted >= keys);
-        k.check(Inv::KeysWithTwoOwners as usize, counted <= keys);
+        // Key ownership changes only inside the directory's calls, and is audited right there.
         k.check(Inv::RequestsUnaccounted as usize, self.n_requests == self.n_answered + self.pending.len() as u64);
     }
 

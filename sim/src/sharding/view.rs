@@ -160,7 +160,8 @@ impl ShardingModel {
                     Tone::Warn => "HOT".to_string(),
                     _ => format!("{:.0}%", rate / cap * 100.0),
                 };
-                let p99 = s.latency.quantile(0.99) as f64 / 1e3;
+                let p99_ms = s.latency.quantile(0.99) as f64 / 1e3;
+                let p99 = if p99_ms >= 1e3 { format!("{:.1} s", p99_ms / 1e3) } else { format!("{p99_ms:.1} ms") };
                 nodes.push(NodeView {
                     name: shard_name(id),
                     label: format!("Shard {id}"),
@@ -175,7 +176,7 @@ impl ShardingModel {
                             thousands(keys as u64),
                             keys as f64 / self.directory.n_keys().max(1) as f64 * 100.0
                         ),
-                        format!("queue {} · p99 {p99:.1} ms", thousands(s.queued() as u64)),
+                        format!("queue {} · p99 {p99}", thousands(s.queued() as u64)),
                     ],
                     load: Some((rate / cap).min(1.0) as f32),
                     actions: vec![NodeAction {

@@ -184,7 +184,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         id: "one-vnode-vs-two-hundred",
         title: "One virtual node vs two hundred",
-        description: "Eight shards with one point each on the ring own very unequal arcs: keys per shard vary by about 90% (CV) and so does their load, with the busiest shard well past its capacity. At 10 s each shard gets 200 points: the spread falls to about 7% (theory √((N−1)/(N·V+1) + (N−1)/K)) and the load evens out.",
+        description: "Eight shards with one point each on the ring own very unequal arcs: the spread of keys per shard (CV, std ÷ mean) is about 0.9 on average over seeds, the load follows, and the busiest shard runs past its capacity. At 10 s each shard gets 200 points: the spread falls to about 0.07 (theory √((N−1)/(N·V+1) + (N−1)/K)) and the load evens out.",
         params: &[
             ("strategy", "ring"),
             ("shards", "8"),
@@ -198,7 +198,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         id: "sequential-ids-on-range-shards",
         title: "Sequential IDs on range shards",
-        description: "Half the requests create keys with increasing IDs. Range placement sends every one of those writes to the last shard, the one holding the open end of the keyspace: it takes over 60% of the load, past its capacity, while the others idle — the bright diagonal of the heatmap. Compare with hash_mod: the same writes spread evenly.",
+        description: "Half the requests create keys with increasing IDs. Range placement sends every one of those writes to the last shard, the one holding the open end of the keyspace: it takes over 60% of the load, past its capacity, while the other three serve a third of theirs — the bright diagonal of the heatmap. Compare with hash_mod: the same writes spread evenly.",
         params: &[("strategy", "range"), ("write_pattern", "sequential"), ("zipf_s", "0")],
         faults: &[],
     },

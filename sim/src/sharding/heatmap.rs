@@ -20,7 +20,7 @@
 //! h.set_hot(&[7], 1);
 //! for i in 0..200u64 {
 //!     h.add(SimTime::from_millis(i), 7); // the hot key, 200 requests in 0.2 s…
-//!     h.add(SimTime::from_millis(i), i % 1_000); // …and 200 spread over every key
+//!     h.add(SimTime::from_millis(i), 100 + 4 * i); // …and 200 spread over other keys
 //! }
 //! let v = h.view(SimTime::from_millis(400), 1_000, 500.0, &["key 7".to_string()]);
 //! assert_eq!(v.rows[0], "key 7");

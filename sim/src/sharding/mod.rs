@@ -258,6 +258,7 @@ const EXPLAIN: Explain = Explain {
         "A reshard changes ownership at once and counts every key whose owner changed; the data copy itself is not simulated. A removed shard serves what it already received, then idles. Requests in flight keep their shard.",
         "Salting splits the celebrity into k sub-keys placed like any key (as prefixes, so range placement spreads them too): a write goes to one at random, a read asks all k and waits for the slowest.",
         "Shard ids are reused: adding a shard takes the lowest free id, so removing and re-adding a shard restores its ring points exactly.",
+        "Measured since the start: max_shard_share is the busiest shard's share of all shard requests (a salted read counts once per sub-key); imbalance is the busiest shard's requests per second it was live ÷ the mean per shard-second (= max_shard_share × N when no shard joined or left). The charts show the same per second.",
     ],
 };
 

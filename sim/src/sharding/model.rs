@@ -8,7 +8,7 @@
 //! pattern), and goes to the key's owner in the directory — to every sub-key's owner for a salted read.
 //! Each shard queues it FIFO behind its capacity and replies; the request is answered when every part is.
 
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use crate::kernel::{
     ActionKind, Alarm, AlarmEdge, Envelope, Field, Histogram, InvariantSpec, Kernel, LinkSpec, NodeId, Params,
@@ -163,11 +163,11 @@ impl ReshardNote {
     }
 }
 
-/// A request waiting for its shards' replies.
+/// A salted read waiting for its sub-keys' shards: replies still to come, and whether one was a refusal.
 #[derive(Clone, Debug)]
-struct Pending {
-    created: SimTime,
-    parts_left: u8,
+struct FanOut {
+    req: u64,
+    left: u8,
     refused: bool,
 }
 
@@ -179,7 +179,12 @@ pub struct ShardingModel {
     pub(super) directory: Directory,
     /// Indexed by shard id (index 0 is unused: node 0 is the router).
     pub(super) shards: Vec<Shard>,
-    pending: BTreeMap<u64, Pending>,
+    /// Salted reads in request order (ids ascending, so a reply finds its entry by binary search); answered
+    /// ones leave from the front.
+    fanouts: VecDeque<FanOut>,
+    n_fanouts_open: u64,
+    /// Single-shard requests sent and not yet answered.
+    n_single_in_flight: u64,
     next_req: u64,
     arrivals: PoissonArrivals,
     op_rng: RngStream,
@@ -219,8 +224,6 @@ pub struct ShardingModel {
     pub(super) even_share_line: StepSeries,
     pub(super) hot_share_line: StepSeries,
     pub(super) heatmap: LoadHeatmap,
-    /// The busiest shard of the last full second, and its share of that second's shard requests.
-    pub(super) last_busiest: Option<(u16, f64)>,
 }
 
 fn per_second(kind: SeriesKind) -> Series {
@@ -249,7 +252,9 @@ impl ShardingModel {
             placement,
             directory,
             shards,
-            pending: BTreeMap::new(),
+            fanouts: VecDeque::new(),
+            n_fanouts_open: 0,
+            n_single_in_flight: 0,
             next_req: 0,
             arrivals: PoissonArrivals::new(seed, cfg.request_rate),
             op_rng: k.rng("clients.op"),
@@ -286,7 +291,6 @@ impl ShardingModel {
             cv_theory_series: per_second(SeriesKind::Max),
             even_share_line: StepSeries::default(),
             hot_share_line: StepSeries::default(),
-            last_busiest: None,
             cfg,
         };
         m.note_hot_rows();
@@ -334,7 +338,7 @@ impl ShardingModel {
         )
     }
 
-    /// Shard requests routed to each shard since the start, busiest first: (id, requests).
+    /// The shard sent the most requests since the start, and how many (the lowest id on a tie).
     pub fn busiest_shard(&self) -> Option<(u16, u64)> {
         self.shards
             .iter()
@@ -455,7 +459,7 @@ impl ShardingModel {
             (false, false) => (vec![KeyRef::Base(key)], Op::Read),
         };
         self.n_fanout_parts += parts.len() as u64 - 1;
-        let mut pending = Pending { created: now, parts_left: 0, refused: false };
+        let (mut sent, mut refused) = (0u8, false);
         for key_ref in parts {
             let mut owner = self.directory.owner_of(key_ref);
             let place = self.directory.place_of(key_ref);
@@ -471,58 +475,70 @@ impl ShardingModel {
                 self.n_celebrity_shard_requests += 1;
             }
             self.heatmap.add(now, key);
-            if k.send(ROUTER, shard_node(owner), Msg::Request { req, key: key_ref, op }).is_some() {
-                pending.parts_left += 1;
+            let msg = Msg::Request { req, key: key_ref, op, created: now.0 };
+            if k.send(ROUTER, shard_node(owner), msg).is_some() {
+                sent += 1;
             } else {
-                pending.refused = true;
+                refused = true;
             }
         }
-        if pending.parts_left == 0 {
-            self.answer(now, pending);
-        } else {
-            self.pending.insert(req, pending);
+        match (sent, op) {
+            (0, _) => self.answer(now, now, true),
+            (_, Op::FanOutRead) => {
+                self.fanouts.push_back(FanOut { req, left: sent, refused });
+                self.n_fanouts_open += 1;
+            }
+            _ => self.n_single_in_flight += 1,
         }
     }
 
-    fn answer(&mut self, now: SimTime, p: Pending) {
+    fn answer(&mut self, now: SimTime, created: SimTime, refused: bool) {
         self.n_answered += 1;
-        if p.refused {
+        if refused {
             self.n_refused += 1;
             self.refused_series.add(now, 1.0);
         } else {
-            let us = now - p.created;
+            let us = now - created;
             self.latency.record(us);
             self.latency_series.record(now, us);
         }
     }
 
-    fn on_request(&mut self, k: &mut Kernel<Msg, Timer>, at: NodeId, req: u64) {
+    fn on_request(&mut self, k: &mut Kernel<Msg, Timer>, at: NodeId, req: u64, op: Op, created: u64) {
         let now = k.now();
         let id = at.0;
         match self.shards[id as usize].accept(now) {
-            Some(done) => {
-                k.schedule_at(done, Timer::Served { shard: id, req, arrived: now.0 });
-            }
+            Some(done) => k.schedule_at(done, Timer::Served { shard: id, req, op, created, arrived: now.0 }),
             None => {
-                k.send(at, ROUTER, Msg::Reply { req, served: false });
+                k.send(at, ROUTER, Msg::Reply { req, op, served: false, created });
             }
         }
         self.shard_alarm(k, id);
     }
 
-    fn on_served(&mut self, k: &mut Kernel<Msg, Timer>, id: u16, req: u64, arrived: SimTime) {
+    fn on_served(&mut self, k: &mut Kernel<Msg, Timer>, id: u16, req: u64, op: Op, created: u64, arrived: SimTime) {
         self.shards[id as usize].served(k.now(), arrived);
-        k.send(shard_node(id), ROUTER, Msg::Reply { req, served: true });
+        k.send(shard_node(id), ROUTER, Msg::Reply { req, op, served: true, created });
         self.shard_alarm(k, id);
     }
 
-    fn on_reply(&mut self, now: SimTime, req: u64, served: bool) {
-        let Some(p) = self.pending.get_mut(&req) else { return };
-        p.parts_left = p.parts_left.saturating_sub(1);
-        p.refused |= !served;
-        if p.parts_left == 0 {
-            let p = self.pending.remove(&req).expect("found above");
-            self.answer(now, p);
+    fn on_reply(&mut self, now: SimTime, req: u64, op: Op, served: bool, created: SimTime) {
+        if op != Op::FanOutRead {
+            self.n_single_in_flight = self.n_single_in_flight.saturating_sub(1);
+            self.answer(now, created, !served);
+            return;
+        }
+        let i = self.fanouts.partition_point(|f| f.req < req);
+        let Some(f) = self.fanouts.get_mut(i).filter(|f| f.req == req && f.left > 0) else { return };
+        f.left -= 1;
+        f.refused |= !served;
+        if f.left == 0 {
+            let refused = f.refused;
+            self.n_fanouts_open -= 1;
+            self.answer(now, created, refused);
+            while self.fanouts.front().is_some_and(|f| f.left == 0) {
+                self.fanouts.pop_front();
+            }
         }
     }
 
@@ -583,7 +599,6 @@ impl ShardingModel {
             let imbalance = top / (total as f64 / live.len() as f64);
             self.busiest_share_series.max(second, share);
             self.imbalance_series.max(second, imbalance);
-            self.last_busiest = Some((busiest, share));
             // Too few requests in a second make its shares noise: judge hot spots on at least 20 per shard.
             if live.len() > 1 && total >= 20 * live.len() as u64 {
                 self.hotspot_alarm(k, busiest, share, imbalance, total);
@@ -757,17 +772,22 @@ impl ShardingModel {
         let (lo, hi) = self.placement.range_of(hot).expect("every live shard has a range");
         let n = self.directory.n_base();
         let top = hi.unwrap_or(u64::MAX);
-        let mut seen: Vec<u64> =
-            self.shards[hot as usize].recent_positions().iter().copied().filter(|&p| p >= lo && p < top).collect();
+        // (position, 0) pairs: sorted with the ring points' sort, so the binary holds one instance of it.
+        let mut seen: Vec<(u64, u16)> = self.shards[hot as usize]
+            .recent_positions()
+            .iter()
+            .filter(|&&p| p >= lo && p < top)
+            .map(|&p| (p, 0))
+            .collect();
         seen.sort_unstable();
         // Split at the median of its recent requests' keys — or just after it, whichever halves them better
         // (a single hot key cannot be split: it ends up alone on one side).
         let at = if seen.is_empty() {
             lo + (hi.unwrap_or(n).min(n).saturating_sub(lo) / 2).max(1)
         } else {
-            let m = seen[seen.len() / 2];
+            let m = seen[seen.len() / 2].0;
             let imbalance = |at: u64| {
-                let left = seen.partition_point(|&p| p < at);
+                let left = seen.partition_point(|p| p.0 < at);
                 left.abs_diff(seen.len() - left)
             };
             [m, m + 1].into_iter().filter(|&at| at > lo && at < top).min_by_key(|&at| imbalance(at)).unwrap_or(lo + 1)
@@ -854,11 +874,10 @@ impl ShardingModel {
         self.audit_counts(k);
         let key = thousands(s.key);
         let owners = |d: &Directory| {
-            let mut owners: Vec<u16> =
-                (0..s.k).map(|j| d.owner_of(if j == 0 { KeyRef::Base(s.key) } else { KeyRef::Sub(j) })).collect();
-            owners.sort_unstable();
-            owners.dedup();
-            owners.iter().map(|&id| shard_name(id)).collect::<Vec<_>>()
+            let mask = (0..s.k)
+                .map(|j| d.owner_of(if j == 0 { KeyRef::Base(s.key) } else { KeyRef::Sub(j) }))
+                .fold(0u128, |m, id| m | 1u128 << id);
+            (1..=MAX_SHARDS as u16).filter(|id| mask & (1u128 << id) != 0).map(shard_name).collect::<Vec<_>>()
         };
         let text = if s.k > 1 {
             let on = owners(&self.directory);
@@ -920,15 +939,17 @@ impl crate::kernel::Model for ShardingModel {
 
     fn on_message(&mut self, k: &mut Kernel<Msg, Timer>, env: Envelope<Msg>) {
         match env.payload {
-            Msg::Request { req, .. } => self.on_request(k, env.to, req),
-            Msg::Reply { req, served } => self.on_reply(k.now(), req, served),
+            Msg::Request { req, op, created, .. } => self.on_request(k, env.to, req, op, created),
+            Msg::Reply { req, op, served, created } => self.on_reply(k.now(), req, op, served, SimTime(created)),
         }
     }
 
     fn on_timer(&mut self, k: &mut Kernel<Msg, Timer>, timer: Timer) {
         match timer {
             Timer::Arrival => self.on_arrival(k),
-            Timer::Served { shard, req, arrived } => self.on_served(k, shard, req, SimTime(arrived)),
+            Timer::Served { shard, req, op, created, arrived } => {
+                self.on_served(k, shard, req, op, created, SimTime(arrived))
+            }
             Timer::Tick => self.on_tick(k),
         }
     }
@@ -964,7 +985,8 @@ impl crate::kernel::Model for ShardingModel {
 
     fn check_invariants(&self, k: &mut Kernel<Msg, Timer>) {
         // Key ownership changes only inside the directory's calls, and is audited right there.
-        k.check(Inv::RequestsUnaccounted as usize, self.n_requests == self.n_answered + self.pending.len() as u64);
+        let in_progress = self.n_single_in_flight + self.n_fanouts_open;
+        k.check(Inv::RequestsUnaccounted as usize, self.n_requests == self.n_answered + in_progress);
     }
 
     fn node_ids(&self, name: &str) -> Vec<NodeId> {

@@ -93,9 +93,10 @@ fn shard_points(seed: u64, id: u16, v: u32) -> impl Iterator<Item = (u64, u16)> 
 
 impl Placement {
     /// A fresh layout of `live` shards; range placement splits `n_keys` key positions evenly.
-    pub fn new(strategy: Strategy, mut live: Vec<u16>, vnodes: u32, seed: u64, n_keys: u64) -> Self {
-        live.sort_unstable();
-        live.dedup();
+    pub fn new(strategy: Strategy, live: Vec<u16>, vnodes: u32, seed: u64, n_keys: u64) -> Self {
+        // Ascending and unique, through a bit mask (ids are 1..=64).
+        let mask = live.iter().fold(0u128, |m, &id| m | 1u128 << id);
+        let live: Vec<u16> = (0..128u16).filter(|id| mask & (1u128 << id) != 0).collect();
         let mut p =
             Placement { strategy, live, vnodes: vnodes.max(1), seed, ring: Rc::new(Vec::new()), ranges: Vec::new() };
         p.relayout(n_keys);
@@ -118,8 +119,10 @@ impl Placement {
     }
 
     fn rebuild_ring(&mut self) {
-        let mut pts: Vec<(u64, u16)> =
-            self.live.iter().flat_map(|&id| shard_points(self.seed, id, self.vnodes)).collect();
+        let mut pts: Vec<(u64, u16)> = Vec::with_capacity(self.live.len() * self.vnodes as usize);
+        for &id in &self.live {
+            pts.extend(shard_points(self.seed, id, self.vnodes));
+        }
         pts.sort_unstable();
         self.ring = Rc::new(pts);
     }
@@ -174,8 +177,8 @@ impl Placement {
         if p.is_live(id) {
             return p;
         }
-        p.live.push(id);
-        p.live.sort_unstable();
+        let at = p.live.partition_point(|&s| s < id);
+        p.live.insert(at, id);
         match p.strategy {
             Strategy::Ring => p.rebuild_ring(),
             Strategy::HashMod => {}

@@ -86,17 +86,22 @@ pub enum Op {
     FanOutRead,
 }
 
+/// A request carries its birth time (µs), and the shard echoes it with the operation, as a request context:
+/// the router keeps state only for salted reads, which wait for several replies.
 #[derive(Clone, Debug, Hash)]
 pub enum Msg {
     Request {
         req: u64,
         key: KeyRef,
         op: Op,
+        created: u64,
     },
     /// `served` is false when the shard's queue was full and it refused the request at once.
     Reply {
         req: u64,
+        op: Op,
         served: bool,
+        created: u64,
     },
 }
 
@@ -104,8 +109,8 @@ pub enum Msg {
 pub enum Timer {
     /// The next client request arrives at the router.
     Arrival,
-    /// Shard `shard` finished serving request `req`, which reached it at `arrived`.
-    Served { shard: u16, req: u64, arrived: u64 },
+    /// Shard `shard` finished serving request `req` (born at `created`), which reached it at `arrived`.
+    Served { shard: u16, req: u64, op: Op, created: u64, arrived: u64 },
     /// Once a second: close the per-second load and latency figures.
     Tick,
 }

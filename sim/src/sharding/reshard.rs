@@ -18,10 +18,11 @@ use super::theory::{hash_mod_moved_fraction_between, ring_moved_fraction};
 
 /// "shard2 (612), shard1 (540), shard4 (480) and 2 more".
 fn listing(v: &[(u16, u64)]) -> String {
-    let mut v = v.to_vec();
-    v.sort_by_key(|&(id, n)| (u64::MAX - n, id));
+    // Most keys first, then by id: (u64::MAX − keys, id) pairs sort with the ring points' sort.
+    let mut v: Vec<(u64, u16)> = v.iter().map(|&(id, n)| (u64::MAX - n, id)).collect();
+    v.sort_unstable();
     let shown: Vec<String> =
-        v.iter().take(4).map(|&(id, n)| format!("{} ({})", shard_name(id), thousands(n))).collect();
+        v.iter().take(4).map(|&(n, id)| format!("{} ({})", shard_name(id), thousands(u64::MAX - n))).collect();
     let more = v.len().saturating_sub(4);
     if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
 }
@@ -90,8 +91,10 @@ impl ShardingModel {
             thousands(r.keys_before),
             note.fraction() * 100.0
         );
-        let only_to_added = !added.is_empty() && r.gained.iter().all(|g| added.contains(&g.0));
-        let only_from_removed = !removed.is_empty() && r.lost.iter().all(|l| removed.contains(&l.0));
+        let mask = |ids: &[u16]| ids.iter().fold(0u128, |m, &id| m | 1u128 << id);
+        let (added_mask, removed_mask) = (mask(&added), mask(&removed));
+        let only_to_added = added_mask != 0 && r.gained.iter().all(|g| added_mask & (1u128 << g.0) != 0);
+        let only_from_removed = removed_mask != 0 && r.lost.iter().all(|l| removed_mask & (1u128 << l.0) != 0);
         if r.moved > 0 {
             if only_to_added {
                 text.push_str(&format!(", all to {}, taken from {}", names(&added), listing(&r.lost)));

@@ -1,12 +1,13 @@
 //! The sharding system: a router in front of N shards, its configuration, its invariants, and the dispatch
 //! of requests, timers and actions. The placement is [`super::placement`], the key directory
-//! [`super::directory`], the servers [`super::shard`], the clients' keys [`super::workload`]; reshards are
-//! orchestrated here (`reshard.rs` beside this file builds their narration). What the stage shows is
-//! `view.rs`.
+//! [`super::directory`], the servers [`super::shard`], the clients' keys [`super::workload`]; a reshard,
+//! start to finish, is `reshard.rs`. What the stage shows is `view.rs`.
 //!
 //! A request is born at the router (Poisson arrivals), picks its key (celebrity, popularity or write
 //! pattern), and goes to the key's owner in the directory — to every sub-key's owner for a salted read.
 //! Each shard queues it FIFO behind its capacity and replies; the request is answered when every part is.
+//! The router keeps no per-request table: a request carries its birth time and the shard echoes it back;
+//! only salted reads, which wait for several replies, are remembered until their last reply.
 
 use std::collections::VecDeque;
 

@@ -11,9 +11,9 @@
 //! The system, by concern: [`protocol`] (nodes, messages, strategies), [`placement`] (who owns a key),
 //! [`directory`] (the owner of every key, and the counted, audited reshard), [`shard`] (the M/M/1 server),
 //! [`workload`] (which key a request asks for), [`model`] (configuration, invariants, dispatch), and
-//! `reshard.rs` (one reshard, start to finish, and its narration). [`heatmap`] keeps the load per key range
-//! over time; [`theory`] holds the closed forms; `view.rs` is how it is shown. This file declares the scene:
-//! parameters, presets, charts and explain text.
+//! `reshard.rs` (every change of placement and the reshard itself, start to finish, with its narration).
+//! [`heatmap`] keeps the load per key range over time; [`theory`] holds the closed forms; `view.rs` is how it
+//! is shown. This file declares the scene: parameters, presets, charts and explain text.
 //!
 //! ```
 //! use faultline_sim::{scene_by_id, kernel::SimTime, testing};

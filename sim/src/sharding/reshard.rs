@@ -1,6 +1,7 @@
-//! A reshard, start to finish: the placement changes, every existing key is asked for its new owner and
-//! the ones whose owner changed move (counted by the directory, key by key), the audit becomes the
-//! invariants, and one `reshard` event says what moved where, measured beside the theory.
+//! Every change of placement — a shard added or removed (by trigger, click or the `shards` parameter), the
+//! hottest range split — and the reshard itself, start to finish: the placement changes, every existing key
+//! is asked for its new owner and the ones whose owner changed move (counted by the directory, key by key),
+//! the audit becomes the invariants, and one `reshard` event says what moved where, beside the theory.
 //!
 //! The event's fields are what other programs read: `from` and `to` (shard counts), `keys_moved`,
 //! `moved_fraction` (moved ÷ keys existing at that reshard) and `theory` — 1 − min(N,M)/lcm(N,M) for
@@ -13,7 +14,8 @@ use crate::kernel::{Field, Kernel};
 use super::heatmap::thousands;
 use super::model::{Cause, Inv, ReshardNote, ShardingModel, violations};
 use super::placement::Placement;
-use super::protocol::{Msg, Strategy, Timer, shard_name};
+use super::protocol::{MAX_SHARDS, Msg, Strategy, Timer, shard_name};
+use super::shard::Shard;
 use super::theory::{hash_mod_moved_fraction_between, ring_moved_fraction};
 
 /// "shard2 (612), shard1 (540), shard4 (480) and 2 more".
@@ -37,6 +39,156 @@ fn names(ids: &[u16]) -> String {
 }
 
 impl ShardingModel {
+    /// The lowest shard id not live (so removing then adding a shard restores the same layout).
+    pub(super) fn free_id(placement: &Placement) -> Option<u16> {
+        (1..=MAX_SHARDS as u16).find(|&id| !placement.is_live(id))
+    }
+
+    /// Where range placement splits to make room for one more shard: the range with the most keys, at its
+    /// median key (the new shard takes the upper half; for the last range, the open end with it).
+    fn range_split_point(placement: &Placement, n_keys: u64) -> u64 {
+        let ranges = placement.ranges();
+        let keys_in = |i: usize| {
+            let lo = ranges[i].0;
+            let hi = ranges.get(i + 1).map_or(n_keys, |r| r.0.min(n_keys));
+            hi.saturating_sub(lo)
+        };
+        let i = (0..ranges.len()).max_by_key(|&i| (keys_in(i), usize::MAX - i)).unwrap_or(0);
+        let lo = ranges[i].0;
+        let width = ranges.get(i + 1).map_or(u64::MAX, |r| r.0) - lo;
+        if width >= 2 {
+            lo + (keys_in(i) / 2).max(1)
+        } else {
+            let last = ranges[ranges.len() - 1].0;
+            last + (n_keys.saturating_sub(last) / 2).max(1)
+        }
+    }
+
+    fn with_added(&self, placement: &Placement) -> Option<Placement> {
+        let id = Self::free_id(placement)?;
+        let split = (placement.strategy() == Strategy::Range)
+            .then(|| Self::range_split_point(placement, self.directory.n_base()));
+        Some(placement.with_shard_added(id, split))
+    }
+
+    pub(super) fn add_shard(&mut self, k: &mut Kernel<Msg, Timer>) {
+        match self.with_added(&self.placement) {
+            Some(p) => {
+                let id = p.live().iter().copied().find(|&id| !self.placement.is_live(id)).unwrap_or(0);
+                self.reshard(k, Cause::AddShard, p, format!("{} added", shard_name(id)));
+            }
+            None => k.emit(
+                "reshard",
+                format!("add_shard has no effect: the scene has at most {MAX_SHARDS} shards"),
+                vec![("cause", Field::from("add_shard"))],
+            ),
+        }
+    }
+
+    pub(super) fn remove_shard(&mut self, k: &mut Kernel<Msg, Timer>, id: u16, how: &str) {
+        if self.live().len() <= 1 {
+            k.emit(
+                "reshard",
+                format!("{how} has no effect: {} is the last shard, and every key needs an owner", shard_name(id)),
+                vec![("cause", Field::from("remove_shard"))],
+            );
+            return;
+        }
+        let p = self.placement.with_shard_removed(id);
+        self.reshard(k, Cause::RemoveShard, p, format!("{} removed", shard_name(id)));
+    }
+
+    pub(super) fn set_shards(&mut self, k: &mut Kernel<Msg, Timer>) {
+        let target = self.cfg.shards;
+        let mut p = self.placement.clone();
+        while p.live().len() < target {
+            match self.with_added(&p) {
+                Some(q) => p = q,
+                None => break,
+            }
+        }
+        while p.live().len() > target {
+            let highest = *p.live().last().expect("at least one shard");
+            p = p.with_shard_removed(highest);
+        }
+        if p.live() != self.live() {
+            self.reshard(k, Cause::SetShards, p, format!("shards set to {target}"));
+        }
+    }
+
+    pub(super) fn split_hot_range(&mut self, k: &mut Kernel<Msg, Timer>) {
+        if self.placement.strategy() != Strategy::Range {
+            k.emit(
+                "reshard",
+                format!(
+                    "split_hot_range has no effect: only range placement has ranges to split ({} does not)",
+                    self.placement.strategy().label()
+                ),
+                vec![("cause", Field::from("split_hot_range"))],
+            );
+            return;
+        }
+        let Some(new_id) = Self::free_id(&self.placement) else {
+            k.emit(
+                "reshard",
+                format!("split_hot_range has no effect: the scene has at most {MAX_SHARDS} shards"),
+                vec![("cause", Field::from("split_hot_range"))],
+            );
+            return;
+        };
+        // The busiest shard now: the last full second's requests (this second's, before the first tick).
+        let load = |s: &Shard| if s.last_second_routed > 0 { s.last_second_routed } else { s.second_routed };
+        let hot = self
+            .live()
+            .iter()
+            .copied()
+            .max_by_key(|&id| (load(&self.shards[id as usize]), u16::MAX - id))
+            .expect("at least one shard");
+        let (lo, hi) = self.placement.range_of(hot).expect("every live shard has a range");
+        let n = self.directory.n_base();
+        let top = hi.unwrap_or(u64::MAX);
+        // (position, 0) pairs: sorted with the ring points' sort, so the binary holds one instance of it.
+        let mut seen: Vec<(u64, u16)> = self.shards[hot as usize]
+            .recent_positions()
+            .iter()
+            .filter(|&&p| p >= lo && p < top)
+            .map(|&p| (p, 0))
+            .collect();
+        seen.sort_unstable();
+        // Split at the median of its recent requests' keys — or just after it, whichever halves them better
+        // (a single hot key cannot be split: it ends up alone on one side).
+        let at = if seen.is_empty() {
+            lo + (hi.unwrap_or(n).min(n).saturating_sub(lo) / 2).max(1)
+        } else {
+            let m = seen[seen.len() / 2].0;
+            let imbalance = |at: u64| {
+                let left = seen.partition_point(|p| p.0 < at);
+                left.abs_diff(seen.len() - left)
+            };
+            [m, m + 1].into_iter().filter(|&at| at > lo && at < top).min_by_key(|&at| imbalance(at)).unwrap_or(lo + 1)
+        };
+        if at <= lo || at >= top {
+            k.emit(
+                "reshard",
+                format!("split_hot_range has no effect: {}'s range holds a single key position", shard_name(hot)),
+                vec![("cause", Field::from("split_hot_range"))],
+            );
+            return;
+        }
+        let p = self.placement.with_shard_added(new_id, Some(at));
+        let upper = match hi {
+            Some(h) => format!("keys {}–{}", thousands(at), thousands(h - 1)),
+            None => format!("keys from {} up, the open end included", thousands(at)),
+        };
+        let what = format!(
+            "the busiest range, {}'s, split at key {} (the median of its recent requests): {} takes {upper}",
+            shard_name(hot),
+            thousands(at),
+            shard_name(new_id)
+        );
+        self.reshard(k, Cause::SplitHotRange, p, what);
+    }
+
     /// Moves to `new`, counting and auditing every key, and narrates it; `what` says what happened
     /// ("shard5 added").
     pub(super) fn reshard(&mut self, k: &mut Kernel<Msg, Timer>, cause: Cause, new: Placement, what: String) {

@@ -8,7 +8,7 @@
 //!   parameters, invariants, the `World` runner. Never imports `scene`.
 //! * [`scene`] — the `Scene`/`Run` abstraction, the `Present` trait and the closed set of view panels.
 //! * [`timeline`] — rewind by snapshots plus replay.
-//! * one module per concept: [`circuit_breaker`], [`cache_stampede`], [`saga`].
+//! * one module per concept: [`circuit_breaker`], [`cache_stampede`], [`saga`], [`sharding`].
 //! * [`report`] — the headless runner's JSON report (serde types, shared with the browser's export).
 //! * [`testing`] — helpers every scene's tests share, and random parameters and fault scripts.
 //!
@@ -24,6 +24,7 @@ pub mod reference;
 pub mod report;
 pub mod saga;
 pub mod scene;
+pub mod sharding;
 pub mod testing;
 pub mod timeline;
 
@@ -31,7 +32,12 @@ use scene::Scene;
 
 /// Every scene, in the order the home page shows them. Adding a concept = one line here.
 pub fn scenes() -> &'static [&'static dyn Scene] {
-    &[&circuit_breaker::CircuitBreakerScene, &cache_stampede::CacheStampedeScene, &saga::SagaScene]
+    &[
+        &circuit_breaker::CircuitBreakerScene,
+        &cache_stampede::CacheStampedeScene,
+        &saga::SagaScene,
+        &sharding::ShardingScene,
+    ]
 }
 
 /// Looks a scene up by id; `_` and `-` are interchangeable (`circuit_breaker` = `circuit-breaker`).

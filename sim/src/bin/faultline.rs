@@ -5,6 +5,7 @@
 //! faultline run SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault SPEC]...
 //! faultline panels SCENE [same options as run]      # what a reader sees at the end: the panels, as JSON
 //! faultline bench [SCENE] [--seed N] [--duration SECONDS] [--set NAME=VALUE]...
+//! faultline bench-sharding                          # routing 100,000 keys and one reshard, per strategy
 //! ```
 //! Bad input exits with code 2 and a one-line message naming the problem and what is allowed.
 
@@ -16,7 +17,7 @@ use faultline_sim::report::{RunReport, SceneListing};
 use faultline_sim::scene::{Action, BenchLoad, Params, Scene};
 use faultline_sim::{scene_by_id, scenes};
 
-const USAGE: &str = "usage: faultline list | faultline run|panels SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault T:verb:args]... | faultline bench [SCENE] [--duration SECONDS] [--set NAME=VALUE]...";
+const USAGE: &str = "usage: faultline list | faultline run|panels SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault T:verb:args]... | faultline bench [SCENE] [--duration SECONDS] [--set NAME=VALUE]... | faultline bench-sharding";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +29,10 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..], Mode::Report),
         Some("panels") => run(&args[1..], Mode::Panels),
         Some("bench") => run(&args[1..], Mode::Bench),
+        Some("bench-sharding") if args.len() == 1 => {
+            println!("{}", bench_sharding());
+            Ok(())
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -146,4 +151,39 @@ fn run(args: &[String], mode: Mode) -> Result<(), String> {
     };
     println!("{out}");
     Ok(())
+}
+
+/// Wall time, natively, of what a sharding run does at once on the main thread: routing 100,000 keys (building
+/// the key directory) and one reshard (adding a ninth shard to eight), under each strategy — to compare with
+/// a frame's budget (16 ms). The best of five tries, so a busy machine's hiccup is not the figure.
+fn bench_sharding() -> String {
+    use faultline_sim::sharding::Strategy;
+    use faultline_sim::sharding::directory::{Directory, Salting};
+    use faultline_sim::sharding::placement::Placement;
+    const KEYS: u64 = 100_000;
+    const SHARDS: u16 = 8;
+    const VNODES: u32 = 100;
+    let mut out = serde_json::json!({
+        "keys": KEYS,
+        "shards": SHARDS,
+        "vnodes": VNODES,
+        "frame_budget_ms": 16,
+    });
+    for strategy in [Strategy::Range, Strategy::HashMod, Strategy::Ring] {
+        let (mut route_s, mut reshard_s, mut moved) = (f64::MAX, f64::MAX, 0);
+        for _ in 0..5 {
+            let placement = Placement::new(strategy, (1..=SHARDS).collect(), VNODES, 1, KEYS);
+            let started = Instant::now();
+            let mut dir = Directory::build(&placement, KEYS, 7, Salting::default());
+            route_s = route_s.min(started.elapsed().as_secs_f64());
+            let bigger = placement.with_shard_added(SHARDS + 1, Some(KEYS - KEYS / (2 * SHARDS as u64)));
+            let started = Instant::now();
+            moved = dir.reshard(&placement, &bigger).moved;
+            reshard_s = reshard_s.min(started.elapsed().as_secs_f64());
+        }
+        let ms = |s: f64| (s * 1e6).round() / 1e3;
+        out[strategy.name()] =
+            serde_json::json!({ "route_ms": ms(route_s), "reshard_ms": ms(reshard_s), "keys_moved": moved });
+    }
+    out.to_string()
 }

@@ -327,7 +327,9 @@ pub struct RingOwner {
     pub tone: Tone,
 }
 
-/// A point on a ring at `position` (0..1, clockwise from the top) owned by `owners[owner]`.
+/// A point on a ring at `position` (0..1, clockwise from the top) owned by `owners[owner]`. A point owns the
+/// arc from the previous point (counter-clockwise) up to itself: a key belongs to the first point at or
+/// after it, clockwise, wrapping past the top.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct RingPoint {
     pub position: f32,

@@ -8,7 +8,7 @@
 //!   parameters, invariants, the `World` runner. Never imports `scene`.
 //! * [`scene`] — the `Scene`/`Run` abstraction, the `Present` trait and the closed set of view panels.
 //! * [`timeline`] — rewind by snapshots plus replay.
-//! * one module per concept: [`circuit_breaker`], [`cache_stampede`].
+//! * one module per concept: [`circuit_breaker`], [`cache_stampede`], [`cap`].
 //! * [`checker`] — a linearizability checker for a register, run incrementally (the History panel's verdict).
 //! * [`report`] — the headless runner's JSON report (serde types, shared with the browser's export).
 //! * [`testing`] — helpers every scene's tests share, and random parameters and fault scripts.
@@ -19,6 +19,7 @@
 //! ```
 
 pub mod cache_stampede;
+pub mod cap;
 pub mod checker;
 pub mod circuit_breaker;
 pub mod kernel;
@@ -32,7 +33,7 @@ use scene::Scene;
 
 /// Every scene, in the order the home page shows them. Adding a concept = one line here.
 pub fn scenes() -> &'static [&'static dyn Scene] {
-    &[&circuit_breaker::CircuitBreakerScene, &cache_stampede::CacheStampedeScene]
+    &[&circuit_breaker::CircuitBreakerScene, &cache_stampede::CacheStampedeScene, &cap::CapScene]
 }
 
 /// Looks a scene up by id; `_` and `-` are interchangeable (`circuit_breaker` = `circuit-breaker`).

@@ -27,6 +27,7 @@
 
 mod clients;
 mod coordinator;
+pub mod history;
 pub mod model;
 mod observer;
 pub mod protocol;

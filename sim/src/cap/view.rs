@@ -382,6 +382,7 @@ impl Present for CapModel {
             ("checks", stats.checks as f64),
             ("ops_checked", stats.ops_checked as f64),
             ("checker_max_steps", stats.max_steps as f64),
+            ("checker_steps", stats.total_steps as f64),
             ("last_heal_s", o.last_heal.map_or(-1.0, |t| t.as_secs_f64())),
             ("events", k.n_events() as f64),
         ]

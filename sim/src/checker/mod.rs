@@ -150,8 +150,9 @@ pub struct CheckerStats {
     pub ops_checked: u64,
     pub violations: u64,
     pub undecided: u64,
-    /// Most search steps one check took.
+    /// Most search steps one check took, and all of them.
     pub max_steps: u64,
+    pub total_steps: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -169,6 +170,56 @@ pub struct Checker {
     pool_below: u64,
     last_lp: SimTime,
     stats: CheckerStats,
+}
+
+/// How a recorded operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// Certainly did not take effect.
+    Fail,
+    /// May or may not have taken effect (a timed-out write).
+    Unknown,
+}
+
+/// One operation of a recorded history, as a client saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: OpId,
+    pub invoke: SimTime,
+    pub ret: SimTime,
+    pub kind: OpKind,
+    pub outcome: Outcome,
+}
+
+/// Checks a whole recorded history at once (offline): ok operations must be placed, unknown writes may be,
+/// failed operations and reads that did not return ok constrain nothing.
+///
+/// ```
+/// use faultline_sim::checker::{check_recorded, Observed, OpKind, Outcome, Recorded};
+/// use faultline_sim::kernel::SimTime;
+/// let op = |id, a, b, kind, outcome| Recorded { id, invoke: SimTime(a), ret: SimTime(b), kind, outcome };
+/// let history = vec![
+///     op(0, 0, 10, OpKind::Write(1), Outcome::Unknown),
+///     op(1, 20, 30, OpKind::Read(Observed::Value(1)), Outcome::Ok),
+///     op(2, 40, 50, OpKind::Write(2), Outcome::Fail),
+///     op(3, 60, 70, OpKind::Read(Observed::Value(2)), Outcome::Ok), // 2 failed: never took effect
+/// ];
+/// let (progress, stats) = check_recorded(&history, 10_000);
+/// assert_eq!(stats.violations, 1);
+/// assert_eq!(progress.violations[0].culprit, 3);
+/// ```
+pub fn check_recorded(history: &[Recorded], budget: u64) -> (Progress, CheckerStats) {
+    let mut c = Checker::new(budget);
+    for r in history {
+        match (r.outcome, &r.kind) {
+            (Outcome::Ok, kind) => c.ok(Op { id: r.id, invoke: r.invoke, ret: r.ret, kind: kind.clone() }),
+            (Outcome::Unknown, OpKind::Write(v)) => c.unknown_write(r.id, r.invoke, *v),
+            _ => {}
+        }
+    }
+    let progress = c.advance(SimTime::MAX);
+    (progress, c.stats())
 }
 
 /// The id reported for a write known only as "some earlier value" (no operation of this segment).
@@ -313,13 +364,16 @@ impl Checker {
                 (bits, c.state, c.applied.clone())
             })
             .collect();
-        match search::run(&active, cut.0, &starts, self.budget) {
+        let outcome = search::run(&active, cut.0, &starts, self.budget);
+        match outcome {
             ChunkOutcome::Budget { steps } => {
                 self.stats.max_steps = self.stats.max_steps.max(steps);
+                self.stats.total_steps += steps;
                 self.give_up(&active, cut, None, &chunk_ids, progress);
             }
             ChunkOutcome::Violation { steps, culprit, register, reason } => {
                 self.stats.max_steps = self.stats.max_steps.max(steps);
+                self.stats.total_steps += steps;
                 let a = &active[culprit];
                 let observed = ops
                     .iter()
@@ -334,6 +388,7 @@ impl Checker {
             }
             ChunkOutcome::Linearizable { steps, witness, ends } => {
                 self.stats.max_steps = self.stats.max_steps.max(steps);
+                self.stats.total_steps += steps;
                 for i in witness {
                     let a = &active[i];
                     let lp = SimTime(a.invoke.max(self.last_lp.0).min(a.ret));

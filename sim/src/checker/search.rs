@@ -10,8 +10,50 @@
 //! The chunk ends at a cut: every operation that returned before the cut must be linearized before it, the
 //! others may wait. Each node where that holds is an *end configuration* handed to the next chunk; the path
 //! to the first one found is the witness whose order gives the linearization points.
+//!
+//! One pruning keeps the search small without losing anything: a read that may go next and returns the
+//! value the register holds is linearized at once, without trying the alternatives. It changes no value,
+//! and taking it out of the pending set only relaxes the real-time constraints on the others, so every
+//! history completable without it is completable with it (Lowe's "just-in-time" observation for reads).
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small multiplicative hasher for the visited set: keys are plain integers, and the set is used for
+/// membership only, so the result never depends on the hash.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u128(&mut self, x: u128) {
+        self.write_u64(x as u64);
+        self.write_u64((x >> 64) as u64);
+    }
+    fn write_u16(&mut self, x: u16) {
+        self.write_u64(x as u64);
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(x as u64);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 use super::{Reason, Reg};
 
@@ -71,13 +113,13 @@ struct Search<'a> {
     /// Try order: earliest return first (the most constrained), unknown writes last.
     order: Vec<usize>,
     bases: Vec<Vec<u64>>,
-    visited: HashSet<(u128, Reg, u16)>,
+    visited: FastSet<(u128, Reg, u16)>,
     steps: u64,
     budget: u64,
     path: Vec<usize>,
     witness: Option<Vec<usize>>,
     ends: Vec<(u128, Reg, u16)>,
-    ends_seen: HashSet<(u128, Reg, u16)>,
+    ends_seen: FastSet<(u128, Reg, u16)>,
     /// The node that linearized the most operations that had to be, for explaining a violation.
     deepest: (u32, u128, Reg),
 }
@@ -110,13 +152,13 @@ pub(super) fn run(ops: &[ActiveOp], cut: u64, starts: &[(u128, Reg, Vec<u64>)], 
         must,
         order,
         bases,
-        visited: HashSet::new(),
+        visited: FastSet::default(),
         steps: 0,
         budget,
         path: Vec::new(),
         witness: None,
         ends: Vec::new(),
-        ends_seen: HashSet::new(),
+        ends_seen: FastSet::default(),
         deepest: (0, 0, Reg::Any),
     };
     if let Some((bits, state, _)) = starts.first() {
@@ -153,13 +195,26 @@ impl Search<'_> {
         if done_must > self.deepest.0 {
             self.deepest = (done_must, bits, state);
         }
+        let min_ret = (0..self.ops.len()).filter(|&i| bits & (1 << i) == 0).map(|i| self.ops[i].ret).min();
+        // A read that may go next and sees the current value goes now, alone (see the module docs); the
+        // node after it dominates this one, so only that one can be an end configuration.
+        if let (Some(min_ret), Reg::Value(current)) = (min_ret, state) {
+            let eager = self.order.iter().copied().find(|&i| {
+                bits & (1 << i) == 0 && self.ops[i].invoke <= min_ret && self.ops[i].kind == ActiveKind::Read(current)
+            });
+            if let Some(i) = eager {
+                self.path.push(i);
+                self.dfs(bits | (1 << i), state, base)?;
+                self.path.pop();
+                return Ok(());
+            }
+        }
         if bits & self.must == self.must && self.ends_seen.insert((bits, state, base)) {
             self.ends.push((bits, state, base));
             if self.witness.is_none() {
                 self.witness = Some(self.path.clone());
             }
         }
-        let min_ret = (0..self.ops.len()).filter(|&i| bits & (1 << i) == 0).map(|i| self.ops[i].ret).min();
         let Some(min_ret) = min_ret else { return Ok(()) };
         for k in 0..self.order.len() {
             let i = self.order[k];

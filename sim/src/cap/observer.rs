@@ -611,7 +611,7 @@ impl CapModel {
         let Some(h) = self.obs.history_op(v.culprit) else {
             return format!("operation {} cannot be placed in any order", v.culprit);
         };
-        let span = format!("{:.3}–{:.3} s", h.invoke.as_secs_f64(), h.ret.unwrap_or(h.invoke).as_secs_f64());
+        let span = format!("{:.4}–{:.4} s", h.invoke.as_secs_f64(), h.ret.unwrap_or(h.invoke).as_secs_f64());
         let reader = format!("c{}'s read ({span})", h.client + 1);
         match (v.reason, &v.observed) {
             (Reason::Siblings, Observed::Siblings(values)) => {
@@ -626,13 +626,17 @@ impl CapModel {
                 match v.register.and_then(|s| self.write_of(s).map(|w| (s, w))) {
                     Some((s, w)) => {
                         let writer = self.obs.history_op(w).expect("found above");
-                        let when = writer
-                            .ret
-                            .map_or(String::new(), |t| format!(", which returned at {:.3} s", t.as_secs_f64()));
-                        format!(
-                            "{reader} returned {got}, but by then the register must hold {s} (written by c{}{when})",
-                            writer.client + 1
-                        )
+                        match writer.ret {
+                            Some(t) if t < h.invoke => format!(
+                                "{reader} returned {got}, but write {s} by c{} had returned at {:.4} s, before the read began",
+                                writer.client + 1,
+                                t.as_secs_f64()
+                            ),
+                            _ => format!(
+                                "{reader} returned {got}, but by then the register must hold {s} (written by c{})",
+                                writer.client + 1
+                            ),
+                        }
                     }
                     None => format!("{reader} returned {got}, which no order of the overlapping operations explains"),
                 }
@@ -800,6 +804,8 @@ impl CapModel {
         for site in 0..2 {
             self.update_availability(k, site);
         }
+        // Operations that returned while nothing else completed are checked too.
+        self.advance_checker(k);
     }
 
     /// Replicas lacking a write acknowledged more than the horizon ago, now.

@@ -133,12 +133,12 @@ impl CapModel {
             };
             let mut lines = vec![
                 self.version_text(r),
-                if current {
-                    "has every acknowledged write".into()
-                } else if self.merge_rule() == super::replica::MergeRule::ByClock {
-                    "misses an acknowledged write".into()
-                } else {
-                    format!("misses acknowledged write {}", acked.max_tag.value)
+                match (self.merge_rule() == super::replica::MergeRule::ByClock, current) {
+                    (true, true) => "has seen every acknowledged write".into(),
+                    (true, false) => "has not seen every acknowledged write".into(),
+                    (false, true) if acked.max_tag.value == 0 => "up to date".into(),
+                    (false, true) => format!("up to date: the newest acknowledged is {}", acked.max_tag.value),
+                    (false, false) => format!("behind: the newest acknowledged is {}", acked.max_tag.value),
                 },
             ];
             let offset = self.clock_offset_us(r);

@@ -163,7 +163,7 @@ impl CapModel {
     }
 
     fn start_query(&mut self, k: &mut Kernel<Msg, Timer>, r: usize, op: u64, targets: u8, need: u8) {
-        if let Some(c) = self.replicas[r].coordinating.get_mut(&op) {
+        if let Some(c) = self.replicas[r].coordinating.get_mut(op) {
             c.phase = Phase::Query;
             c.answered = 0;
             c.need = need;
@@ -179,7 +179,7 @@ impl CapModel {
     }
 
     fn start_store(&mut self, k: &mut Kernel<Msg, Timer>, r: usize, op: u64, version: Version, targets: u8, need: u8) {
-        if let Some(c) = self.replicas[r].coordinating.get_mut(&op) {
+        if let Some(c) = self.replicas[r].coordinating.get_mut(op) {
             c.phase = Phase::Store(version);
             c.answered = 0;
             c.need = need;
@@ -202,7 +202,7 @@ impl CapModel {
         op: u64,
         versions: Vec<Version>,
     ) {
-        let Some(c) = self.replicas[r].coordinating.get_mut(&op) else { return };
+        let Some(c) = self.replicas[r].coordinating.get_mut(op) else { return };
         if c.phase != Phase::Query || c.answered & (1 << from) != 0 {
             return;
         }
@@ -241,7 +241,7 @@ impl CapModel {
     }
 
     pub(super) fn on_store_ack(&mut self, k: &mut Kernel<Msg, Timer>, r: usize, from: usize, op: u64) {
-        let Some(c) = self.replicas[r].coordinating.get_mut(&op) else { return };
+        let Some(c) = self.replicas[r].coordinating.get_mut(op) else { return };
         let Phase::Store(version) = c.phase else { return };
         if c.answered & (1 << from) != 0 {
             return;
@@ -255,7 +255,7 @@ impl CapModel {
 
     /// The coordinator's deadline: whatever has not completed is answered from what it knows.
     pub(super) fn on_deadline(&mut self, k: &mut Kernel<Msg, Timer>, r: usize, op: u64) {
-        let Some(c) = self.replicas[r].coordinating.get(&op) else { return };
+        let Some(c) = self.replicas[r].coordinating.get(op) else { return };
         let got = c.answered.count_ones() as u8;
         let answer = match (c.phase, c.req) {
             // Phase one never sent the value anywhere: certainly not applied.
@@ -278,7 +278,7 @@ impl CapModel {
         answer: Answer,
         coordinated: Option<Mode>,
     ) {
-        if let Some(c) = self.replicas[r].coordinating.remove(&op)
+        if let Some(c) = self.replicas[r].coordinating.remove(op)
             && coordinated == Some(Mode::Cp)
             && matches!(answer, Answer::Ok(_))
             && c.net_epoch == self.net_epoch

@@ -63,7 +63,7 @@ pub fn recorded_history(run: &dyn Run) -> Vec<Recorded> {
             Recorded { id: 0, invoke: secs(e, "invoke_s"), ret: secs(e, "return_s"), kind, outcome }
         })
         .collect();
-    ops.sort_by_key(|o| (o.invoke, o.ret));
+    crate::checker::sort_by_key(&mut ops, |o| (o.invoke, o.ret));
     for (i, o) in ops.iter_mut().enumerate() {
         o.id = i as u64;
     }

@@ -28,6 +28,7 @@
 mod clients;
 mod coordinator;
 pub mod history;
+pub mod idmap;
 pub mod model;
 mod observer;
 pub mod protocol;

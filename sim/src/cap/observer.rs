@@ -14,14 +14,13 @@
 //!   replica reflects every write acknowledged before it; and, at any moment, how many replicas lack a
 //!   write acknowledged more than 2 × replication delay + timeout ago.
 
-use std::collections::BTreeMap;
-
 use crate::checker::{self, Checker, Observed, Op, OpKind, Progress, Reason};
 use crate::kernel::{
     Alarm, AlarmEdge, Field, Histogram, Kernel, QuantileSeries, Series, SeriesKind, SharedVec, SimTime, StepSeries,
 };
 use crate::scene::OpResult;
 
+use super::idmap::IdMap;
 use super::model::{CapModel, Inv};
 use super::protocol::{
     Answer, Conflict, MAX_CLIENTS, MAX_REPLICAS, Mode, Msg, Request, Tag, Timer, VClock, Version, Why, client_site,
@@ -126,7 +125,7 @@ const FATE_COUNTED_LOST: u8 = 32;
 
 #[derive(Clone, Debug)]
 pub struct Observer {
-    pub pending: BTreeMap<u64, PendingOp>,
+    pub pending: IdMap<PendingOp>,
     pub history: SharedVec<HistOp>,
     pub checker: Checker,
     pub segment: u32,
@@ -175,7 +174,7 @@ pub struct Observer {
     pub latency_sum_series: Series,
     pub ok_total_series: Series,
     /// Why a write was dropped before its client had an answer: (replica, the write, the winner).
-    dropped_detail: BTreeMap<u64, (usize, Version, Option<Version>)>,
+    dropped_detail: IdMap<(usize, Version, Option<Version>)>,
     pub ok_series: [Series; 2],
     pub done_series: [Series; 2],
     pub stale_series: Series,
@@ -193,7 +192,7 @@ impl Observer {
     pub fn new(mode: Mode) -> Self {
         let availability = || Series::with_width(SeriesKind::Rate, 500_000, 1024);
         Observer {
-            pending: BTreeMap::new(),
+            pending: IdMap::default(),
             history: SharedVec::new(),
             checker: Checker::new(CHECK_BUDGET),
             segment: 0,
@@ -230,7 +229,7 @@ impl Observer {
             latency_series: QuantileSeries::default(),
             latency_sum_series: Series::new(SeriesKind::Rate),
             ok_total_series: Series::new(SeriesKind::Rate),
-            dropped_detail: BTreeMap::new(),
+            dropped_detail: IdMap::default(),
             ok_series: [availability(), availability()],
             done_series: [availability(), availability()],
             stale_series: Series::new(SeriesKind::Rate),
@@ -245,7 +244,7 @@ impl Observer {
 
     /// The quorums a coordinator used for `op` (0 = not this kind).
     pub fn note_quorums(&mut self, op: u64, r: u8, w: u8) {
-        if let Some(p) = self.pending.get_mut(&op) {
+        if let Some(p) = self.pending.get_mut(op) {
             p.r_used = r;
             p.w_used = w;
         }
@@ -348,7 +347,7 @@ impl CapModel {
 
     /// An operation ended at its client: count it, judge it, narrate it, hand it to the checker.
     pub(super) fn complete(&mut self, k: &mut Kernel<Msg, Timer>, op: u64, how: Completion) {
-        let Some(p) = self.obs.pending.remove(&op) else { return };
+        let Some(p) = self.obs.pending.remove(op) else { return };
         let now = k.now();
         let n = self.n();
         let mode = self.cfg.mode;
@@ -376,7 +375,7 @@ impl CapModel {
                 if in_segment {
                     self.obs.checker.ok(Op { id: op, invoke: p.invoke, ret: now, kind: OpKind::Write(value) });
                 }
-                let detail = self.obs.dropped_detail.remove(&value);
+                let detail = self.obs.dropped_detail.remove(value);
                 if fate & FATE_DROPPED_UNSEEN != 0 {
                     self.count_lost(k, value, detail);
                 }
@@ -384,7 +383,7 @@ impl CapModel {
             }
             (Request::Write(value), Completion::Answered(Answer::Fail(why))) => {
                 self.obs.n_writes_failed += 1;
-                self.obs.dropped_detail.remove(&value);
+                self.obs.dropped_detail.remove(value);
                 let fate = self.obs.fate(value).unwrap_or(0);
                 if let Some(f) = self.obs.fate_mut(value) {
                     *f |= FATE_FAIL;
@@ -395,7 +394,7 @@ impl CapModel {
             }
             (Request::Write(value), how) => {
                 self.obs.n_writes_unknown += 1;
-                self.obs.dropped_detail.remove(&value);
+                self.obs.dropped_detail.remove(value);
                 if let Some(f) = self.obs.fate_mut(value) {
                     *f |= FATE_UNKNOWN;
                 }
@@ -544,7 +543,7 @@ impl CapModel {
             .pending
             .iter()
             .filter(|(_, p)| p.segment == seg)
-            .filter_map(|(&id, p)| match p.req {
+            .filter_map(|(id, p)| match p.req {
                 Request::Write(v) => Some((id, p.invoke, v)),
                 Request::Read => None,
             })
@@ -727,7 +726,9 @@ impl CapModel {
             if let Some(f) = self.obs.fate_mut(d.value()) {
                 *f |= FATE_DROPPED_UNSEEN;
             }
-            self.obs.dropped_detail.entry(d.value()).or_insert((r, d, winner));
+            if self.obs.dropped_detail.get(d.value()).is_none() {
+                self.obs.dropped_detail.insert(d.value(), (r, d, winner));
+            }
         }
     }
 
@@ -796,9 +797,12 @@ impl CapModel {
         }
         let old = o.acked_old;
         let lagging = (0..self.n()).filter(|&r| !self.reflects(r, &old)).count();
-        let mut held: Vec<Vec<u64>> = self.replicas.iter().map(|r| r.values()).collect();
-        held.sort();
-        held.dedup();
+        let mut held: Vec<Vec<u64>> = Vec::new();
+        for v in self.replicas.iter().map(|r| r.values()) {
+            if !held.contains(&v) {
+                held.push(v);
+            }
+        }
         self.obs.lagging.set(now, lagging as f64);
         self.obs.distinct.set(now, held.len() as f64);
         for site in 0..2 {

@@ -24,9 +24,8 @@
 //! assert_eq!(merged.dropped, vec![a]); // …and a is gone, though b never saw it
 //! ```
 
-use std::collections::BTreeMap;
-
 use super::coordinator::Coordination;
+use super::idmap::IdMap;
 use super::protocol::{Tag, VClock, Version};
 
 /// How a replica merges a version into what it keeps.
@@ -53,12 +52,12 @@ pub struct Replica {
     /// Writes this replica coordinated so far (the counter of its next write's dot).
     pub n_writes: u64,
     /// Operations this replica is coordinating (lost when it crashes).
-    pub coordinating: BTreeMap<u64, Coordination>,
+    pub coordinating: IdMap<Coordination>,
 }
 
 impl Default for Replica {
     fn default() -> Self {
-        Replica { up: true, versions: Vec::new(), n_writes: 0, coordinating: BTreeMap::new() }
+        Replica { up: true, versions: Vec::new(), n_writes: 0, coordinating: IdMap::default() }
     }
 }
 
@@ -104,7 +103,7 @@ impl Replica {
                     self.versions.iter().copied().partition(|v| incoming.vv.has_seen(v));
                 self.versions = kept;
                 self.versions.push(incoming);
-                self.versions.sort_by_key(Version::value);
+                crate::checker::sort_by_key(&mut self.versions, Version::value);
                 Merged { changed: true, dropped: seen }
             }
         }

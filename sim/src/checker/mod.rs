@@ -47,8 +47,6 @@
 
 mod search;
 
-use std::collections::BTreeMap;
-
 use crate::kernel::SimTime;
 
 use search::{ActiveKind, ActiveOp, ChunkOutcome};
@@ -164,8 +162,8 @@ pub struct Checker {
     /// Operations of earlier chunks that some configuration has not linearized yet (by invoke).
     leftover: Vec<Op>,
     configs: Vec<Config>,
-    /// Unknown writes: value → (invoke, id).
-    pool: BTreeMap<u64, (SimTime, OpId)>,
+    /// Unknown writes: (value, invoke, id), by value.
+    pool: Vec<(u64, SimTime, OpId)>,
     /// Every value up to this one may take effect at any time (an earlier segment's writes).
     pool_below: u64,
     last_lp: SimTime,
@@ -222,6 +220,18 @@ pub fn check_recorded(history: &[Recorded], budget: u64) -> (Progress, CheckerSt
     (progress, c.stats())
 }
 
+/// Sorts by key, stably, by insertion: the lists here are short or nearly sorted already (operations arrive
+/// in about invoke order), and one small loop keeps the page's wasm smaller than a general sort per type.
+pub(crate) fn sort_by_key<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && key(&v[j - 1]) > key(&v[j]) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The id reported for a write known only as "some earlier value" (no operation of this segment).
 pub const NO_OP: OpId = u64::MAX;
 
@@ -233,7 +243,7 @@ impl Checker {
             ready: Vec::new(),
             leftover: Vec::new(),
             configs: vec![Config { state: Reg::Value(0), leftover: Vec::new(), applied: Vec::new() }],
-            pool: BTreeMap::new(),
+            pool: Vec::new(),
             pool_below: 0,
             last_lp: SimTime::ZERO,
             stats: CheckerStats::default(),
@@ -256,12 +266,19 @@ impl Checker {
 
     /// A write whose outcome is unknown: it may take effect at any moment after `invoke`, or never.
     pub fn unknown_write(&mut self, id: OpId, invoke: SimTime, value: u64) {
-        self.pool.insert(value, (invoke, id));
-        while self.pool.len() > MAX_POOL {
-            // Forgetting one individually widens the range instead: looser, never wrong.
-            let (v, _) = self.pool.pop_first().expect("non-empty");
+        match self.pool_index(value) {
+            Ok(i) => self.pool[i] = (value, invoke, id),
+            Err(i) => self.pool.insert(i, (value, invoke, id)),
+        }
+        if self.pool.len() > MAX_POOL {
+            // Forgetting the oldest individually widens the range instead: looser, never wrong.
+            let (v, _, _) = self.pool.remove(0);
             self.pool_below = self.pool_below.max(v);
         }
+    }
+
+    fn pool_index(&self, value: u64) -> Result<usize, usize> {
+        self.pool.binary_search_by_key(&value, |p| p.0)
     }
 
     /// Starts a new segment of history (the system changed how it works): every write so far, up to
@@ -290,7 +307,7 @@ impl Checker {
         let (mut due, rest): (Vec<Op>, Vec<Op>) =
             std::mem::take(&mut self.ready).into_iter().partition(|o| o.invoke < frontier);
         self.ready = rest;
-        due.sort_by_key(|o| (o.invoke, o.id));
+        sort_by_key(&mut due, |o| (o.invoke, o.id));
         let mut start = 0;
         while start < due.len() {
             let mut end = (start + CHUNK_OPS).min(due.len());
@@ -311,7 +328,7 @@ impl Checker {
         self.stats.checks += 1;
         self.stats.ops_checked += new_ops.len() as u64;
         let mut ops: Vec<&Op> = self.leftover.iter().chain(new_ops.iter()).collect();
-        ops.sort_by_key(|o| (o.invoke, o.id));
+        sort_by_key(&mut ops, |o| (o.invoke, o.id));
         let chunk_ids: Vec<OpId> = ops.iter().map(|o| o.id).collect();
         let mut active: Vec<ActiveOp> = ops
             .iter()
@@ -336,13 +353,13 @@ impl Checker {
                 _ => None,
             })
             .collect();
-        wanted.sort_unstable();
+        sort_by_key(&mut wanted, |v| *v);
         wanted.dedup();
         for v in wanted {
-            let (invoke, id) = match self.pool.get(&v) {
-                Some(&(invoke, id)) => (invoke, id),
-                None if v <= self.pool_below => (SimTime::ZERO, NO_OP),
-                None => continue,
+            let (invoke, id) = match self.pool_index(v) {
+                Ok(i) => (self.pool[i].1, self.pool[i].2),
+                Err(_) if v <= self.pool_below => (SimTime::ZERO, NO_OP),
+                Err(_) => continue,
             };
             active.push(ActiveOp { id, invoke: invoke.0, ret: u64::MAX, kind: ActiveKind::Write(v), pulled: true });
         }
@@ -410,8 +427,8 @@ impl Checker {
                             leftover.push(a.id);
                         }
                     }
-                    leftover.sort_unstable();
-                    applied.sort_unstable();
+                    sort_by_key(&mut leftover, |v| *v);
+                    sort_by_key(&mut applied, |v| *v);
                     applied.dedup();
                     if applied.len() > MAX_APPLIED {
                         let extra = applied.len() - MAX_APPLIED;
@@ -420,7 +437,7 @@ impl Checker {
                     still_open.extend(leftover.iter().copied());
                     configs.push(Config { state, leftover, applied });
                 }
-                still_open.sort_unstable();
+                sort_by_key(&mut still_open, |v| *v);
                 still_open.dedup();
                 let mut kept: Vec<Op> = Vec::new();
                 for o in std::mem::take(&mut self.leftover).into_iter().chain(new_ops.iter().cloned()) {
@@ -428,17 +445,21 @@ impl Checker {
                         kept.push(o);
                     }
                 }
-                kept.sort_by_key(|o| (o.invoke, o.id));
+                sort_by_key(&mut kept, |o| (o.invoke, o.id));
                 self.leftover = kept;
                 // An unknown write every configuration used is spent for good: forget it.
                 let spent: Vec<u64> = configs[0]
                     .applied
                     .iter()
                     .copied()
-                    .filter(|v| self.pool.contains_key(v) && configs.iter().all(|c| c.applied.binary_search(v).is_ok()))
+                    .filter(|v| {
+                        self.pool_index(*v).is_ok() && configs.iter().all(|c| c.applied.binary_search(v).is_ok())
+                    })
                     .collect();
                 for v in &spent {
-                    self.pool.remove(v);
+                    if let Ok(i) = self.pool_index(*v) {
+                        self.pool.remove(i);
+                    }
                     for c in &mut configs {
                         c.applied.retain(|x| x != v);
                     }

@@ -135,7 +135,7 @@ pub(super) fn run(ops: &[ActiveOp], cut: u64, starts: &[(u128, Reg, Vec<u64>)], 
         }
     }
     let mut order: Vec<usize> = (0..ops.len()).collect();
-    order.sort_by_key(|&i| (ops[i].ret, ops[i].invoke, i));
+    super::sort_by_key(&mut order, |&i| (ops[i].ret, ops[i].invoke, i));
     let mut bases: Vec<Vec<u64>> = Vec::new();
     let mut start_base = Vec::with_capacity(starts.len());
     for (_, _, applied) in starts {

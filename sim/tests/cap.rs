@@ -626,3 +626,26 @@ fn cli_runs_a_preset_and_reports_the_required_fields() {
     assert_eq!(b["ops"], 2000);
     assert!(b["check_wall_s"].is_number() && b["unknown_writes"].as_u64().unwrap() > 0, "{b}");
 }
+
+#[test]
+#[ignore = "benchmark: prints figures; run with --ignored --nocapture"]
+fn bench_loads_print_their_figures() {
+    use faultline_sim::scene::BenchLoad;
+    for load in [BenchLoad::Busy, BenchLoad::Crowded] {
+        let mut r = scene().build(scene().bench_inputs(load), 1, vec![]);
+        let started = std::time::Instant::now();
+        let mut peak_in_flight = 0;
+        for s in 1..=20 {
+            r.advance_to(SimTime::from_secs(s));
+            peak_in_flight = peak_in_flight.max(r.n_in_flight());
+        }
+        let wall = started.elapsed().as_secs_f64();
+        println!(
+            "{load:?}: {} ops/s, {} events in {wall:.2} s ({:.0} events/s), {} messages in flight now, peak at whole seconds {peak_in_flight}",
+            metric(r.as_ref(), "ops") / 20.0,
+            r.n_events(),
+            r.n_events() as f64 / wall,
+            r.n_in_flight()
+        );
+    }
+}

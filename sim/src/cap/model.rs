@@ -319,6 +319,7 @@ impl CapModel {
         let n = self.n();
         let a: Vec<NodeId> = self.site_nodes(Site::A);
         let b: Vec<NodeId> = self.site_nodes(Site::B);
+        let was_cut = a.iter().any(|&x| b.iter().any(|&y| k.net.is_cut(x, y)));
         for &x in &a {
             for &y in &b {
                 if cut {
@@ -341,8 +342,10 @@ impl CapModel {
                     Mode::Ap => "Under ap both sides keep answering from their own replicas, and start to diverge.",
                 }
             )
-        } else {
+        } else if was_cut {
             "HEAL: the links between the sites are back".to_string()
+        } else {
+            "heal: no link between the sites was cut".to_string()
         };
         k.emit("partition", text, vec![("cut", Field::from(cut.to_string()))]);
     }

@@ -8,7 +8,8 @@
 //!   parameters, invariants, the `World` runner. Never imports `scene`.
 //! * [`scene`] — the `Scene`/`Run` abstraction, the `Present` trait and the closed set of view panels.
 //! * [`timeline`] — rewind by snapshots plus replay.
-//! * one module per concept: [`circuit_breaker`], [`cache_stampede`], [`saga`], [`sharding`].
+//! * one module per concept: [`circuit_breaker`], [`cache_stampede`], [`saga`], [`sharding`], [`cap`].
+//! * [`checker`] — a linearizability checker for a register, run incrementally (the History panel's verdict).
 //! * [`report`] — the headless runner's JSON report (serde types, shared with the browser's export).
 //! * [`testing`] — helpers every scene's tests share, and random parameters and fault scripts.
 //!
@@ -18,6 +19,8 @@
 //! ```
 
 pub mod cache_stampede;
+pub mod cap;
+pub mod checker;
 pub mod circuit_breaker;
 pub mod kernel;
 pub mod reference;
@@ -37,6 +40,7 @@ pub fn scenes() -> &'static [&'static dyn Scene] {
         &cache_stampede::CacheStampedeScene,
         &saga::SagaScene,
         &sharding::ShardingScene,
+        &cap::CapScene,
     ]
 }
 

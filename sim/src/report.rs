@@ -81,6 +81,7 @@ impl Serialize for EventReport {
                 Field::Str(x) => m.serialize_entry(k, x)?,
                 Field::Num(x) => m.serialize_entry(k, &Num(*x))?,
                 Field::Int(x) => m.serialize_entry(k, x)?,
+                Field::Bool(x) => m.serialize_entry(k, x)?,
             }
         }
         m.end()

@@ -76,6 +76,14 @@ pub fn text(e: &LogEntry, name: &str) -> String {
     }
 }
 
+/// A true/false field.
+pub fn flag(e: &LogEntry, name: &str) -> bool {
+    match field(e, name) {
+        Field::Bool(b) => *b,
+        other => panic!("field {name} of {e:?} is not true/false: {other:?}"),
+    }
+}
+
 /// The run's topology panel now.
 pub fn topology(r: &dyn Run) -> TopologyView {
     r.panels()

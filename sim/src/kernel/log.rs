@@ -14,6 +14,7 @@ pub enum Field {
     Str(String),
     Num(f64),
     Int(i64),
+    Bool(bool),
 }
 
 impl From<&str> for Field {
@@ -39,6 +40,11 @@ impl From<i64> for Field {
 impl From<u64> for Field {
     fn from(v: u64) -> Self {
         Field::Int(v as i64)
+    }
+}
+impl From<bool> for Field {
+    fn from(v: bool) -> Self {
+        Field::Bool(v)
     }
 }
 impl From<usize> for Field {

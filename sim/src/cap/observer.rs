@@ -224,7 +224,7 @@ impl Observer {
             per_client: [(0, 0, None); MAX_CLIENTS],
             recent: [0; 2],
             recent_n: [0; 2],
-            unavailable: [Alarm::new(0.5, 0.0, 1_000_000), Alarm::new(0.5, 0.0, 1_000_000)],
+            unavailable: [Alarm::new(0.5, 0.0).clear_after(1_000_000), Alarm::new(0.5, 0.0).clear_after(1_000_000)],
             latency: Histogram::default(),
             latency_series: QuantileSeries::default(),
             latency_sum_series: Series::new(SeriesKind::Rate),
@@ -655,7 +655,7 @@ impl CapModel {
         };
         let fields = || vec![("site", Field::from(name)), ("failing_share", Field::from(share))];
         match self.obs.unavailable[site].update(now, share) {
-            Some(AlarmEdge::Raised) => k.emit(
+            Some(AlarmEdge::Raised { .. }) => k.emit(
                 "availability",
                 format!(
                     "site {name} UNAVAILABLE: {:.0}% of its last operations failed or timed out; {why}",

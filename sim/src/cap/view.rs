@@ -5,7 +5,7 @@
 
 use crate::kernel::{ActionKind, Kernel, NodeId, SimTime, ratio_points};
 use crate::scene::{
-    Anomaly, HistoryView, LinkView, NodeAction, NodeView, OpResult, OpView, Panel, Present, SpanView, Tone,
+    Anomaly, HistoryView, LegendItem, LinkView, NodeAction, NodeView, OpResult, OpView, Panel, Present, SpanView, Tone,
     TopologyView,
 };
 
@@ -51,7 +51,7 @@ const ANOMALIES: &[Anomaly] = &[
 ];
 
 fn plain(name: String, label: String, column: u8, members: Vec<NodeId>, tone: Tone) -> NodeView {
-    NodeView { name, label, column, members, tone, badge: None, lines: Vec::new(), load: None, actions: Vec::new() }
+    NodeView { name, label, column, members, tone, badge: None, lines: Vec::new(), work: None, actions: Vec::new() }
 }
 
 fn values_text(values: &[u64], sep: &str) -> String {
@@ -184,7 +184,7 @@ impl CapModel {
                     ),
                     format!("{ok} of {done} operations ok ({:.0}%)", share * 100.0),
                 ],
-                load: None,
+                work: None,
                 actions: vec![if whole {
                     NodeAction { label: "Partition the sites", kind: ActionKind::Trigger { name: "partition".into() } }
                 } else {
@@ -207,6 +207,7 @@ impl CapModel {
                 a: format!("c{}", c + 1),
                 b: format!("r{}", r + 1),
                 cut: cut(client_node(c), replica_node(r)),
+                gate: None,
             });
         }
         let (a, b) = (site_replicas(Site::A, n), site_replicas(Site::B, n));
@@ -216,12 +217,24 @@ impl CapModel {
                     a: format!("r{}", i + 1),
                     b: format!("r{}", j + 1),
                     cut: cut(replica_node(i), replica_node(j)),
+                    gate: None,
                 });
             }
         }
         let sites_cut = a.iter().all(|&i| b.iter().all(|&j| cut(replica_node(i), replica_node(j))));
-        links.push(LinkView { a: "site_a".into(), b: "site_b".into(), cut: sites_cut });
-        TopologyView { nodes, links }
+        links.push(LinkView { a: "site_a".into(), b: "site_b".into(), cut: sites_cut, gate: None });
+        let legend = [
+            (Tone::Neutral, "request, write"),
+            (Tone::Info, "read query, anti-entropy"),
+            (Tone::Good, "ok"),
+            (Tone::Bad, "failed"),
+            (Tone::Warn, "unknown (timed out)"),
+        ];
+        TopologyView {
+            nodes,
+            links,
+            legend: legend.iter().map(|(tone, label)| LegendItem { tone: *tone, label: label.to_string() }).collect(),
+        }
     }
 
     fn history(&self, now: SimTime) -> HistoryView {

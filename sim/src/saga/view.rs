@@ -6,8 +6,8 @@
 
 use crate::kernel::{ActionKind, Kernel, NodeId};
 use crate::scene::{
-    Anomaly, ArrowKind, ArrowView, FlowView, LaneMark, LinkView, NodeAction, NodeView, Panel, Present, RuleView,
-    SequenceView, Tone, TopologyView,
+    Anomaly, ArrowKind, ArrowView, FlowView, LaneMark, LegendItem, LinkView, NodeAction, NodeView, Panel, Present,
+    RuleView, SequenceView, Tone, TopologyView,
 };
 
 use super::CHARTS;
@@ -40,7 +40,7 @@ fn node(name: &str, label: &str, column: u8, id: NodeId, tone: Tone) -> NodeView
         tone,
         badge: None,
         lines: Vec::new(),
-        load: None,
+        work: None,
         actions: Vec::new(),
     }
 }
@@ -215,10 +215,22 @@ impl SagaModel {
                     a: name.to_string(),
                     b: step.name().into(),
                     cut: k.net.is_cut(*id, step.node()),
+                    gate: None,
                 });
             }
         }
-        TopologyView { nodes, links }
+        let legend = [
+            (Tone::Neutral, "command"),
+            (Tone::Good, "done"),
+            (Tone::Bad, "failed"),
+            (Tone::Warn, "compensate (undo)"),
+            (Tone::Info, "undone"),
+        ];
+        TopologyView {
+            nodes,
+            links,
+            legend: legend.iter().map(|(tone, label)| LegendItem { tone: *tone, label: label.to_string() }).collect(),
+        }
     }
 
     fn sequence(&self) -> SequenceView {

@@ -263,7 +263,7 @@ impl ShardingModel {
             read_rng: k.rng("clients.reads"),
             write_rng: k.rng("clients.writes"),
             salt_rng: k.rng("celebrity.salt"),
-            hotspot: Alarm::new(1.5, 1.25, 3 * SECOND_US),
+            hotspot: Alarm::new(1.5, 1.25).clear_after(3 * SECOND_US),
             keyspace_full_said: false,
             n_requests: 0,
             n_answered: 0,
@@ -558,7 +558,7 @@ impl ShardingModel {
             ]
         };
         match edge {
-            Some(AlarmEdge::Raised) => k.emit(
+            Some(AlarmEdge::Raised { .. }) => k.emit(
                 "overload",
                 format!(
                     "{} OVERLOADED: it is sent about {} req/s against a capacity of {}; {} requests queued, {:.2} s of work",
@@ -636,7 +636,7 @@ impl ShardingModel {
             ]
         };
         match self.hotspot.update(now, imbalance) {
-            Some(AlarmEdge::Raised) => k.emit(
+            Some(AlarmEdge::Raised { .. }) => k.emit(
                 "hotspot",
                 format!(
                     "hot spot: {} took {:.0}% of the last second's {} shard requests (an even share is {:.1}%): {:.1}× the mean",

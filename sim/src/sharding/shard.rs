@@ -76,7 +76,7 @@ impl Shard {
             second_latency: Histogram::default(),
             second_routed: 0,
             last_second_routed: 0,
-            alarm: Alarm::new(cap * OVERLOAD_QUEUE_S, cap * OVERLOAD_QUEUE_S / 10.0, RECOVERY_HOLD_US),
+            alarm: Alarm::new(cap * OVERLOAD_QUEUE_S, cap * OVERLOAD_QUEUE_S / 10.0).clear_after(RECOVERY_HOLD_US),
             recent: Vec::new(),
             recent_next: 0,
         }

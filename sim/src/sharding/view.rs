@@ -4,8 +4,8 @@
 
 use crate::kernel::{ActionKind, Kernel, SimTime};
 use crate::scene::{
-    Anomaly, BarView, BarsView, LinkView, NodeAction, NodeView, Panel, Present, RingKey, RingOwner, RingPoint,
-    RingView, Tone, TopologyView,
+    Anomaly, BarView, BarsView, LegendItem, LinkView, NodeAction, NodeView, Panel, Present, RingKey, RingOwner,
+    RingPoint, RingView, Tone, TopologyView, WorkGroup, WorkView,
 };
 
 use super::heatmap::thousands;
@@ -142,7 +142,7 @@ impl ShardingModel {
             tone: Tone::Neutral,
             badge: Some(format!("{} req/s", thousands(self.cfg.request_rate.round() as u64))),
             lines: router_lines,
-            load: None,
+            work: None,
             actions,
         };
         let mut nodes = vec![router];
@@ -178,7 +178,7 @@ impl ShardingModel {
                         ),
                         format!("queue {} · p99 {p99}", thousands(s.queued() as u64)),
                     ],
-                    load: Some((rate / cap).min(1.0) as f32),
+                    work: Some(queue_pile(s.queued(), tone)),
                     actions: vec![NodeAction {
                         label: "Remove this shard",
                         kind: ActionKind::Crash { node: shard_name(id) },
@@ -188,6 +188,7 @@ impl ShardingModel {
                     a: "router".into(),
                     b: shard_name(id),
                     cut: k.net.is_cut(ROUTER, shard_node(id)),
+                    gate: None,
                 });
             }
         } else {
@@ -201,7 +202,6 @@ impl ShardingModel {
                     thousands(cap.round() as u64)
                 ));
             }
-            let peak = live.iter().map(|&id| self.shard_rate(id, now)).fold(0.0, f64::max);
             nodes.push(NodeView {
                 name: "shards".into(),
                 label: format!("{} shards", live.len()),
@@ -216,16 +216,31 @@ impl ShardingModel {
                 },
                 badge: Some(if over > 0 { format!("{over} OVERLOADED") } else { format!("{} live", live.len()) }),
                 lines,
-                load: Some((peak / cap).min(1.0) as f32),
+                work: Some(queue_pile(
+                    live.iter().map(|&id| self.shards[id as usize].queued()).sum(),
+                    if over > 0 { Tone::Bad } else { Tone::Warn },
+                )),
                 actions: Vec::new(),
             });
             links.push(LinkView {
                 a: "router".into(),
                 b: "shards".into(),
                 cut: live.iter().all(|&id| k.net.is_cut(ROUTER, shard_node(id))),
+                gate: None,
             });
         }
-        TopologyView { nodes, links }
+        let legend = [
+            (Tone::Neutral, "read"),
+            (Tone::Info, "write"),
+            (Tone::Warn, "salted read (fan-out)"),
+            (Tone::Good, "answer"),
+            (Tone::Bad, "refused: queue full"),
+        ];
+        TopologyView {
+            nodes,
+            links,
+            legend: legend.iter().map(|(tone, label)| LegendItem { tone: *tone, label: label.to_string() }).collect(),
+        }
     }
 
     fn bars(&self, now: SimTime) -> BarsView {
@@ -465,5 +480,16 @@ impl Present for ShardingModel {
             ("events", k.n_events() as f64),
         ]);
         m
+    }
+}
+
+/// A shard's queue drawn as a pile inside its box: requests waiting for the shard's one server, so the hot
+/// shard is seen filling up while the others stay empty.
+fn queue_pile(queued: u32, tone: Tone) -> WorkView {
+    let tone = if tone == Tone::Bad { Tone::Bad } else { Tone::Warn };
+    WorkView {
+        unit: "request".into(),
+        capacity: None,
+        groups: vec![WorkGroup { count: queued, tone, label: "queued".into() }],
     }
 }

@@ -180,6 +180,6 @@ pub fn random_script(scene: &dyn Scene, rng: &mut RngStream, within_s: f64, max_
         debug_assert!(scene.validate_action(&action).is_ok(), "{}: {action}", scene.id());
         out.push(action);
     }
-    out.sort_by_key(|a| a.at);
+    crate::kernel::sort_by_time(&mut out);
     out
 }

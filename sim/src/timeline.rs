@@ -116,7 +116,7 @@ impl Timeline {
     /// been there from the start.
     pub fn set_script(&mut self, script: Vec<Action>) {
         let mut sorted = script;
-        sorted.sort_by_key(|a| a.at);
+        crate::kernel::sort_by_time(&mut sorted);
         let old = self.live.script();
         let first_diff = old.iter().zip(&sorted).position(|(a, b)| a != b).unwrap_or(old.len().min(sorted.len()));
         let changed_at = [old.get(first_diff), sorted.get(first_diff)].into_iter().flatten().map(|a| a.at).min();

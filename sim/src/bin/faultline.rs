@@ -118,7 +118,7 @@ fn parse(args: &[String], bench: bool) -> Result<Invocation, String> {
         scene.validate_action(&a)?;
         script.push(a);
     }
-    script.sort_by_key(|a| a.at);
+    faultline_sim::kernel::sort_by_time(&mut script);
     Ok(Invocation { scene, seed, duration: SimTime::from_secs_f64(duration_s), params, script })
 }
 

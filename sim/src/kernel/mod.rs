@@ -31,7 +31,7 @@ mod time;
 mod trace;
 mod world;
 
-pub use action::{Action, ActionKind, format_script, parse_script_lenient};
+pub use action::{Action, ActionKind, format_script, parse_script_lenient, sort_by_time};
 pub use alarm::{Alarm, AlarmEdge};
 pub use arrivals::PoissonArrivals;
 pub use invariant::{InvariantSpec, Invariants, Violations, When};

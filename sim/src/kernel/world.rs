@@ -62,7 +62,7 @@ impl<M: Model> World<M> {
         params: Params,
         mut script: Vec<Action>,
     ) -> Self {
-        script.sort_by_key(|a| a.at);
+        crate::kernel::sort_by_time(&mut script);
         kernel.invariants = Invariants::new(M::INVARIANTS, &params);
         model.start(&mut kernel);
         World { scene_id, kernel, model, params, script, applied: 0 }
@@ -75,7 +75,7 @@ impl<M: Model> World<M> {
     /// Replaces the script. Possible only if the entries that already ran are unchanged; otherwise returns
     /// false and the caller must restore an earlier snapshot first.
     pub fn set_script(&mut self, mut script: Vec<Action>) -> bool {
-        script.sort_by_key(|a| a.at);
+        crate::kernel::sort_by_time(&mut script);
         if script.len() < self.applied || script[..self.applied] != self.script[..self.applied] {
             return false;
         }

@@ -138,6 +138,14 @@ pub fn format_script(script: &[Action]) -> String {
     script.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
 }
 
+/// Sorts a fault script by time; same-time actions keep their written order (a stable sort). One
+/// non-generic function on purpose: called from code generic over the model, a `sort_by_key` closure
+/// would be compiled once per scene (≈ 4.5 KB of wasm each).
+#[inline(never)]
+pub fn sort_by_time(actions: &mut [Action]) {
+    actions.sort_by_key(|a| a.at);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,12 +191,4 @@ mod tests {
         assert_eq!(a[0].at, SimTime::from_secs(1));
         assert_eq!(e.len(), 1);
     }
-}
-
-/// Sorts a fault script by time; same-time actions keep their written order (a stable sort). One
-/// non-generic function on purpose: called from code generic over the model, a `sort_by_key` closure
-/// would be compiled once per scene (≈ 4.5 KB of wasm each).
-#[inline(never)]
-pub fn sort_by_time(actions: &mut [Action]) {
-    actions.sort_by_key(|a| a.at);
 }

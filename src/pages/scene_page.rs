@@ -19,6 +19,7 @@ use crate::widgets::explain::ExplainPanel;
 use crate::widgets::machine::Machines;
 use crate::widgets::narration::{LatestLine, Narration};
 use crate::widgets::notice::Notices;
+use crate::widgets::panels::ScenePanels;
 use crate::widgets::shortcuts::{self, Shortcuts};
 use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
@@ -208,6 +209,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 </div>
             </div>
         </section>
+        <div class="scene-panels"><ScenePanels session /></div>
         <main class="scene-layout">
             <div class="col-main">
                 <Show when=has_machines>

@@ -1,15 +1,21 @@
 //! The scene page's widgets, one file each. Every widget reads the [`Session`](crate::session::Session)'s
 //! published snapshots and sends intents back through its methods; none holds simulation state.
 
+pub mod bars;
 pub mod chart;
 pub mod compare;
 pub mod counters;
 pub mod embed;
 pub mod error_panel;
 pub mod explain;
+pub mod heatmap;
+pub mod history;
 pub mod machine;
 pub mod narration;
 pub mod notice;
+pub mod panels;
+pub mod ring;
+pub mod sequence;
 pub mod shortcuts;
 pub mod slider;
 pub mod stage;

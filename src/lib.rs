@@ -8,8 +8,10 @@
 //! * [`driver`] — requestAnimationFrame loop (the only wall-clock code).
 //! * [`widgets`] — one file per widget; [`core`] — palette and formatting.
 //! * [`url_state`] — the URL ⇄ scene state, pure and unit-tested.
+//! * [`chaos`] — the fault script as markers, spans and edits (the chaos timeline), pure and unit-tested.
 
 pub mod app;
+pub mod chaos;
 pub mod compare;
 pub mod core;
 pub mod driver;

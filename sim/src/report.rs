@@ -16,8 +16,8 @@
 //! assert_eq!(json["duration_s"], 2);
 //! ```
 
-use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::kernel::{Field, ParamKind, SimTime, format_script};
 use crate::scene::{Run, Scene, charts};
@@ -94,6 +94,8 @@ pub struct RunReport {
     pub scene: String,
     pub seed: u64,
     pub duration_s: Num,
+    /// The parameters the run started with (a mid-run change is a `set` entry of `faults`): with `seed`,
+    /// `faults` and `duration_s`, the inputs that reproduce the run.
     pub params: Ordered<ParamJson>,
     pub faults: String,
     pub trace_hash: String,
@@ -107,7 +109,7 @@ pub struct RunReport {
 impl RunReport {
     pub fn of(run: &dyn Run, seed: u64) -> Self {
         let params = run
-            .params()
+            .start_params()
             .iter()
             .map(|(spec, v)| {
                 let text = spec.format(&v);
@@ -230,6 +232,73 @@ impl SceneListing {
             .map(|p| PresetListing { name: p.id, title: p.title, description: p.description })
             .collect();
         SceneListing { scene: s.id(), title: s.title(), teaches: s.teaches(), params, presets }
+    }
+}
+
+/// What reproduces a run, read back from a run JSON (the runner's or the page's export): the rest of the
+/// report (metrics, series, events) is ignored. Values are kept as text, to be validated like a link's
+/// values are (clamped or dropped with a notice), never trusted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInputs {
+    pub scene: String,
+    pub seed: u64,
+    pub duration_s: f64,
+    /// (name, value as text), sorted by name.
+    pub params: Vec<(String, String)>,
+    pub faults: String,
+}
+
+#[derive(Deserialize)]
+struct InputsJson {
+    scene: String,
+    seed: u64,
+    #[serde(default)]
+    duration_s: Option<f64>,
+    #[serde(default)]
+    params: std::collections::BTreeMap<String, ParamIn>,
+    #[serde(default)]
+    faults: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ParamIn {
+    Num(f64),
+    Text(String),
+}
+
+impl RunInputs {
+    /// Reads the inputs of a run JSON; a file that is not one says what is missing.
+    ///
+    /// ```
+    /// use faultline_sim::report::RunInputs;
+    /// let i = RunInputs::from_json(r#"{"scene":"saga","seed":7,"duration_s":12.5,"params":{"mode":"choreography","order_rate":20},"faults":"3:crash:payment"}"#).unwrap();
+    /// assert_eq!((i.scene.as_str(), i.seed, i.duration_s), ("saga", 7, 12.5));
+    /// assert_eq!(i.params, vec![("mode".to_string(), "choreography".to_string()), ("order_rate".to_string(), "20".to_string())]);
+    /// assert!(RunInputs::from_json("[1, 2]").unwrap_err().contains("not a Faultline run"));
+    /// ```
+    pub fn from_json(text: &str) -> Result<RunInputs, String> {
+        let j: InputsJson = serde_json::from_str(text).map_err(|e| {
+            format!("this file is not a Faultline run (a run JSON has scene, seed, duration_s, params and faults): {e}")
+        })?;
+        let params = j
+            .params
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    ParamIn::Num(x) => format!("{x}"),
+                    ParamIn::Text(t) => t,
+                };
+                (k, text)
+            })
+            .collect();
+        Ok(RunInputs {
+            scene: j.scene,
+            seed: j.seed,
+            duration_s: j.duration_s.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0),
+            params,
+            faults: j.faults,
+        })
     }
 }
 

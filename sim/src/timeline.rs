@@ -115,12 +115,21 @@ impl Timeline {
     /// Replaces the fault script and brings the run back to the moment it was at, as if the new script had
     /// been there from the start.
     pub fn set_script(&mut self, script: Vec<Action>) {
+        if let Some(t) = self.replace_script(script) {
+            self.seek(t);
+        }
+    }
+
+    /// Replaces the fault script and rewinds to the last snapshot before the first changed entry; returns
+    /// the moment the run was at, for the caller to seek back to (the page does it within a frame budget,
+    /// so an edit far back in a long run never freezes it). `None`: the scripts were the same.
+    pub fn replace_script(&mut self, script: Vec<Action>) -> Option<SimTime> {
         let mut sorted = script;
         crate::kernel::sort_by_time(&mut sorted);
         let old = self.live.script();
         let first_diff = old.iter().zip(&sorted).position(|(a, b)| a != b).unwrap_or(old.len().min(sorted.len()));
         let changed_at = [old.get(first_diff), sorted.get(first_diff)].into_iter().flatten().map(|a| a.at).min();
-        let Some(changed_at) = changed_at else { return }; // identical scripts
+        let changed_at = changed_at?; // identical scripts
         let t = self.live.now();
         // Snapshots that already ran anything at or after the change are no longer valid.
         self.snapshots.retain({
@@ -144,6 +153,6 @@ impl Timeline {
             c.set_script(self.live.script().to_vec());
             *s = c;
         }
-        self.seek(t);
+        Some(t)
     }
 }

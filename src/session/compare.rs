@@ -36,7 +36,8 @@ impl Session {
                 let a = a.run();
                 let same = b.run().script().iter().eq(a.script().iter().filter(|x| compare::applies_to_b(c.param, x)));
                 if !same {
-                    b.set_script(compare::b_script(c.param, a.script()));
+                    // Rewinds only; the bounded seek below brings B back to A's moment.
+                    b.replace_script(compare::b_script(c.param, a.script()));
                 }
                 if b.now() != a.now() {
                     // Bounded: B, built late in a long run, catches up over a few frames.

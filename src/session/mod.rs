@@ -21,6 +21,7 @@ use faultline_sim::timeline::Timeline;
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 
+use crate::chaos::UndoStack;
 use crate::compare::{CompareTable, Comparison};
 use crate::url_state::{self, SPEEDS, SceneUrl};
 use crate::widgets::chart::ChartData;
@@ -108,6 +109,10 @@ pub struct Session {
     /// A moment still being reached a frame's budget at a time (see `catch_up.rs`), and how far along, 0..1.
     catch_up_to: StoredValue<Option<SimTime>, LocalStorage>,
     pub fast_forward: RwSignal<Option<f64>>,
+    /// Earlier and undone versions of the script (clicks, mid-run parameter changes, chaos-track edits).
+    history: StoredValue<UndoStack, LocalStorage>,
+    /// (can undo, can redo), for the buttons.
+    pub undo_state: RwSignal<(bool, bool)>,
 }
 
 pub fn wall_ms() -> f64 {
@@ -161,6 +166,8 @@ impl Session {
             fast_forward: RwSignal::new(
                 (!reached_link_moment).then(|| now.as_micros() as f64 / state.t.as_micros().max(1) as f64),
             ),
+            history: StoredValue::new_local(UndoStack::default()),
+            undo_state: RwSignal::new((false, false)),
         };
         // Opening a link must not read out the whole history that led to its moment.
         s.announced.set_value((f64::NEG_INFINITY, s.with_run(|r| r.log().total())));
@@ -256,6 +263,9 @@ impl Session {
             self.start_catch_up(t, tl.now());
         }
         self.timeline.set_value(tl);
+        // A new run (preset, seed, starting parameters): earlier scripts belong to another run.
+        self.history.set_value(UndoStack::default());
+        self.undo_state.set((false, false));
         self.forget_notable();
         self.drop_compare_if_equal();
         self.build_b();
@@ -282,14 +292,20 @@ impl Session {
             return;
         }
         let mut script = self.with_run(|r| r.script().to_vec());
-        // Dragging a slider fires many inputs: fold the recent ones of this parameter into one.
+        // Dragging a slider fires many inputs: fold the recent ones of this parameter into one (one undo step).
+        let before = script.len();
         script.retain(|a| {
             !(matches!(&a.kind, ActionKind::Set { param, .. } if param == name)
                 && a.at <= now
                 && now - a.at <= COALESCE_US)
         });
+        let folded = script.len() < before;
         script.push(Action { at: now, kind: ActionKind::Set { param: name.to_string(), value: spec.format(&value) } });
-        self.set_script(script);
+        if folded {
+            self.replace_script(script);
+        } else {
+            self.set_script(script);
+        }
         if self.drop_compare_if_equal() {
             self.publish(true);
         }
@@ -303,12 +319,47 @@ impl Session {
         self.set_script(script);
     }
 
-    fn set_script(&self, script: Vec<Action>) {
+    /// An edit of the fault script (a click, a mid-run parameter change, the chaos track): undoable.
+    pub fn set_script(&self, script: Vec<Action>) {
+        let before = self.with_run(|r| r.script().to_vec());
+        if before == script {
+            return;
+        }
+        self.history.update_value(|h| h.record(before));
+        self.replace_script(script);
+    }
+
+    /// Goes back to the script before the last edit (Ctrl+Z).
+    pub fn undo(&self) {
+        let current = self.with_run(|r| r.script().to_vec());
+        if let Some(s) = self.history.try_update_value(|h| h.undo(current)).flatten() {
+            self.replace_script(s);
+        }
+    }
+
+    /// Redoes the last undone edit (Ctrl+Shift+Z).
+    pub fn redo(&self) {
+        let current = self.with_run(|r| r.script().to_vec());
+        if let Some(s) = self.history.try_update_value(|h| h.redo(current)).flatten() {
+            self.replace_script(s);
+        }
+    }
+
+    fn replace_script(&self, script: Vec<Action>) {
+        self.undo_state.set(self.history.with_value(|h| (h.can_undo(), h.can_redo())));
+        // A link still fast-forwarding keeps its destination.
+        let pending = self.catch_up_to.get_value();
         self.cancel_catch_up();
         // What lies ahead changes with the script: the notable moments seen beyond now no longer hold.
         self.forget_notable();
-        // The timeline replays to the current moment, running whatever the new script puts at exactly now.
-        self.timeline.update_value(|tl| tl.set_script(script));
+        // The timeline rewinds to before the first change, then replays to the moment it was at (running
+        // whatever the new script puts at exactly now) within a frame budget: an edit far back in a long run
+        // continues over the next frames instead of freezing the page.
+        let mut back_to = None;
+        self.timeline.update_value(|tl| back_to = tl.replace_script(script));
+        if let Some(t) = pending.or(back_to) {
+            self.seek_bounded(t);
+        }
         self.publish(true);
         self.request_url_write();
     }

@@ -13,7 +13,8 @@ pub fn Narration(session: Session) -> impl IntoView {
     view! {
         <section class="panel narration-panel" aria-labelledby="narration-title">
             <h2 id="narration-title">"What happened"</h2>
-            <div class="narration-box">
+            // Focusable, so a keyboard reader can scroll the history (it has no controls of its own).
+            <div class="narration-box" tabindex="0" role="region" aria-label="Narration, newest first">
                 <ol class="narration" data-testid="narration" reversed>
                     <For each=move || session.log.get() key=|l| (l.idx, l.t, l.burst.len()) let:line>
                         {line_view(line)}

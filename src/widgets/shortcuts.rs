@@ -1,5 +1,5 @@
-//! Keyboard shortcuts (Space play/pause, → next notable moment, . single event, + / − speed, r reset, ? help)
-//! and their help dialog.
+//! Keyboard shortcuts (Space play/pause, → next notable moment, . single event, + / − speed, r reset, ? help,
+//! Ctrl+Z / Ctrl+Shift+Z undo and redo over the fault script) and their help dialog.
 //!
 //! Space plays or pauses unless focus is where Space has its own meaning: a text field or a select, or a
 //! button reached with the keyboard (Tab). A button merely clicked with the mouse keeps focus but not
@@ -36,10 +36,21 @@ fn release_focus() {
 /// The keyboard listener alone (embeds mount it without the help button).
 pub fn listen(session: Session, help_open: Option<RwSignal<bool>>) {
     let handle = window_event_listener(leptos::ev::keydown, move |e| {
+        let (typing, keyboard_focus) = focus_context(&e);
+        if (e.ctrl_key() || e.meta_key()) && !e.alt_key() && !typing && !session.embed {
+            // Undo / redo over the fault script (a field keeps its own undo).
+            match e.key().as_str() {
+                "z" | "Z" if e.shift_key() => session.redo(),
+                "z" | "Z" => session.undo(),
+                "y" | "Y" => session.redo(),
+                _ => return,
+            }
+            e.prevent_default();
+            return;
+        }
         if e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
         }
-        let (typing, keyboard_focus) = focus_context(&e);
         let key = e.key();
         if key == "Escape"
             && let Some(open) = help_open
@@ -104,6 +115,8 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
                         <dt><kbd>"."</kbd>" "<kbd>"Shift →"</kbd></dt><dd>"step to the next single event"</dd>
                         <dt><kbd>"+"</kbd>" "<kbd>"−"</kbd></dt><dd>"faster / slower"</dd>
                         <dt><kbd>"r"</kbd></dt><dd>"reset to t = 0"</dd>
+                        <dt><kbd>"Ctrl Z"</kbd>" "<kbd>"Ctrl Shift Z"</kbd></dt><dd>"undo / redo a change to the fault script"</dd>
+                        <dt>"On a fault marker"</dt><dd>"← → move it 0.1 s (Shift: 1 s), Delete removes it, Enter edits it"</dd>
                         <dt><kbd>"?"</kbd></dt><dd>"show / hide this help"</dd>
                         <dt><kbd>"Tab"</kbd></dt><dd>"move between controls; Enter on a node or link injects its fault"</dd>
                     </dl>

@@ -1,5 +1,6 @@
 //! The transport: play/pause, "next notable moment", single-event step, speed, reset, seed, the scrubber
-//! over virtual time with the run's notable moments as ticks on it, and the time readout.
+//! over virtual time with the run's notable moments as ticks on it, the time readout, and (full page) the
+//! chaos timeline on the scrubber's time axis.
 
 use faultline_sim::kernel::SimTime;
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use wasm_bindgen::JsCast;
 use crate::core::format::{speed as speed_text, time_readout};
 use crate::session::Session;
 use crate::url_state::SPEEDS;
+use crate::widgets::chaos::ChaosTrack;
 
 /// The scrubber reaches at least this far, so a fresh run has room to drag into.
 const MIN_SCRUB_S: f64 = 30.0;
@@ -107,6 +109,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                         max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
                         on:input=on_scrub />
                     <div class="ticks" aria-hidden="true">{ticks}</div>
+                    {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> })}
                 </div>
                 <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>
                 {move || session.fast_forward.get().map(|f| view! {

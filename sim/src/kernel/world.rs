@@ -49,6 +49,9 @@ pub struct World<M: Model> {
     pub kernel: Kernel<M::Msg, M::Timer>,
     pub model: M,
     pub params: Params,
+    /// The parameters the run was built with (before any `set` action): with the seed and the script, what
+    /// reproduces it.
+    pub start_params: Params,
     script: Vec<Action>,
     /// How many script entries have run.
     applied: usize,
@@ -65,7 +68,7 @@ impl<M: Model> World<M> {
         crate::kernel::sort_by_time(&mut script);
         kernel.invariants = Invariants::new(M::INVARIANTS, &params);
         model.start(&mut kernel);
-        World { scene_id, kernel, model, params, script, applied: 0 }
+        World { scene_id, kernel, model, start_params: params.clone(), params, script, applied: 0 }
     }
 
     pub fn script(&self) -> &[Action] {

@@ -178,6 +178,8 @@ pub trait Run {
     fn set_script(&mut self, script: Vec<Action>) -> bool;
     /// Current parameters (after any `set` actions that have run).
     fn params(&self) -> &Params;
+    /// The parameters the run was built with: with the seed and the script, what reproduces it.
+    fn start_params(&self) -> &Params;
     /// What a reader sees now, panel by panel.
     fn panels(&self) -> Vec<Panel>;
     /// Messages in flight now (at most [`MAX_MESSAGES_DRAWN`]).
@@ -220,6 +222,9 @@ impl<M: Present> Run for World<M> {
     }
     fn params(&self) -> &Params {
         &self.params
+    }
+    fn start_params(&self) -> &Params {
+        &self.start_params
     }
     fn panels(&self) -> Vec<Panel> {
         self.model.panels(&self.kernel)

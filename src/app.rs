@@ -45,8 +45,21 @@ pub fn App() -> impl IntoView {
     provide_context(nav);
     let pop = window_event_listener(leptos::ev::popstate, move |_| nav.0.update(|v| *v += 1));
     on_cleanup(move || pop.remove());
+    // A run JSON dropped anywhere opens that run; a file that is not one says why, on any page.
+    let drop_notice = RwSignal::new(None::<String>);
+    crate::widgets::export::install_drop_import(move |m| drop_notice.set(Some(m)));
+    let drop_notice_view = move || {
+        drop_notice.get().map(|m| {
+            view! {
+                <div class="notice global-notice" role="alert" data-testid="import-notice">
+                    <span>{m}</span>
+                    <button type="button" on:click=move |_| drop_notice.set(None) aria-label="Dismiss">"×"</button>
+                </div>
+            }
+        })
+    };
 
-    move || {
+    let page = move || {
         nav.0.track();
         let query = current_query();
         let pairs = parse_query(&query);
@@ -75,5 +88,6 @@ pub fn App() -> impl IntoView {
                 None => view! { <HomePage notices=Vec::new() /> }.into_any(),
             },
         }
-    }
+    };
+    view! { {drop_notice_view}{page} }
 }

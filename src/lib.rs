@@ -8,6 +8,7 @@
 //! * [`driver`] — requestAnimationFrame loop (the only wall-clock code).
 //! * [`widgets`] — one file per widget; [`core`] — palette and formatting.
 //! * [`url_state`] — the URL ⇄ scene state, pure and unit-tested.
+//! * [`export`] — run JSON, series CSV and file names out; a run JSON back in as the query that opens it.
 //! * [`chaos`] — the fault script as markers, spans and edits (the chaos timeline), pure and unit-tested.
 
 pub mod app;
@@ -15,6 +16,7 @@ pub mod chaos;
 pub mod compare;
 pub mod core;
 pub mod driver;
+pub mod export;
 pub mod pages;
 pub mod session;
 pub mod url_state;

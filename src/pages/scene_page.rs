@@ -16,6 +16,7 @@ use crate::widgets::compare::{CompareSelect, CompareStages, CompareTable};
 use crate::widgets::counters::Counters;
 use crate::widgets::embed::EmbedButton;
 use crate::widgets::explain::ExplainPanel;
+use crate::widgets::export::ExportMenu;
 use crate::widgets::machine::Machines;
 use crate::widgets::narration::{LatestLine, Narration};
 use crate::widgets::notice::Notices;
@@ -187,6 +188,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             <span class="crumb" aria-hidden="true">"/"</span>
             <h1>{scene.title()}</h1>
             <div class="header-tools">
+                <ExportMenu session />
                 <EmbedButton session />
                 <Shortcuts session />
             </div>

@@ -9,6 +9,7 @@ pub mod counters;
 pub mod embed;
 pub mod error_panel;
 pub mod explain;
+pub mod export;
 pub mod heatmap;
 pub mod history;
 pub mod machine;

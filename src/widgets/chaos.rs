@@ -62,8 +62,14 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
         editing.set(None);
     };
 
-    let marker_view = move |idx: usize, m: chaos::Marker, n: usize| {
+    let marker_view = move |idx: usize, m: chaos::Marker, n: usize, next_t: Option<f64>| {
         let t = m.at.as_secs_f64();
+        // A label never runs over the next marker: it gets the track's width up to there (container units),
+        // less the symbol; the rest shows on hover, focus or selection.
+        let label_room = move || {
+            let gap = (next_t.unwrap_or_else(|| max_s.get()) - t).max(0.0) / max_s.get().max(1e-9);
+            format!("calc({:.4} * 100cqw - 34px)", gap)
+        };
         let shown_t = move || dragging.get().filter(|d| d.0 == idx).map_or(t, |d| d.1);
         let on_down = move |e: web_sys::PointerEvent| {
             if e.button() != 0 {
@@ -115,7 +121,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=move |_| dragging.set(None)
                 on:keydown=on_key on:focus=move |_| selected.set(Some(idx))>
                 <span class="marker-symbol" aria-hidden="true">{m.symbol}</span>
-                <span class="marker-label">{m.label.clone()}</span>
+                <span class="marker-label" style:max-width=label_room>{m.label.clone()}</span>
             </button>
         }
     };
@@ -139,7 +145,15 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                 }
             })
             .collect::<Vec<_>>();
-        let markers = ms.into_iter().enumerate().map(|(i, m)| marker_view(i, m, n)).collect::<Vec<_>>();
+        let times: Vec<f64> = ms.iter().map(|m| m.at.as_secs_f64()).collect();
+        let markers = ms
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let next = times[i + 1..].iter().copied().find(|&u| u > times[i]);
+                marker_view(i, m, n, next)
+            })
+            .collect::<Vec<_>>();
         (spans, markers)
     };
 

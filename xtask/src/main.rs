@@ -20,7 +20,9 @@ tasks:
   serve          install missing tools, then `trunk serve` on http://127.0.0.1:8080 (live reload)
   test           install missing tools (incl. Chromium), then run every test; non-zero exit if any fails
                  (CHROMIUM_PATH / CHROMEDRIVER_PATH: use these browser binaries instead of /usr/bin's)
-  dist           release build into dist/ (relative asset URLs: works from any sub-path); prints its brotli size
+  dist [--site-url URL]  release build into dist/ (relative asset URLs: works from any sub-path); prints its
+                 brotli size. --site-url (or FAULTLINE_SITE_URL): the site's address, so link previews
+                 (og:image, twitter:image, og:url) are absolute
   bench          per scene: native + wasm throughput, same trace hash, frame p50/p95; sizes, first-frame
                  time, seek vs budgets (`bench --strict`: exit non-zero when a figure misses its budget)
   tidy           repository rules: web-free simulation crate, `//!` module docs, kernel never imports
@@ -34,7 +36,7 @@ fn main() -> ExitCode {
     let rest = &args[args.len().min(1)..];
     let result = match task {
         "serve" => web::serve(),
-        "dist" => web::dist(),
+        "dist" => web::dist(rest),
         "test" => test::run(),
         "bench" => bench::run(rest.iter().any(|a| a == "--strict")),
         "tidy" => tidy::run(),

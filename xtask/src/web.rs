@@ -18,11 +18,39 @@ pub fn serve() -> Result {
     cmd::run(cmd::command("trunk").args(["serve", "--skip-version-check", "--address", "127.0.0.1", "--port", "8080"]))
 }
 
-/// `cargo xtask dist`.
-pub fn dist() -> Result {
+/// `cargo xtask dist [--site-url URL]` (or `FAULTLINE_SITE_URL`): the site's public address, for link
+/// previews — Open Graph and Twitter cards need an absolute image URL. Without it every URL stays relative.
+pub fn dist(args: &[String]) -> Result {
+    let site = match args.iter().position(|a| a == "--site-url") {
+        Some(i) => {
+            Some(args.get(i + 1).cloned().ok_or("--site-url needs a value, e.g. https://example.org/faultline/")?)
+        }
+        None => std::env::var("FAULTLINE_SITE_URL").ok().filter(|v| !v.is_empty()),
+    };
     setup::ensure(Needs::BUILD)?;
     build_dist()?;
+    if let Some(site) = site {
+        let path = dist_dir().join("index.html");
+        let html = std::fs::read_to_string(&path).map_err(|e| format!("dist/index.html: {e}"))?;
+        std::fs::write(&path, with_site_url(&html, &site)?).map_err(|e| format!("dist/index.html: {e}"))?;
+        println!("ok: link previews point at {site}");
+    }
     Ok(())
+}
+
+/// index.html with the link-preview image made absolute under `site` and `og:url` added.
+pub fn with_site_url(html: &str, site: &str) -> std::result::Result<String, String> {
+    let site = site.trim();
+    if !(site.starts_with("https://") || site.starts_with("http://")) || site.contains(['"', '<', '>', ' ']) {
+        return Err(format!("--site-url '{site}' is not an http(s) address like https://example.org/faultline/"));
+    }
+    let site = if site.ends_with('/') { site.to_string() } else { format!("{site}/") };
+    let html = html.replace("content=\"public/og.png\"", &format!("content=\"{site}public/og.png\""));
+    let marker = "<meta property=\"og:type\" content=\"website\">";
+    if !html.contains(marker) {
+        return Err("dist/index.html has no og:type tag to anchor og:url".into());
+    }
+    Ok(html.replacen(marker, &format!("{marker}\n    <meta property=\"og:url\" content=\"{site}\">"), 1))
 }
 
 /// The dist/ directory.
@@ -121,7 +149,19 @@ pub fn absolute_urls(html: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{absolute_urls, size_summary};
+    use super::{absolute_urls, size_summary, with_site_url};
+
+    #[test]
+    fn the_site_url_makes_link_previews_absolute() {
+        let html = std::fs::read_to_string(crate::cmd::root().join("index.html")).unwrap();
+        assert!(html.contains("content=\"public/og.png\""), "index.html keeps its preview image relative");
+        let out = with_site_url(&html, "https://example.org/faultline").unwrap();
+        assert_eq!(out.matches("content=\"https://example.org/faultline/public/og.png\"").count(), 2, "og and twitter");
+        assert!(out.contains("<meta property=\"og:url\" content=\"https://example.org/faultline/\">"));
+        assert!(absolute_urls(&out).is_empty(), "asset URLs stay relative: {:?}", absolute_urls(&out));
+        assert!(with_site_url(&html, "example.org").is_err());
+        assert!(with_site_url(&html, "https://x/\"><script>").is_err());
+    }
 
     #[test]
     fn summarises_sizes() {

@@ -359,11 +359,32 @@ fn node_view(
     // The badge's word; its tone's marker shape is drawn before it (a shape, not a character, so the visible
     // text is the words a screen reader also reads).
     let badge_text = badge;
+    let act = move || {
+        if let Some(a) = first_action() {
+            session.apply(a.kind);
+        }
+    };
+    let avail = node_w - TEXT_INSET;
+    let badge_w = move |px: f64, t: &str| text_width(t, px, true) + 0.02 * px * t.chars().count() as f64;
+    let action_hint = move || first_action().map(|a| a.label.to_string()).unwrap_or_default();
+    // The hint sits inside the box, top right on the label's row, or on a row of its own at the bottom when
+    // that row is too narrow for both (the layout left room for it).
+    let hint_below =
+        interactive && topo.with_untracked(|t| t.nodes.get(i).is_some_and(|n| hint_on_own_row(n, node_w, compact)));
+    let hint_w = move || {
+        let h = action_hint();
+        if h.is_empty() || hint_below { 0.0 } else { hint_width(&h) }
+    };
+    // A compact box draws its badge beside the label only when both fit (the accessible name follows suit).
+    let compact_badge_shown = move || {
+        let full_bw = badge_w(12.0, &badge_text()) + 26.0;
+        text_width(&label(), 14.0, true) + full_bw + hint_w() + 10.0 <= avail
+    };
     // The accessible name starts with the visible text, in order (axe: label-content-name-mismatch; every
     // text element ends with a space so its words do not run into the next one's), then says what the
     // tokens show.
     let aria = move || {
-        let mut parts = vec![label(), badge()];
+        let mut parts = vec![label(), if !compact || compact_badge_shown() { badge() } else { String::new() }];
         let mut extra = Vec::new();
         node.with(|n| {
             if let Some(n) = n {
@@ -394,22 +415,6 @@ fn node_view(
         parts.retain(|p| !p.is_empty());
         format!("{}. {}", parts.join(" "), extra.join(", "))
     };
-    let act = move || {
-        if let Some(a) = first_action() {
-            session.apply(a.kind);
-        }
-    };
-    let avail = node_w - TEXT_INSET;
-    let badge_w = move |px: f64, t: &str| text_width(t, px, true) + 0.02 * px * t.chars().count() as f64;
-    let action_hint = move || first_action().map(|a| a.label.to_string()).unwrap_or_default();
-    // The hint sits inside the box, top right on the label's row, or on a row of its own at the bottom when
-    // that row is too narrow for both (the layout left room for it).
-    let hint_below =
-        interactive && topo.with_untracked(|t| t.nodes.get(i).is_some_and(|n| hint_on_own_row(n, node_w, compact)));
-    let hint_w = move || {
-        let h = action_hint();
-        if h.is_empty() || hint_below { 0.0 } else { hint_width(&h) }
-    };
     let work = Memo::new(move |_| node.with(|n| n.as_ref().and_then(|n| n.work.clone())));
     let content = move || {
         if compact {
@@ -417,7 +422,7 @@ fn node_view(
             let badge_px = 12.0;
             let full_bw = badge_w(badge_px, &badge_text()) + 26.0;
             let label_w = text_width(&label(), 14.0, true);
-            let show_badge = label_w + full_bw + hint_w() + 10.0 <= avail;
+            let show_badge = compact_badge_shown();
             let bw = if show_badge { full_bw } else { 0.0 };
             let label_px = fit_px(avail - bw - hint_w(), 14.0, [label_w]);
             let pile = work.get().map(|w| {

@@ -153,5 +153,23 @@ for (const id of sceneIds) {
   });
 }
 
+// The chaos timeline loaded: 50 markers on the track (25 crash/restart spans) while the crowded run plays.
+await section('frame work p50/p95, circuit-breaker with 50 fault markers (bench_frames=1, 5 s)', async () => {
+  const faults = Array.from({ length: 50 }, (_, i) => `${(i * 0.6 + 0.5).toFixed(1)}:${i % 2 ? 'restart' : 'crash'}:dependency`).join(',');
+  const p = await openPage(browser, url(`scene=circuit-breaker&bench_frames=1&f=${encodeURIComponent(faults)}`));
+  try {
+    await p.page.waitForTimeout(5_000);
+    const markers = await p.page.locator('[data-testid=marker]').count();
+    const values = (await p.page.evaluate(() => window.__faultlineFrames ?? [])).map(Number).filter(Number.isFinite);
+    if (values.length === 0) throw new Error('window.__faultlineFrames is missing or empty');
+    const p95 = percentile(values, 95);
+    console.log(`   ${markers} markers; ${values.length} frames: p50 ${percentile(values, 50).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms`);
+    console.log(`RESULT chaos_markers=${markers}`);
+    console.log(`RESULT frame_p95_ms_chaos50=${p95.toFixed(3)}`);
+  } finally {
+    await p.close();
+  }
+});
+
 await browser.close();
 await server.close();

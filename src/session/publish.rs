@@ -118,7 +118,10 @@ impl Session {
                 self.chart_wall_ms.set_value(wall);
                 self.timeline_b.with_value(|b| {
                     let run_b = b.as_ref().map(|tl| tl.run());
-                    self.charts.set(chart::compute(run, run_b, reached));
+                    let data = self.panels.with_untracked(|pa| {
+                        self.panels_b.with_untracked(|pb| chart::compute(run, pa, run_b, pb, reached))
+                    });
+                    self.charts.set(data);
                     set_if_changed(self.compare_table, run_b.map(|rb| compare::table(run, rb)));
                     set_if_changed(self.trace_hash_b, run_b.map_or(0, |rb| rb.trace_hash()));
                 });
@@ -155,7 +158,7 @@ impl Session {
     }
 }
 
-/// Entries of one kind this close together (virtual time) are read as one burst.
+/// Entries of one kind within the same span of virtual time (whole seconds) are read as one burst.
 const BURST_SPAN_US: u64 = 1_000_000;
 /// A burst is at least this many entries.
 const BURST_MIN: usize = 3;
@@ -164,43 +167,67 @@ const LOG_SCAN: usize = 4_000;
 
 impl Session {
     /// The narration, newest first: the log's last entries, a run of three or more entries of one kind
-    /// within a second folded into one line the scene words ("214 keys expired within 0.9 s: 214 recomputes").
+    /// within the same second folded into one line the scene words ("214 keys expired within 0.9 s: 214 recomputes").
     /// Reads backwards from the newest entry and stops at [`LOG_LINES`] lines.
     fn narration_lines(&self, run: &dyn Run) -> Vec<LogLine> {
         let log = run.log();
         let total = log.total();
         let tail: Vec<_> = log.iter().rev().take(LOG_SCAN).collect();
         let mut lines: Vec<LogLine> = Vec::with_capacity(LOG_LINES);
+        // Whole seconds of virtual time, newest first. Within one, the entries of a kind that occurs
+        // BURST_MIN times or more are one line (even when other kinds interleave, as a busy run's do), the
+        // rest are a line each. The groups' bounds never move as newer entries arrive, so lines already
+        // shown keep their keys and only the newest burst grows.
         let mut i = 0;
         while i < tail.len() && lines.len() < LOG_LINES {
-            let newest = tail[i];
-            let mut j = i + 1;
-            while j < tail.len() && tail[j].kind == newest.kind && newest.t - tail[j].t <= BURST_SPAN_US {
+            let bucket = tail[i].t.as_micros() / BURST_SPAN_US;
+            let mut j = i;
+            while j < tail.len() && tail[j].t.as_micros() / BURST_SPAN_US == bucket {
                 j += 1;
             }
-            // `tail` runs newest first: entry `k` of it is absolute index `total - 1 - k`.
-            let idx = total - j as u64;
-            if j - i >= BURST_MIN {
-                let entries: Vec<_> = tail[i..j].iter().rev().map(|e| e.as_ref()).collect();
-                lines.push(LogLine {
-                    idx,
-                    t: entries[0].t,
-                    kind: newest.kind,
-                    text: self.scene.summarize_burst(newest.kind, &entries),
-                    burst: entries.iter().map(|e| (e.t, e.text.clone())).collect(),
-                });
-                i = j;
-            } else {
-                let idx = total - 1 - i as u64;
-                lines.push(LogLine {
-                    idx,
-                    t: newest.t,
-                    kind: newest.kind,
-                    text: newest.text.clone(),
-                    burst: Vec::new(),
-                });
-                i += 1;
+            // (position in `tail` of the newest entry of the line, the line)
+            let mut second: Vec<(usize, LogLine)> = Vec::new();
+            let mut kinds: Vec<&'static str> = Vec::new();
+            for e in &tail[i..j] {
+                if !kinds.contains(&e.kind) {
+                    kinds.push(e.kind);
+                }
             }
+            for kind in kinds {
+                let of_kind: Vec<usize> = (i..j).filter(|&k| tail[k].kind == kind).collect();
+                if of_kind.len() >= BURST_MIN {
+                    let entries: Vec<_> = of_kind.iter().rev().map(|&k| tail[k].as_ref()).collect();
+                    let oldest = *of_kind.last().expect("non-empty");
+                    second.push((
+                        of_kind[0],
+                        LogLine {
+                            idx: total - 1 - oldest as u64,
+                            t: entries[0].t,
+                            kind,
+                            text: self.scene.summarize_burst(kind, &entries),
+                            burst: entries.iter().map(|e| (e.t, e.text.clone())).collect(),
+                        },
+                    ));
+                } else {
+                    for &k in &of_kind {
+                        let e = tail[k];
+                        second.push((
+                            k,
+                            LogLine {
+                                idx: total - 1 - k as u64,
+                                t: e.t,
+                                kind,
+                                text: e.text.clone(),
+                                burst: Vec::new(),
+                            },
+                        ));
+                    }
+                }
+            }
+            // Newest first, by each line's newest entry.
+            second.sort_by_key(|(k, _)| *k);
+            lines.extend(second.into_iter().map(|(_, l)| l).take(LOG_LINES - lines.len()));
+            i = j;
         }
         lines
     }

@@ -43,7 +43,6 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
     let dragging = RwSignal::new(None::<(usize, f64)>);
     let editing = RwSignal::new(None::<(usize, String)>);
     let script = session.script;
-    let pct = move |t: f64| format!("{:.3}%", (t / max_s.get().max(1e-9) * 100.0).clamp(0.0, 100.0));
 
     let commit = move |new: Vec<Action>, focus: Option<usize>| {
         session.set_script(new);
@@ -64,12 +63,10 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
 
     let marker_view = move |idx: usize, m: chaos::Marker, n: usize, next_t: Option<f64>| {
         let t = m.at.as_secs_f64();
-        // A label never runs over the next marker: it gets the track's width up to there (container units),
-        // less the symbol; the rest shows on hover, focus or selection.
-        let label_room = move || {
-            let gap = (next_t.unwrap_or_else(|| max_s.get()) - t).max(0.0) / max_s.get().max(1e-9);
-            format!("calc({:.4} * 100cqw - 34px)", gap)
-        };
+        // Positions are CSS variables over the lane's `--max`, so the track growing every frame restyles
+        // nothing here. A label never runs over the next marker: it gets the track's width up to there
+        // (container units), less the symbol; the rest shows on hover, focus or selection.
+        let next = next_t.map_or("var(--max)".to_string(), |u| format!("{u:.3}"));
         let shown_t = move || dragging.get().filter(|d| d.0 == idx).map_or(t, |d| d.1);
         let on_down = move |e: web_sys::PointerEvent| {
             if e.button() != 0 {
@@ -116,12 +113,12 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
             <button type="button" class=format!("marker marker-{}", m.class) class:labelled=move || n <= LABELLED_MAX || selected.get() == Some(idx)
                 class:selected=move || selected.get() == Some(idx)
                 data-testid="marker" data-idx=idx data-t=format!("{t}") data-text=m.text.clone()
-                style:left=move || pct(shown_t()) title=format!("{} — drag, arrows or Enter to edit, Delete to remove", m.text)
+                style:--t=move || format!("{:.3}", shown_t()) style:--next=next title=format!("{} — drag, arrows or Enter to edit, Delete to remove", m.text)
                 aria-label=name aria-pressed=move || if selected.get() == Some(idx) { "true" } else { "false" }
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=move |_| dragging.set(None)
                 on:keydown=on_key on:focus=move |_| selected.set(Some(idx))>
                 <span class="marker-symbol" aria-hidden="true">{m.symbol}</span>
-                <span class="marker-label" style:max-width=label_room>{m.label.clone()}</span>
+                <span class="marker-label">{m.label.clone()}</span>
             </button>
         }
     };
@@ -137,11 +134,8 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                 let at = move |k: usize, t: f64| dragging.get().filter(|d| d.0 == k).map_or(t, |d| d.1);
                 view! {
                     <div class="chaos-span" aria-hidden="true"
-                        style:left=move || pct(at(i, a).min(at(j, b)))
-                        style:width=move || {
-                            let w = (at(j, b) - at(i, a)).abs() / max_s.get().max(1e-9) * 100.0;
-                            format!("{:.3}%", w.clamp(0.0, 100.0))
-                        }></div>
+                        style:--a=move || format!("{:.3}", at(i, a).min(at(j, b)))
+                        style:--b=move || format!("{:.3}", at(i, a).max(at(j, b)))></div>
                 }
             })
             .collect::<Vec<_>>();
@@ -238,7 +232,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
     let (can_undo, can_redo) = (move || session.undo_state.get().0, move || session.undo_state.get().1);
     view! {
         <div class="chaos" data-testid="chaos-track" role="group" aria-label="Fault script">
-            <div class="chaos-lane" node_ref=lane>{track}</div>
+            <div class="chaos-lane" node_ref=lane style:--max=move || format!("{:.3}", max_s.get().max(1e-3))>{track}</div>
             <div class="chaos-bar">
                 <span class="chaos-title">"Faults"</span>
                 <select data-testid="chaos-add" aria-label="Add a fault at the cursor" on:change=on_add>

@@ -113,15 +113,20 @@ fn plot(run: &dyn Run, spec: &'static ChartSpec, x_max: f64) -> Plotted {
 
 /// Chart data of run A, with run B's plot when comparing (both on one y scale). B's plot uses B's own spec
 /// of the chart with the same id; a chart B does not show gets no B plot.
-pub fn compute(run: &dyn Run, run_b: Option<&dyn Run>, reached: SimTime) -> Vec<ChartData> {
+/// `panels` and `panels_b` are the runs' panels already published this frame (not built again).
+pub fn compute(
+    run: &dyn Run,
+    panels: &[faultline_sim::scene::Panel],
+    run_b: Option<&dyn Run>,
+    panels_b: &[faultline_sim::scene::Panel],
+    reached: SimTime,
+) -> Vec<ChartData> {
     let x_max = x_extent(reached);
-    let panels = run.panels();
-    let panels_b = run_b.map(|b| b.panels()).unwrap_or_default();
-    charts(&panels)
+    charts(panels)
         .map(|spec| {
             let (series, bands) = plot(run, spec, x_max);
             let b = run_b.and_then(|rb| {
-                let spec_b = charts(&panels_b).find(|s| s.id == spec.id)?;
+                let spec_b = charts(panels_b).find(|s| s.id == spec.id)?;
                 Some((spec_b, plot(rb, spec_b, x_max)))
             });
             let maxes: Vec<f64> = series.iter().map(|s| max_of(s)).collect();
@@ -163,20 +168,36 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
         data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| p.spec))
     });
     let cursor_x = move || format!("{:.1}", x_px(session.now.get().as_secs_f64(), x_max.get()));
+    // Bands as one path per state (its spans as subpaths): a rebuild of the chart changes a few `d`
+    // attributes instead of recreating a rectangle per span.
+    let band_paths = Memo::new(move |_| {
+        let Some(band) = spec.get().and_then(|s| s.band) else { return Vec::new() };
+        data.with(|d| {
+            let spans = d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| &p.bands);
+            (0..band.states.len())
+                .map(|k| {
+                    let mut path = String::new();
+                    for (x0, x1, _) in spans.into_iter().flatten().filter(|sp| sp.2 == k) {
+                        let _ =
+                            write!(path, "M{x0:.1},{TOP}h{:.1}v{PH}h{:.1}Z", (x1 - x0).max(0.5), -(x1 - x0).max(0.5));
+                    }
+                    path
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let bands = move || {
         let Some(band) = spec.get().and_then(|s| s.band) else { return Vec::new() };
-        data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| p.bands.clone()).unwrap_or_default())
-            .into_iter()
-            .map(|(x0, x1, s)| {
-                let tone = band.states.get(s).map(|st| st.1).unwrap_or(faultline_sim::scene::Tone::Neutral);
-                view! {
-                    <rect x=format!("{x0:.1}") y=TOP width=format!("{:.1}", (x1 - x0).max(0.5)) height=PH fill=tint(tone)></rect>
-                }
+        (0..band.states.len())
+            .map(|k| {
+                let tone = band.states[k].1;
+                view! { <path d=move || band_paths.with(|p| p.get(k).cloned().unwrap_or_default()) fill=tint(tone)></path> }
             })
             .collect::<Vec<_>>()
     };
+    let y_max = Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.y_max).unwrap_or(1.0)));
     let y_labels = move || {
-        let y_max = data.with(|d| d.as_ref().map(|d| d.y_max).unwrap_or(1.0));
+        let y_max = y_max.get();
         [0.0, 0.5, 1.0]
             .into_iter()
             .map(|f| {
@@ -277,9 +298,10 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         }
     };
     // A's lines; B's theory line too where B's expectation differs (another strategy, another theory).
+    let spec_b = Memo::new(move |_| data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().map(|b| b.spec))));
     let legend = move || {
         let mut items: Vec<AnyView> = spec.lines.iter().map(|l| legend_entry(l, "").into_any()).collect();
-        if let Some(spec_b) = data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().map(|b| b.spec))) {
+        if let Some(spec_b) = spec_b.get() {
             for (la, lb) in spec.lines.iter().zip(spec_b.lines) {
                 if lb.style == LineStyle::Theory && lb.label != la.label {
                     items.push(legend_entry(lb, "B: ").into_any());
@@ -289,8 +311,7 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         items
     };
     let band_legend = move || {
-        let band =
-            spec.band.or_else(|| data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().and_then(|b| b.spec.band))))?;
+        let band = spec.band.or_else(|| spec_b.get().and_then(|b| b.band))?;
         Some(view! {
             <p class="band-legend">
                 <span class="muted">"Background: "</span>

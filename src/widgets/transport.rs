@@ -38,22 +38,24 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
             session.seek(SimTime::from_secs_f64(v));
         }
     };
-    // Notable moments as ticks under the scrubber (the ones the run has reached so far).
-    let ticks = move || {
-        let max = scrub_max();
-        session
-            .notable
-            .get()
-            .into_iter()
-            .map(|n| {
-                let left = (n.t.as_secs_f64() / max * 100.0).clamp(0.0, 100.0);
-                view! {
-                    <span class=format!("tick tick-{}", n.kind) data-testid="tick" style:left=format!("{left:.2}%")
-                        title=format!("{}: {}", crate::core::format::secs(n.t), n.text)></span>
-                }
-            })
-            .collect::<Vec<_>>()
-    };
+    // Notable moments as ticks under the scrubber (the ones the run has reached so far). Each tick's place is
+    // its time in seconds (`--t`) and the track's span one variable (`--max`), so the track growing every
+    // frame costs one style change, not one per tick. A busy run's thousands of moments are thinned to one
+    // tick per kind per 1/400 of a span that only changes when the run doubles in length, and ticks are
+    // keyed, so a new moment adds one element instead of redrawing the rest.
+    let span = Memo::new(move |_| scrub_max().log2().ceil().exp2());
+    let ticks = Memo::new(move |_| {
+        let bucket = span.get() / 400.0;
+        let mut seen = std::collections::HashSet::new();
+        session.notable.with(|ns| {
+            ns.iter()
+                .filter_map(|n| {
+                    let b = (n.t.as_secs_f64() / bucket) as u32;
+                    seen.insert((n.kind, b)).then(|| (n.kind, b, n.t, n.text.clone()))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let on_speed = move |e: web_sys::Event| {
         if let Ok(v) = target_value(&e).parse::<f64>() {
             session.set_speed(v);
@@ -108,7 +110,12 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                     <input type="range" data-testid="scrubber" aria-label="Time" min="0" step="0.01"
                         max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
                         on:input=on_scrub />
-                    <div class="ticks" aria-hidden="true">{ticks}</div>
+                    <div class="ticks" aria-hidden="true" style:--max=move || format!("{:.3}", scrub_max())>
+                        <For each=move || ticks.get() key=|(kind, b, _, _)| (*kind, *b) let:((kind, _, t, text))>
+                            <span class=format!("tick tick-{kind}") data-testid="tick" style=format!("--t:{:.3}", t.as_secs_f64())
+                                title=format!("{}: {}", crate::core::format::secs(t), text)></span>
+                        </For>
+                    </div>
                     {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> })}
                 </div>
                 <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>

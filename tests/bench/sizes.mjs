@@ -1,5 +1,7 @@
 // Sizes of the built app: every file in dist/ raw, gzip (level 9) and brotli (quality 11), plus
-// totals for the .wasm, the .js and the whole app. Used by `cargo xtask bench`.
+// totals for the .wasm, the .js and the whole app — what a page load fetches: the images under public/
+// that only link previews and installed icons use (og.png, icon-*.png) are listed but not counted.
+// Used by `cargo xtask bench` and every release build.
 // Usage: node tests/bench/sizes.mjs [dist-dir]   (machine-readable lines start with `RESULT `)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -34,10 +36,11 @@ console.log(`  ${'file'.padEnd(44)} ${'raw'.padStart(11)} ${'gzip'.padStart(11)}
 for (const r of rows.sort((a, b) => b.raw - a.raw)) line(r.name, r);
 const wasm = sum(rows.filter((r) => r.name.endsWith('.wasm')));
 const js = sum(rows.filter((r) => r.name.endsWith('.js')));
-const total = sum(rows);
+const notLoaded = (r) => /^public\/.*\.png$/.test(r.name.replaceAll('\\', '/'));
+const total = sum(rows.filter((r) => !notLoaded(r)));
 line('= wasm', wasm);
 line('= js', js);
-line('= whole app (all files)', total);
+line('= whole app (what a page load fetches)', total);
 
 for (const [key, r] of [['wasm', wasm], ['js', js], ['total', total]]) {
   console.log(`RESULT ${key}_raw_bytes=${r.raw}`);

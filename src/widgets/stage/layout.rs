@@ -84,6 +84,9 @@ pub struct Pile {
     pub slots: usize,
     /// Work beyond what fits, written as "+N" after the last slot.
     pub hidden: u32,
+    /// The most slots this box can ever show (its columns at the tightest pitch × its rows), whatever the
+    /// work: the widget builds that many elements once and shows what the pile needs.
+    pub most: usize,
 }
 
 /// The pile for `work` in a box `w` wide with at most `max_rows` rows of tokens: as few rows as a pitch
@@ -106,6 +109,7 @@ pub fn pile(work: &WorkView, w: f64, max_rows: usize) -> Pile {
         rows,
         slots,
         hidden: (work.total() as usize).saturating_sub(slots) as u32,
+        most: cols_at(MIN_TOKEN_PITCH) * max_rows,
     }
 }
 

@@ -93,7 +93,9 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
         let layout = topo.with_untracked(|t| StageLayout::new(px, t));
         view! { <StageLaidOut session topo layout which=slot /> }
     };
-    let legend = move || topo.with(|t| t.legend.clone()).into_iter().map(legend_item).collect::<Vec<_>>();
+    // Rebuilt only when the legend's items change, not with every frame's topology.
+    let legend_items = Memo::new(move |_| topo.with(|t| t.legend.clone()));
+    let legend = move || legend_items.get().into_iter().map(legend_item).collect::<Vec<_>>();
     view! {
         <div class="stage-measure" node_ref=wrap_ref>{laid_out}</div>
         <ul class="legend stage-legend" aria-label="What the dots and tokens mean">{legend}</ul>
@@ -302,36 +304,76 @@ fn gate_drawing(g: GateView, c: (f64, f64), u: (f64, f64), testid: String) -> im
 
 /// Tokens of a pile: one per unit of work (group by group, in their tones and shapes), then empty slots up
 /// to the capacity; tokens past the capacity are ringed; work beyond what fits is counted ("+N").
-fn pile_view(work: &WorkView, p: Pile, x0: f64, top: f64) -> impl IntoView + use<> {
-    let cap = work.capacity.unwrap_or(0) as usize;
-    let mut tones = Vec::with_capacity(p.slots);
-    for g in &work.groups {
-        for _ in 0..g.count {
-            tones.push(Some(g.tone));
-        }
-    }
-    let tokens = (0..p.slots)
-        .map(|i| {
-            let (x, y) = token_at(&p, x0, top, i);
-            let over = cap > 0 && i >= cap;
-            match tones.get(i).copied().flatten() {
-                Some(t) => view! {
-                    <path class="token" class:over=over d=marker_path(marker(t), p.radius) fill=colour(t)
-                        transform=format!("translate({x:.1},{y:.1})")></path>
+///
+/// Fine-grained: the slot elements are built once per box (as many as it could ever show); from frame to
+/// frame each slot updates only when its own tone, place or visibility does, so a busy pile costs a few
+/// attribute changes per frame, not a rebuild.
+fn pile_view<G>(work: Memo<Option<WorkView>>, geometry: G, x0: f64, top: Memo<f64>) -> impl IntoView + use<G>
+where
+    G: Fn(&WorkView) -> Pile + Copy + Send + Sync + 'static,
+{
+    let layout = Memo::new(move |_| work.with(|w| w.as_ref().map(geometry)));
+    let tones = Memo::new(move |_| {
+        work.with(|w| {
+            w.as_ref()
+                .map(|w| {
+                    w.groups.iter().flat_map(|g| std::iter::repeat_n(g.tone, g.count as usize)).collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let n_slots = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.slots)));
+    let hidden = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.hidden)));
+    let capacity = Memo::new(move |_| work.with(|w| w.as_ref().and_then(|w| w.capacity)));
+    // As many slot elements as the box could ever show (its columns at the tightest pitch × rows): built
+    // once per box width; a slot's place, shape and visibility then follow the layout reactively.
+    let most = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.most)));
+    let slots = move || {
+        let tokens = (0..most.get())
+            .map(|i| {
+                let tone = Memo::new(move |_| tones.with(|t| t.get(i).copied()));
+                let shown = Memo::new(move |_| i < n_slots.get());
+                let place = Memo::new(move |_| {
+                    layout.with(|p| {
+                        p.map(|p| {
+                            let (x, y) = token_at(&p, x0, top.get(), i);
+                            (format!("translate({x:.1},{y:.1})"), (p.radius * 10.0).round() as i32)
+                        })
+                    })
+                });
+                let over = move || capacity.get().is_some_and(|c| c > 0 && i >= c as usize);
+                view! {
+                    <path class=move || if tone.get().is_some() { "token" } else { "slot empty" } class:over=over
+                        display=move || (!shown.get()).then_some("none")
+                        d=move || {
+                            let r = place.with(|p| p.as_ref().map_or(4.0, |p| p.1 as f64 / 10.0));
+                            match tone.get() {
+                                Some(t) => marker_path(marker(t), r),
+                                None => marker_path(crate::core::palette::Marker::Circle, r - 0.9),
+                            }
+                        }
+                        fill=move || tone.get().map(colour).unwrap_or("none")
+                        transform=move || place.with(|p| p.as_ref().map(|p| p.0.clone()).unwrap_or_default())></path>
                 }
-                .into_any(),
-                None => view! { <circle class="slot empty" cx=x cy=y r=p.radius - 0.9></circle> }.into_any(),
+            })
+            .collect::<Vec<_>>();
+        let more_at = move || layout.with(|p| p.map_or((0.0, 0.0), |p| token_at(&p, x0, top.get(), p.slots)));
+        view! {
+            {tokens}
+            <text class="pile-more" display=move || (hidden.get() == 0).then_some("none")
+                x=move || more_at().0 - 4.0 y=move || more_at().1 + 4.5>{move || format!("+{} ", hidden.get())}</text>
+        }
+    };
+    let present = Memo::new(move |_| work.with(|w| w.is_some()));
+    move || {
+        present.get().then(|| {
+            view! {
+                <g class="pile" data-tokens=move || work.with(|w| w.as_ref().map(|w| w.total()).unwrap_or(0))
+                    data-capacity=move || capacity.get().map(|c| c.to_string())>
+                    {slots}
+                </g>
             }
         })
-        .collect::<Vec<_>>();
-    let more = (p.hidden > 0).then(|| {
-        let (x, y) = token_at(&p, x0, top, p.slots);
-        view! { <text class="pile-more" x=x - 4.0 y=y + 4.5>{format!("+{} ", p.hidden)}</text> }
-    });
-    view! {
-        <g class="pile" data-tokens=work.total() data-capacity=work.capacity.map(|c| c.to_string())>
-            {tokens}{more}
-        </g>
     }
 }
 
@@ -366,7 +408,9 @@ fn node_view(
     };
     let avail = node_w - TEXT_INSET;
     let badge_w = move |px: f64, t: &str| text_width(t, px, true) + 0.02 * px * t.chars().count() as f64;
-    let action_hint = move || first_action().map(|a| a.label.to_string()).unwrap_or_default();
+    let action_hint_m = Memo::new(move |_| first_action().map(|a| a.label.to_string()).unwrap_or_default());
+    let action_hint = move || action_hint_m.get();
+    let has_hint = Memo::new(move |_| action_hint_m.with(|h| !h.is_empty()));
     // The hint sits inside the box, top right on the label's row, or on a row of its own at the bottom when
     // that row is too narrow for both (the layout left room for it).
     let hint_below =
@@ -416,68 +460,69 @@ fn node_view(
         format!("{}. {}", parts.join(" "), extra.join(", "))
     };
     let work = Memo::new(move |_| node.with(|n| n.as_ref().and_then(|n| n.work.clone())));
-    let content = move || {
-        if compact {
-            // Label on the left, badge on the right of one row (when both fit); a strip of tokens under them.
-            let badge_px = 12.0;
-            let full_bw = badge_w(badge_px, &badge_text()) + 26.0;
-            let label_w = text_width(&label(), 14.0, true);
-            let show_badge = compact_badge_shown();
-            let bw = if show_badge { full_bw } else { 0.0 };
-            let label_px = fit_px(avail - bw - hint_w(), 14.0, [label_w]);
-            let pile = work.get().map(|w| {
-                let p = pile(&w, node_w, 1);
-                pile_view(&w, p, x0, y0 + COMPACT_PILE_TOP)
-            });
-            view! {
-                <text class="node-label" x=x0 + TEXT_X y=y0 + COMPACT_LABEL_Y style:font-size=format!("{label_px:.1}px")>{label()}" "</text>
-                {show_badge.then(|| view! {
-                    <g class="badge">
-                        <rect x=x0 + node_w - 6.0 - bw y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=colour(tone()) width=bw></rect>
-                        <path class="badge-mark" d=marker_path(marker(tone()), 4.2) fill=colour(tone())
-                            transform=format!("translate({:.1},{:.1})", x0 + node_w - 6.0 - bw + 11.0, y0 + 14.5)></path>
-                        <text class="badge-text" data-testid=format!("node-{}-badge", topo.with_untracked(|t| t.nodes.get(i).map(|n| n.name.clone()).unwrap_or_default()))
-                            x=x0 + node_w - 6.0 - bw + 19.0 y=y0 + 18.5 style:font-size=format!("{badge_px:.1}px")>{badge_text()}" "</text>
-                    </g>
-                })}
-                {pile}
-            }
-            .into_any()
-        } else {
-            let label_px = fit_px(avail - hint_w(), LABEL_PX, [text_width(&label(), LABEL_PX, true)]);
-            let badge_px = fit_px(avail - 30.0, BADGE_PX, [badge_w(BADGE_PX, &badge_text())]);
-            let n = node.get();
-            let lines = n.as_ref().map(|n| n.lines.clone()).unwrap_or_default();
-            let lines_px = fit_px(avail, LINE_PX, lines.iter().map(|l| text_width(l, LINE_PX, false)));
-            let pile = n
-                .as_ref()
-                .and_then(|n| n.work.as_ref().map(|w| pile_view(w, full_pile(w, node_w), x0, y0 + pile_top(n))));
-            let lines = lines
-                .into_iter()
-                .enumerate()
-                .map(|(k, l)| {
+    // What changes from frame to frame (texts, the pile's tokens) updates in place: the content's elements
+    // are built once per box, and each reads its own memo.
+    let label_m = Memo::new(move |_| label());
+    let badge_m = Memo::new(move |_| badge());
+    let tone_m = Memo::new(move |_| tone());
+    let lines_m = Memo::new(move |_| node.with(|n| n.as_ref().map(|n| n.lines.clone()).unwrap_or_default()));
+    let n_lines = Memo::new(move |_| lines_m.with(Vec::len));
+    let content = if compact {
+        // Label on the left, badge on the right of one row (when both fit); a strip of tokens under them.
+        let badge_px = 12.0;
+        let full_bw = move || badge_w(badge_px, &badge_m.get()) + 26.0;
+        let show_badge = Memo::new(move |_| compact_badge_shown());
+        let bw = move || if show_badge.get() { full_bw() } else { 0.0 };
+        let label_px = move || fit_px(avail - bw() - hint_w(), 14.0, [text_width(&label_m.get(), 14.0, true)]);
+        let top = Memo::new(move |_| y0 + COMPACT_PILE_TOP);
+        let testid = format!("node-{name}-badge");
+        view! {
+            <text class="node-label" x=x0 + TEXT_X y=y0 + COMPACT_LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
+            <Show when=move || show_badge.get()>
+                <g class="badge">
+                    <rect x=move || x0 + node_w - 6.0 - bw() y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=bw></rect>
+                    <path class="badge-mark" d=move || marker_path(marker(tone_m.get()), 4.2) fill=move || colour(tone_m.get())
+                        transform=move || format!("translate({:.1},{:.1})", x0 + node_w - 6.0 - bw() + 11.0, y0 + 14.5)></path>
+                    <text class="badge-text" data-testid=testid.clone()
+                        x=move || x0 + node_w - 6.0 - bw() + 19.0 y=y0 + 18.5 style:font-size=format!("{badge_px:.1}px")>{move || badge_m.get()}" "</text>
+                </g>
+            </Show>
+            {pile_view(work, move |w| pile(w, node_w, 1), x0, top)}
+        }
+        .into_any()
+    } else {
+        let label_px = move || fit_px(avail - hint_w(), LABEL_PX, [text_width(&label_m.get(), LABEL_PX, true)]);
+        let badge_px = Memo::new(move |_| fit_px(avail - 30.0, BADGE_PX, [badge_w(BADGE_PX, &badge_m.get())]));
+        let lines_px = Memo::new(move |_| {
+            lines_m.with(|ls| fit_px(avail, LINE_PX, ls.iter().map(|l| text_width(l, LINE_PX, false))))
+        });
+        let lines = move || {
+            (0..n_lines.get())
+                .map(|k| {
                     view! {
                         <text class="node-line" x=x0 + TEXT_X y=y0 + LINE_Y + k as f64 * LINE_STEP
-                            style:font-size=format!("{lines_px:.1}px")>{l}" "</text>
+                            style:font-size=move || format!("{:.1}px", lines_px.get())>
+                            {move || lines_m.with(|l| l.get(k).cloned().unwrap_or_default())}" "
+                        </text>
                     }
                 })
-                .collect::<Vec<_>>();
-            let name = n.map(|n| n.name).unwrap_or_default();
-            view! {
-                <text class="node-label" x=x0 + TEXT_X y=y0 + LABEL_Y style:font-size=format!("{label_px:.1}px")>{label()}" "</text>
-                <g class="badge">
-                    <rect x=x0 + 8.0 y=y0 + BADGE_Y height=BADGE_H rx=BADGE_H / 2.0 fill="#fff" stroke=colour(tone())
-                        width=format!("{:.1}", 28.0 + badge_w(badge_px, &badge_text()))></rect>
-                    <path class="badge-mark" d=marker_path(marker(tone()), 4.6) fill=colour(tone())
-                        transform=format!("translate({:.1},{:.1})", x0 + 19.0, y0 + BADGE_Y + BADGE_H / 2.0)></path>
-                    <text class="badge-text" data-testid=format!("node-{name}-badge") x=x0 + 28.0 y=y0 + BADGE_Y + 15.5
-                        style:font-size=format!("{badge_px:.1}px")>{badge_text()}" "</text>
-                </g>
-                {lines}
-                {pile}
-            }
-            .into_any()
+                .collect::<Vec<_>>()
+        };
+        let top = Memo::new(move |_| y0 + node.with(|n| n.as_ref().map(pile_top).unwrap_or(0.0)));
+        view! {
+            <text class="node-label" x=x0 + TEXT_X y=y0 + LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
+            <g class="badge">
+                <rect x=x0 + 8.0 y=y0 + BADGE_Y height=BADGE_H rx=BADGE_H / 2.0 fill="#fff" stroke=move || colour(tone_m.get())
+                    width=move || format!("{:.1}", 28.0 + badge_w(badge_px.get(), &badge_m.get()))></rect>
+                <path class="badge-mark" d=move || marker_path(marker(tone_m.get()), 4.6) fill=move || colour(tone_m.get())
+                    transform=format!("translate({:.1},{:.1})", x0 + 19.0, y0 + BADGE_Y + BADGE_H / 2.0)></path>
+                <text class="badge-text" data-testid=format!("node-{name}-badge") x=x0 + 28.0 y=y0 + BADGE_Y + 15.5
+                    style:font-size=move || format!("{:.1}px", badge_px.get())>{move || badge_m.get()}" "</text>
+            </g>
+            {lines}
+            {pile_view(work, move |w| full_pile(w, node_w), x0, top)}
         }
+        .into_any()
     };
     view! {
         <g class="node" class:actionable=actionable class:compact=compact data-testid=format!("node-{name}")
@@ -490,9 +535,9 @@ fn node_view(
             }>
             <clipPath id=clip_id.clone()><rect x=x0 y=y0 width=node_w - 3.0 height=node_h></rect></clipPath>
             <rect class="node-box" x=x0 y=y0 width=node_w height=node_h rx="10"
-                fill=move || tint(tone()) stroke=move || colour(tone())></rect>
+                fill=move || tint(tone_m.get()) stroke=move || colour(tone_m.get())></rect>
             <g clip-path=format!("url(#{clip_id})")>{content}</g>
-            {move || first_action().map(|_| {
+            {move || has_hint.get().then(|| {
                 let y = y0 + if hint_below { node_h - 7.0 } else if compact { 19.0 } else { 20.0 };
                 let x = x0 + node_w - 8.0;
                 view! {

@@ -13,7 +13,7 @@ use faultline_sim::scene::{BarsView, Panel, Tone};
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use super::plot::{clean, escape, nice_ceil, width_of};
+use super::plot::{clean, escape, nice_ceil, panel_of, width_of};
 use super::stage::layout::text_width;
 use crate::core::format::{axis_number, compact_number};
 use crate::core::palette::colour;
@@ -195,59 +195,47 @@ pub fn summary(v: &BarsView) -> String {
     format!("{}{cap}: {}", v.title, each.collect::<Vec<_>>().join("; "))
 }
 
+/// The whole figure as markup: the `<svg>` (labelled by [`summary`], with its test hooks) and its legend.
+pub fn figure(v: &BarsView, width: f64) -> String {
+    if v.bars.is_empty() {
+        return "<p class=\"muted\">Nothing to show yet.</p>".into();
+    }
+    let mut s = format!(
+        "<svg class=\"bars\" data-testid=\"bars-svg\" role=\"img\" viewBox=\"0 0 {width} {H}\" width=\"100%\" \
+         aria-label=\"{}\" data-bars=\"{}\" data-hot=\"{}\">{}</svg><p class=\"bars-legend\">\
+         <span><i class=\"key-bar\"></i>{} (left axis)</span>",
+        escape(&summary(v)),
+        v.bars.len(),
+        v.bars.iter().filter(|b| b.hot).count(),
+        svg(v, width),
+        escape(&v.unit)
+    );
+    if let Some(d) = v.detail_label.as_deref().filter(|_| v.bars.iter().any(|b| b.detail.is_some())) {
+        let _ = write!(s, "<span><i class=\"key-detail\"></i>{} (right axis)</span>", escape(d));
+    }
+    if v.capacity.is_some() {
+        s.push_str("<span><i class=\"key-capacity\"></i>capacity</span>");
+    }
+    s + "<span><b>▲ hot</b> = marked hot, outlined</span></p>"
+}
+
 /// Renders the session's `Panel::Bars` when the run shows one.
 #[component]
 pub fn BarsPanel(session: Session) -> impl IntoView {
-    let data = Memo::new(move |_| {
-        session.panels.with(|ps| {
-            ps.iter().find_map(|p| match p {
-                Panel::Bars(b) => Some(b.clone()),
-                _ => None,
-            })
-        })
-    });
+    let data = panel_of(session.panels, "bars");
     let wrap = NodeRef::<Div>::new();
     let width = width_of(wrap);
-    let get = move |f: fn(&BarsView) -> String| data.with(|v| v.as_ref().map(f).unwrap_or_default());
-    let empty = Memo::new(move |_| data.with(|v| v.as_ref().is_none_or(|v| v.bars.is_empty())));
-    let markup = move || {
+    let text = move |f: fn(&BarsView, f64) -> String| {
         let w = width.get().max(200.0);
-        data.with(|v| v.as_ref().map(|v| svg(v, w)).unwrap_or_default())
-    };
-    let legend = move || {
-        data.with(|v| {
-            let v = v.as_ref()?;
-            let detail = v.detail_label.clone().filter(|_| v.bars.iter().any(|b| b.detail.is_some()));
-            Some(view! {
-                <p class="bars-legend">
-                    <span><i class="key-bar"></i>{v.unit.clone()}" (left axis)"</span>
-                    {detail.map(|d| view! { <span><i class="key-detail"></i>{d}" (right axis)"</span> })}
-                    {v.capacity.map(|_| view! { <span><i class="key-capacity"></i>"capacity"</span> })}
-                    <span><b>"▲ hot"</b>" = marked hot, outlined"</span>
-                </p>
-            })
+        data.with(|d| match d {
+            Some(Panel::Bars(v)) => f(v, w),
+            _ => String::new(),
         })
     };
     view! {
-        <section class="panel bars-panel" data-testid="bars-panel" aria-label=move || get(|v| v.title.clone())>
-            <h2>{move || get(|v| v.title.clone())}</h2>
-            <div class="bars-wrap" node_ref=wrap>
-                {move || {
-                    let w = width.get().max(200.0);
-                    if empty.get() {
-                        return view! { <p class="muted">"Nothing to show yet."</p> }.into_any();
-                    }
-                    view! {
-                        <svg class="bars" data-testid="bars-svg" role="img" viewBox=format!("0 0 {w} {H}")
-                            width="100%" aria-label=move || get(summary)
-                            data-bars=move || get(|v| v.bars.len().to_string())
-                            data-hot=move || get(|v| v.bars.iter().filter(|b| b.hot).count().to_string())
-                            inner_html=markup></svg>
-                    }
-                    .into_any()
-                }}
-            </div>
-            {legend}
+        <section class="panel bars-panel" data-testid="bars-panel" aria-labelledby="bars-title">
+            <h2 id="bars-title">{move || text(|v, _| v.title.clone())}</h2>
+            <div class="bars-wrap" node_ref=wrap inner_html=move || text(figure)></div>
         </section>
     }
 }

@@ -13,7 +13,7 @@ use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use super::plot::{context, width_of};
+use super::plot::{context, panel_of, set_attrs, width_of};
 use super::stage::layout::text_width;
 use crate::core::format::axis_number;
 use crate::session::Session;
@@ -231,39 +231,52 @@ pub fn summary(v: &HeatmapView) -> String {
 /// Renders the session's `Panel::Heatmap` when the run shows one.
 #[component]
 pub fn HeatmapPanel(session: Session) -> impl IntoView {
-    let data = Memo::new(move |_| {
-        session.panels.with(|ps| {
-            ps.iter().find_map(|p| match p {
-                Panel::Heatmap(h) => Some(h.clone()),
-                _ => None,
-            })
-        })
-    });
+    let data = panel_of(session.panels, "heatmap");
     let wrap = NodeRef::<Div>::new();
     let width = width_of(wrap);
     let canvas_ref = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
         let w = width.get();
-        if let Some(c) = canvas_ref.get() {
-            data.with(|v| v.as_ref().map(|v| draw(&c, v, w)));
-        }
+        data.with(|d| {
+            let (Some(Panel::Heatmap(v)), Some(c)) = (d, canvas_ref.get()) else { return };
+            draw(&c, v, w);
+            let cells = || v.cells.iter().copied().filter(|c| c.is_finite());
+            set_attrs(
+                &c,
+                &[
+                    (
+                        "aria-label",
+                        format!(
+                            "{}: {} rows × {} columns of {} s. {}",
+                            v.title,
+                            v.rows.len(),
+                            v.n_cols,
+                            axis_number(v.dt_us as f64 / 1e6),
+                            summary(v)
+                        ),
+                    ),
+                    ("data-rows", v.rows.len().to_string()),
+                    ("data-cols", v.n_cols.to_string()),
+                    ("data-over", cells().filter(|c| *c > 1.0).count().to_string()),
+                    ("data-max", format!("{:.3}", cells().fold(0.0, f32::max))),
+                    ("style", format!("height:{}px", plot_h(v.rows.len().min(MAX_ROWS)) + TOP + BELOW)),
+                ],
+            );
+        })
     });
-    let get = move |f: fn(&HeatmapView) -> String| data.with(|v| v.as_ref().map(f).unwrap_or_default());
-    let height = move || get(|v| format!("{}px", plot_h(v.rows.len().min(MAX_ROWS)) + TOP + BELOW));
+    let text = move |f: fn(&HeatmapView) -> String| {
+        data.with(|d| match d {
+            Some(Panel::Heatmap(v)) => f(v),
+            _ => String::new(),
+        })
+    };
     view! {
-        <section class="panel heatmap-panel" data-testid="heatmap-panel" aria-label=move || get(|v| v.title.clone())>
-            <h2>{move || get(|v| v.title.clone())}</h2>
+        <section class="panel heatmap-panel" data-testid="heatmap-panel" aria-labelledby="heatmap-title">
+            <h2 id="heatmap-title">{move || text(|v| v.title.clone())}</h2>
             <div class="heatmap-wrap" node_ref=wrap>
-                <canvas node_ref=canvas_ref role="img" data-testid="heatmap-canvas" style:height=height
-                    aria-label=move || get(|v| format!("{}: {} rows × {} columns of {} s. {}", v.title, v.rows.len(),
-                        v.n_cols, axis_number(v.dt_us as f64 / 1e6), summary(v)))
-                    data-rows=move || get(|v| v.rows.len().to_string())
-                    data-cols=move || get(|v| v.n_cols.to_string())
-                    data-over=move || get(|v| v.cells.iter().filter(|c| **c > 1.0).count().to_string())
-                    data-max=move || get(|v| format!("{:.3}", v.cells.iter().copied().filter(|c| c.is_finite()).fold(0.0, f32::max)))>
-                </canvas>
+                <canvas node_ref=canvas_ref role="img" data-testid="heatmap-canvas"></canvas>
             </div>
-            <p class="heatmap-note">{move || get(summary)}</p>
+            <p class="heatmap-note">{move || text(summary)}</p>
         </section>
     }
 }

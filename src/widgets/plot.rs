@@ -2,6 +2,7 @@
 //! follows an element's box, a 2-D canvas context in CSS pixels, a categorical palette for identities, and
 //! the escaping of text put into SVG markup. Drawn to the real width, text keeps its CSS size on a phone.
 
+use faultline_sim::scene::Panel;
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,6 +21,21 @@ pub fn category(i: usize) -> &'static str {
 /// 0 for the first eight identities (plain colour), 1, 2, … for the next eights (a dash pattern each).
 pub fn pattern_group(i: usize) -> usize {
     i / CATEGORICAL.len()
+}
+
+/// The run's panel `id`, if it shows one (one memo type for every panel widget: fewer copies of the
+/// reactive machinery in the app's code).
+pub fn panel_of(panels: RwSignal<Vec<Panel>>, id: &'static str) -> Memo<Option<Panel>> {
+    Memo::new(move |_| panels.with(|ps| ps.iter().find(|p| p.id() == id).cloned()))
+}
+
+/// Sets `el`'s attributes (hooks for tests, labels, styles) from a widget's draw step.
+pub fn set_attrs(el: &web_sys::Element, attrs: &[(&str, String)]) {
+    for (k, v) in attrs {
+        if el.get_attribute(k).as_deref() != Some(v.as_str()) {
+            let _ = el.set_attribute(k, v);
+        }
+    }
 }
 
 /// The content width of `el` in CSS pixels, kept up to date on window resizes (0 until it is mounted).

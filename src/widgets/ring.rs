@@ -8,13 +8,15 @@
 //! `data-keys`, `data-moved` (moved keys among those drawn).
 
 use std::f64::consts::{FRAC_PI_2, TAU};
+use std::fmt::Write;
 
 use faultline_sim::scene::{Panel, RingView, Tone};
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
-use super::plot::{category, context, pattern_group, width_of};
+use super::plot::{category, context, escape, panel_of, pattern_group, set_attrs, width_of};
 use super::stage::layout::text_width;
 use crate::core::palette::{colour, symbol};
 use crate::session::Session;
@@ -116,9 +118,11 @@ pub fn place_labels(arcs: &[Arc], names: &[String], cx: f64, cy: f64, r: f64, w:
     out
 }
 
-/// The ring's radius and its room for names in a `w`×`h` canvas.
-pub fn radius(w: f64, h: f64) -> f64 {
-    (h / 2.0 - 26.0).min(w / 2.0 - 64.0).max(24.0)
+/// The ring's radius in a `w`×`h` canvas, with room round it for ticks and, when some arc is long
+/// enough to be named, for names.
+pub fn radius(w: f64, h: f64, arcs: &[Arc]) -> f64 {
+    let named = arcs.iter().any(|a| a.b - a.a >= MIN_LABELLED_ARC);
+    (h / 2.0 - if named { 30.0 } else { 20.0 }).min(w / 2.0 - if named { 64.0 } else { 20.0 }).max(24.0)
 }
 
 fn angle(pos: f64) -> f64 {
@@ -131,10 +135,10 @@ fn key_radius(r: f64, i: usize) -> f64 {
     r - 14.0 - (i as f64 * 0.618_034).fract() * 16.0
 }
 
-fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick: Option<usize>) {
+fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick: usize) {
     let Some(ctx) = context(c, w, h) else { return };
-    let (cx, cy, r) = (w / 2.0, h / 2.0, radius(w, h));
-    let faded = |o: usize| pick.is_some_and(|p| p != o);
+    let (cx, cy, r) = (w / 2.0, h / 2.0, radius(w, h, arcs));
+    let faded = |o: usize| pick != usize::MAX && pick != o;
     let arc_path = |owner: usize| {
         ctx.begin_path();
         for a in arcs.iter().filter(|a| a.owner == owner) {
@@ -168,7 +172,7 @@ fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick:
     // Points as ticks outside the band; the picked owner's longer and darker.
     for lit in [false, true] {
         ctx.begin_path();
-        for p in v.points.iter().filter(|p| p.position.is_finite() && (pick == Some(p.owner)) == lit) {
+        for p in v.points.iter().filter(|p| p.position.is_finite() && (pick == p.owner) == lit) {
             let (cs, sn) = (angle(p.position as f64).cos(), angle(p.position as f64).sin());
             let outer = if lit { r + 16.0 } else { r + 10.0 };
             ctx.move_to(cx + (r + 6.0) * cs, cy + (r + 6.0) * sn);
@@ -234,119 +238,124 @@ fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick:
     ctx.set_global_alpha(1.0);
 }
 
-/// The CSS of an owner's legend swatch: its colour, striped past eight owners like its arcs.
-fn swatch(o: usize) -> String {
-    let g = pattern_group(o);
-    let stripes = if g > 0 {
-        format!(
-            ";background-image:repeating-linear-gradient(90deg,transparent 0 {}px,#fff {}px {}px)",
-            2 * g,
-            2 * g,
-            2 * g + 3
-        )
-    } else {
-        String::new()
-    };
-    format!("background-color:{}{stripes}", category(o))
+/// The legend: a button per owner (swatch, tone symbol, name, share of the ring), as markup; presses are
+/// handled once for the whole legend (see [`RingPanel`]).
+fn legend(v: &RingView, shares: &[f64], pick: usize) -> String {
+    let mut s = String::new();
+    for (i, (o, share)) in v.owners.iter().zip(shares).enumerate() {
+        let g = pattern_group(i);
+        let stripes = if g > 0 {
+            format!(
+                ";background-image:repeating-linear-gradient(90deg,transparent 0 {}px,#fff 0 {}px)",
+                2 * g,
+                2 * g + 3
+            )
+        } else {
+            String::new()
+        };
+        let tone = if o.tone == Tone::Neutral {
+            String::new()
+        } else {
+            format!("<span style=\"color:{}\">{}</span> ", colour(o.tone), symbol(o.tone))
+        };
+        let _ = write!(
+            s,
+            "<button type=\"button\" data-owner=\"{i}\" aria-pressed=\"{}\"><span class=\"swatch\" \
+             style=\"background-color:{}{stripes}\"></span>{tone}{} <span class=\"share\">{:.1}%</span></button>",
+            pick == i,
+            category(i),
+            escape(&o.name),
+            share * 100.0
+        );
+    }
+    s
+}
+
+/// What the picture shows, in words.
+fn summary(v: &RingView, shares: &[f64]) -> String {
+    let each = v.owners.iter().zip(shares).map(|(o, s)| format!("{} {:.1}%", o.name, s * 100.0));
+    format!(
+        "{}: {} owners, {} points, {} keys drawn, {} of them moved. Share of the ring: {}. {}",
+        v.title,
+        v.owners.len(),
+        v.points.len(),
+        v.keys.len(),
+        v.keys.iter().filter(|k| k.moved).count(),
+        each.collect::<Vec<_>>().join(", "),
+        v.caption
+    )
 }
 
 /// Renders the session's `Panel::Ring` when the run shows one.
 #[component]
 pub fn RingPanel(session: Session) -> impl IntoView {
-    let data = Memo::new(move |_| {
-        session.panels.with(|ps| {
-            ps.iter().find_map(|p| match p {
-                Panel::Ring(r) => Some(r.clone()),
-                _ => None,
-            })
-        })
-    });
-    let geo = Memo::new(move |_| {
-        data.with(|v| {
-            v.as_ref().map(|v| {
-                let a = arcs(v);
-                let s = shares(v, &a);
-                (a, s)
-            })
-        })
-    });
-    let pick = RwSignal::new(None::<usize>);
-    let wrap = NodeRef::<Div>::new();
+    let data = panel_of(session.panels, "ring");
+    // The owner whose arcs are highlighted (`usize::MAX`: none).
+    let pick = RwSignal::new(usize::MAX);
+    let (wrap, legend_ref) = (NodeRef::<Div>::new(), NodeRef::<Div>::new());
     let width = width_of(wrap);
-    let size = move || {
-        let w = width.get().min(440.0);
-        (w, w.min(380.0))
-    };
     let canvas_ref = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
-        let ((w, h), p) = (size(), pick.get());
-        if let Some(c) = canvas_ref.get() {
-            data.with(|v| geo.with(|g| v.as_ref().zip(g.as_ref()).map(|(v, g)| draw(&c, v, &g.0, w, h, p))));
-        }
+        let (w, p) = (width.get().min(420.0), pick.get());
+        data.with(|d| {
+            let (Some(Panel::Ring(v)), Some(c)) = (d, canvas_ref.get()) else { return };
+            let a = arcs(v);
+            draw(&c, v, &a, w, w, p);
+            let moved = v.keys.iter().filter(|k| k.moved).count();
+            set_attrs(
+                &c,
+                &[
+                    ("aria-label", summary(v, &shares(v, &a))),
+                    ("data-owners", v.owners.len().to_string()),
+                    ("data-points", v.points.len().to_string()),
+                    ("data-keys", v.keys.len().to_string()),
+                    ("data-moved", moved.to_string()),
+                    ("style", format!("width:{w}px;height:{w}px")),
+                ],
+            );
+            let mut b = legend_ref.get().and_then(|l| l.first_element_child());
+            while let Some(e) = b {
+                let on = e.get_attribute("data-owner").and_then(|o| o.parse().ok()) == Some(p);
+                let _ = e.set_attribute("aria-pressed", if on { "true" } else { "false" });
+                b = e.next_element_sibling();
+            }
+        })
     });
-    let get = move |f: fn(&RingView) -> String| data.with(|v| v.as_ref().map(f).unwrap_or_default());
-    let moved = move || get(|v| v.keys.iter().filter(|k| k.moved).count().to_string());
-    let alt = move || {
-        data.with(|v| {
-            geo.with(|g| {
-                let (Some(v), Some(g)) = (v, g) else { return String::new() };
-                let shares = v.owners.iter().zip(&g.1).map(|(o, s)| format!("{} {:.1}%", o.name, s * 100.0));
-                let moved = v.keys.iter().filter(|k| k.moved).count();
-                format!(
-                    "{}: {} owners, {} points, {} keys drawn, {moved} of them moved. Share of the ring: {}. {}",
-                    v.title,
-                    v.owners.len(),
-                    v.points.len(),
-                    v.keys.len(),
-                    shares.collect::<Vec<_>>().join(", "),
-                    v.caption
-                )
-            })
+    let on_press = move |e: leptos::ev::MouseEvent| {
+        let owner = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.closest("[data-owner]").ok().flatten())
+            .and_then(|b| b.get_attribute("data-owner"))
+            .and_then(|o| o.parse::<usize>().ok());
+        if let Some(o) = owner {
+            pick.update(|p| *p = if *p == o { usize::MAX } else { o });
+        }
+    };
+    let text = move |f: fn(&RingView) -> String| {
+        data.with(|d| match d {
+            Some(Panel::Ring(v)) => f(v),
+            _ => String::new(),
         })
     };
-    let legend = move || {
-        let items = data.with(|v| {
-            geo.with(|g| {
-                let (Some(v), Some(g)) = (v, g) else { return Vec::new() };
-                v.owners.iter().zip(&g.1).map(|(o, s)| (o.name.clone(), o.tone, *s)).collect::<Vec<_>>()
-            })
-        });
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, (name, tone, share))| {
-                let mark = (tone != Tone::Neutral).then(|| {
-                    view! { <span class="ring-tone" style:color=colour(tone)>{symbol(tone)}" "</span> }
-                });
-                view! {
-                    <li>
-                        <button type="button" aria-pressed=move || (pick.get() == Some(i)).to_string()
-                            on:click=move |_| pick.update(|p| *p = if *p == Some(i) { None } else { Some(i) })>
-                            <span class="swatch" style=swatch(i) aria-hidden="true"></span>
-                            {mark}{name}" "<span class="share">{format!("{:.1}%", share * 100.0)}</span>
-                        </button>
-                    </li>
-                }
-            })
-            .collect::<Vec<_>>()
+    let legend_markup = move || {
+        data.with(|d| match d {
+            Some(Panel::Ring(v)) => legend(v, &shares(v, &arcs(v)), pick.get_untracked()),
+            _ => String::new(),
+        })
     };
     view! {
-        <section class="panel ring-panel" data-testid="ring-panel" aria-label=move || get(|v| v.title.clone())>
-            <h2>{move || get(|v| v.title.clone())}</h2>
+        <section class="panel ring-panel" data-testid="ring-panel" aria-labelledby="ring-title">
+            <h2 id="ring-title">{move || text(|v| v.title.clone())}</h2>
             <div class="ring-body">
                 <div class="ring-canvas" node_ref=wrap>
-                    <canvas node_ref=canvas_ref role="img" aria-label=alt data-testid="ring-canvas"
-                        data-owners=move || get(|v| v.owners.len().to_string())
-                        data-points=move || get(|v| v.points.len().to_string())
-                        data-keys=move || get(|v| v.keys.len().to_string()) data-moved=moved
-                        style:width=move || format!("{}px", size().0) style:height=move || format!("{}px", size().1)>
-                    </canvas>
+                    <canvas node_ref=canvas_ref role="img" data-testid="ring-canvas"></canvas>
                 </div>
-                <ul class="ring-legend" aria-label="Owners and their share of the ring; press one to highlight it">
-                    {legend}
-                </ul>
+                <div class="ring-legend" role="group" node_ref=legend_ref on:click=on_press
+                    aria-label="Owners and their share of the ring; press one to highlight it"
+                    inner_html=legend_markup></div>
             </div>
-            <p class="ring-caption" data-testid="ring-caption">{move || get(|v| v.caption.clone())}</p>
+            <p class="ring-caption" data-testid="ring-caption">{move || text(|v| v.caption.clone())}</p>
         </section>
     }
 }
@@ -404,7 +413,7 @@ mod tests {
             let pts: Vec<(f32, usize)> = (0..n).map(|i| ((i as f32 + 1.0) / n as f32, i)).collect();
             let v = ring(&pts, n);
             let (w, h) = (330.0, 330.0);
-            let r = radius(w, h);
+            let r = radius(w, h, &arcs(&v));
             let names: Vec<String> = v.owners.iter().map(|o| o.name.clone()).collect();
             let ls = place_labels(&arcs(&v), &names, w / 2.0, h / 2.0, r + 16.0, w, h);
             assert!(!ls.is_empty() || n == 64, "n={n}: some names are placed");

@@ -110,7 +110,7 @@ fn draw(c: &HtmlCanvasElement, v: &HeatmapView, w: f64) {
     let ph = plot_h(n_rows);
     let Some(ctx) = context(c, w, ph + TOP + BELOW) else { return };
     let maxes = row_max(v);
-    let widest = v.rows.iter().take(n_rows).map(|r| text_width(r, PX, false) + 24.0).fold(40.0, f64::max);
+    let widest = v.rows.iter().take(n_rows).map(|r| text_width(r, PX, true) + 30.0).fold(40.0, f64::max);
     let gutter = widest.min(w * 0.4).min(220.0);
     let pw = (w - gutter - 4.0).max(10.0);
     let first_col = v.n_cols.saturating_sub(MAX_COLS);
@@ -218,7 +218,7 @@ pub fn summary(v: &HeatmapView) -> String {
         (0..v.rows.len()).map(|r| (r, cell(v, r, c))).max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
     });
     let now = match last {
-        Some((r, x)) => format!("latest: busiest row {} at {:.2} × capacity", v.rows[r], x),
+        Some((r, x)) => format!("latest: busiest row {} at {:.2} × capacity", v.rows[r], x as f64),
         None => "no data yet".into(),
     };
     let over = match over.len() {
@@ -258,7 +258,7 @@ pub fn HeatmapPanel(session: Session) -> impl IntoView {
                     ("data-rows", v.rows.len().to_string()),
                     ("data-cols", v.n_cols.to_string()),
                     ("data-over", cells().filter(|c| *c > 1.0).count().to_string()),
-                    ("data-max", format!("{:.3}", cells().fold(0.0, f32::max))),
+                    ("data-max", format!("{:.3}", cells().fold(0.0, f32::max) as f64)),
                     ("style", format!("height:{}px", plot_h(v.rows.len().min(MAX_ROWS)) + TOP + BELOW)),
                 ],
             );

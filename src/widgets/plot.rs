@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// Okabe–Ito's eight colours, for identities (owners), not states: an identity also gets a name and,
-/// past eight, a dash pattern ([`pattern_group`]).
+/// past eight, a stripe ([`pattern_group`]).
 pub const CATEGORICAL: [&str; 8] =
     ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 
@@ -18,7 +18,7 @@ pub fn category(i: usize) -> &'static str {
     CATEGORICAL[i % CATEGORICAL.len()]
 }
 
-/// 0 for the first eight identities (plain colour), 1, 2, … for the next eights (a dash pattern each).
+/// 0 for the first eight identities (plain colour), 1, 2, … for the next eights (a stripe each).
 pub fn pattern_group(i: usize) -> usize {
     i / CATEGORICAL.len()
 }

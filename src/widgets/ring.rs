@@ -1,5 +1,5 @@
 //! The Ring panel's widget: owners' points on a circle (ticks), the arcs they own (a band in each owner's
-//! colour, a dash pattern past eight owners), keys as dots just inside, keys moved at the last change as
+//! colour, striped past eight owners), keys as dots just inside, keys moved at the last change as
 //! larger ringed dots with their count in the middle, names at owners' largest arcs, and a legend of owners
 //! with their share of the ring whose buttons highlight one owner's arcs and keys.
 //!
@@ -152,21 +152,18 @@ fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick:
     ctx.set_line_width(10.0);
     ctx.set_stroke_style_str("#e5e7eb");
     ctx.stroke();
-    let no_dash = js_sys::Array::new();
     for o in 0..v.owners.len() {
         ctx.set_global_alpha(if faded(o) { 0.18 } else { 1.0 });
         arc_path(o);
         ctx.set_line_width(10.0);
         ctx.set_stroke_style_str(category(o));
         ctx.stroke();
+        // Past eight owners colours repeat: a white stripe along the band, wider for each next eight.
         let g = pattern_group(o);
         if g > 0 {
-            let dash = js_sys::Array::of2(&(2.0 * g as f64).into(), &3.0.into());
-            let _ = ctx.set_line_dash(&dash);
-            ctx.set_line_width(3.0);
+            ctx.set_line_width((1.5 * g as f64).min(6.0));
             ctx.set_stroke_style_str("#fff");
             ctx.stroke();
-            let _ = ctx.set_line_dash(&no_dash);
         }
     }
     // Points as ticks outside the band; the picked owner's longer and darker.

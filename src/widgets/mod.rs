@@ -16,6 +16,7 @@ pub mod machine;
 pub mod narration;
 pub mod notice;
 pub mod panels;
+pub mod plot;
 pub mod ring;
 pub mod sequence;
 pub mod shortcuts;

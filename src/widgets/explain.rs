@@ -9,7 +9,7 @@ pub fn ExplainPanel(scene: &'static dyn Scene) -> impl IntoView {
     let e = scene.explain();
     view! {
         <section class="panel explain" data-testid="explain" aria-labelledby="explain-title">
-            <h2 id="explain-title">"What is a "{scene.title().to_lowercase()}"?"</h2>
+            <h2 id="explain-title">"What is a "{scene.title().to_ascii_lowercase()}"?"</h2>
             <p>{e.what}</p>
             <h3>"What to try"</h3>
             <ol>{e.try_steps.iter().map(|s| view! { <li>{*s}</li> }).collect::<Vec<_>>()}</ol>

@@ -454,7 +454,7 @@ fn node_view(
         });
         if let Some(a) = first_action() {
             parts.push(a.label.to_string());
-            extra.push(format!("activate to {}", a.label.to_lowercase()));
+            extra.push(format!("activate to {}", a.label.to_ascii_lowercase()));
         }
         parts.retain(|p| !p.is_empty());
         format!("{}. {}", parts.join(" "), extra.join(", "))

@@ -93,7 +93,9 @@ pub fn tick_step_s(px_per_s: f64) -> u64 {
 pub fn bar_text(op: &OpView, room_px: f64) -> Option<String> {
     let sym = result_style(op.result).1;
     let full = format!("{sym} {}", op.label);
-    [full, sym.to_string()].into_iter().find(|t| text_width(t, TEXT_PX, false) + 4.0 <= room_px)
+    // An ok operation's circle says enough when its label does not fit; the others keep their word.
+    let short = if op.result == OpResult::Ok { String::new() } else { sym.to_string() };
+    [full, short].into_iter().find(|t| !t.is_empty() && text_width(t, TEXT_PX, false) + 4.0 <= room_px)
 }
 
 /// The operations as SVG markup at absolute time (`s` px per µs; the caller slides them so `now` is at the
@@ -134,7 +136,7 @@ pub fn bars_svg(rows: &[Row], s: f64) -> String {
             let _ = write!(
                 out,
                 r#"<path class="hist-end" d="{}" transform="translate({:.1},{yc:.1})" fill="{}"></path>"#,
-                marker_path(marker(tone), 4.5),
+                marker_path(marker(tone), 3.8),
                 x0 + w,
                 colour(tone)
             );
@@ -261,7 +263,9 @@ fn tone_name(t: Tone) -> &'static str {
 /// Renders the session's `Panel::History` when the run shows one.
 #[component]
 pub fn HistoryPanel(session: Session) -> impl IntoView {
-    let window_s = RwSignal::new(10u64);
+    // A phone shows the last 5 s (operations a few ms long need the room), a wider screen 10 s.
+    let narrow = window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < 600.0);
+    let window_s = RwSignal::new(if narrow { 5u64 } else { 10 });
     let wrap_ref = NodeRef::<Div>::new();
     let plot_ref = NodeRef::<Div>::new();
     let width = measured_width(wrap_ref);
@@ -422,6 +426,7 @@ mod tests {
         assert_eq!(bar_text(&o, 400.0).as_deref(), Some("stale r 1"));
         assert_eq!(bar_text(&o, 40.0).as_deref(), Some("stale"));
         assert_eq!(bar_text(&o, 5.0), None);
+        assert_eq!(bar_text(&op(0, 0, Some(5), OpResult::Ok), 40.0), None, "an ok circle needs no word");
         assert!(WINDOWS.iter().all(|w| result_style(OpResult::Ok).0 == Tone::Good && *w > 0));
     }
 

@@ -540,7 +540,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
             <ul class="legend seq-legend" aria-hidden="true" inner_html=LEGEND></ul>
             <div class="seq-measure" node_ref=wrap_ref>
                 <div inner_html=head></div>
-                <div class="seq-scroll" node_ref=scroll_ref tabindex="0" aria-label="Sequence diagram, scrolls with time"
+                <div class="seq-scroll" node_ref=scroll_ref tabindex="0" role="group" aria-label="Sequence diagram, scrolls with time"
                     inner_html=body></div>
             </div>
         </section>

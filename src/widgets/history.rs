@@ -150,8 +150,9 @@ pub fn bars_svg(rows: &[Row], s: f64) -> String {
     out
 }
 
-/// Partitions as shaded bands across the `h` px of lanes, with their labels; an open one runs far right.
-pub fn bands_svg(spans: &[SpanView], s: f64, h: f64) -> String {
+/// Partitions as shaded bands across the `h` px of lanes, with their labels (kept at or right of `from_x`,
+/// the window's left edge); an open one runs far right.
+pub fn bands_svg(spans: &[SpanView], s: f64, h: f64, from_x: f64) -> String {
     let mut out = String::new();
     for sp in spans {
         let x0 = sp.from.as_micros() as f64 * s;
@@ -159,7 +160,7 @@ pub fn bands_svg(spans: &[SpanView], s: f64, h: f64) -> String {
         let _ = write!(
             out,
             r#"<g class="hist-band"><rect x="{x0:.1}" y="{TOP}" width="{w:.1}" height="{h:.1}"></rect><text x="{:.1}" y="{}">{}</text></g>"#,
-            x0 + 4.0,
+            x0.max(from_x) + 4.0,
             TOP - 6.0,
             esc(&sp.label)
         );
@@ -226,7 +227,7 @@ pub fn history_svg(h: &HistoryView, now: SimTime, width: f64, window_s: u64, sum
         );
     }
     out.push_str(r#"<g clip-path="url(#hist-clip)"><g class="hist-slide">"#);
-    out.push_str(&bands_svg(&h.spans, s, lh));
+    out.push_str(&bands_svg(&h.spans, s, lh, now.as_micros().saturating_sub(window_s * 1_000_000) as f64 * s));
     let step = tick_step_s(s * 1e6);
     let now_s = now.as_secs_f64();
     let from = ((now_s - window_s as f64) / step as f64).floor().max(0.0) as u64;
@@ -426,7 +427,7 @@ mod tests {
         assert_eq!(bar_text(&o, 400.0).as_deref(), Some("stale r 1"));
         assert_eq!(bar_text(&o, 40.0).as_deref(), Some("stale"));
         assert_eq!(bar_text(&o, 5.0), None);
-        assert_eq!(bar_text(&op(0, 0, Some(5), OpResult::Ok), 40.0), None, "an ok circle needs no word");
+        assert_eq!(bar_text(&op(0, 0, Some(5), OpResult::Ok), 20.0), None, "an ok circle needs no word");
         assert!(WINDOWS.iter().all(|w| result_style(OpResult::Ok).0 == Tone::Good && *w > 0));
     }
 
@@ -443,8 +444,12 @@ mod tests {
         assert!(svg.contains(r#"data-result="pending" data-lane="b""#) && svg.contains("w &lt;3&gt;"), "{svg}");
         assert!(svg.contains("url(#hist-hatch)") && svg.contains("hist-lin"));
         assert_eq!(svg.matches("hist-end").count(), 1, "only a returned operation has an end marker");
-        let bands =
-            bands_svg(&[SpanView { from: SimTime::from_secs(3), to: None, label: "cut a | b".into() }], 1e-4, 120.0);
+        let bands = bands_svg(
+            &[SpanView { from: SimTime::from_secs(3), to: None, label: "cut a | b".into() }],
+            1e-4,
+            120.0,
+            0.0,
+        );
         assert!(bands.contains("cut a | b") && bands.contains(r#"x="300.0""#), "{bands}");
     }
 }

@@ -434,15 +434,6 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
             }
         })
     };
-    // A pinned flow that left the bounded list: follow the latest again, and say so.
-    Effect::new(move |_| {
-        let mut gone = false;
-        with_flow(&mut |_, f, _| gone = f.is_none());
-        if gone && matches!(follow.with(|v| Follow::parse(v)), Follow::Pinned(_)) {
-            note.set(format!("{} is no longer kept: following the latest instead.", pinned_label.get_untracked()));
-            follow.set("latest".into());
-        }
-    });
     let on_pick = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
         note.set(String::new());
@@ -496,10 +487,17 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
         })
     };
     let (title, heading, options, head, body) = (part(0), part(1), part(2), part(3), part(4));
-    // Every frame: clip what lies after `now`, move the `now` line, keep it in view as the flow grows.
+    // Every frame: clip what lies after `now`, move the `now` line, keep it in view as the flow grows; and if
+    // a pinned flow left the bounded list, follow the latest again and say so.
     Effect::new(move |_| {
         let now = session.now.get();
         body.track();
+        let mut gone = false;
+        with_flow(&mut |_, f, _| gone = f.is_none());
+        if gone && matches!(follow.with(|v| Follow::parse(v)), Follow::Pinned(_)) {
+            note.set(format!("{} is no longer kept: following the latest instead.", pinned_label.get_untracked()));
+            follow.set("latest".into());
+        }
         let Some(el) = scroll_ref.get() else { return };
         let mut at = None;
         with_flow(&mut |s, f, _| {

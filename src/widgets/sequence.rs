@@ -245,11 +245,20 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
-/// A `<text>` of one or more lines (`<tspan>`s) starting at (`x`, `y`).
-fn text_lines(out: &mut String, x: f64, y: f64, anchor: &str, lines: &[String], first_dy: &str) {
-    let _ = write!(out, r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}">"#);
+/// Lines of text on a white tag whose top edge is at `top`, anchored at `x` (`start` or `end`), so a mark or a
+/// rule stays legible over the arrows it crosses.
+fn tag(out: &mut String, x: f64, top: f64, anchor: &str, lines: &[String]) {
+    let w = lines.iter().map(|l| text_width(l, TEXT_PX, false)).fold(0.0, f64::max);
+    let x0 = if anchor == "end" { x - w - 4.0 } else { x - 4.0 };
+    let _ = write!(
+        out,
+        r#"<rect class="seq-tag" x="{x0:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" rx="3"></rect><text x="{x:.1}" y="{:.1}" text-anchor="{anchor}">"#,
+        w + 8.0,
+        lines.len() as f64 * 14.4 + 4.0,
+        top + 13.0
+    );
     for (i, s) in lines.iter().enumerate() {
-        let _ = write!(out, r#"<tspan x="{x:.1}" dy="{}">{}</tspan>"#, if i == 0 { first_dy } else { "1.2em" }, esc(s));
+        let _ = write!(out, r#"<tspan x="{x:.1}" dy="{}">{}</tspan>"#, if i == 0 { "0" } else { "1.2em" }, esc(s));
     }
     out.push_str("</text>");
 }
@@ -286,14 +295,14 @@ pub fn body_svg(l: &SeqLayout, flow: &FlowView, lanes: &[String]) -> String {
     }
     for r in &flow.rules {
         let y = l.y(r.at.as_micros());
-        let lines = wrap(&r.label, l.width - 8.0);
+        let lines = wrap(&r.label, l.width - 16.0);
         let _ = write!(
             out,
             r#"<g class="seq-rule" data-t="{}"><path d="M0,{y:.1}H{:.1}"></path>"#,
             r.at.as_micros(),
             l.width
         );
-        text_lines(&mut out, 4.0, y - 5.0 - (lines.len() as f64 - 1.0) * 14.4, "start", &lines, "0");
+        tag(&mut out, l.width - 6.0, y - 6.0 - lines.len() as f64 * 14.4, "end", &lines);
         out.push_str("</g>");
     }
     let start = flow.arrows.len().saturating_sub(MAX_ARROWS);
@@ -331,7 +340,7 @@ pub fn body_svg(l: &SeqLayout, flow: &FlowView, lanes: &[String]) -> String {
     for m in &flow.marks {
         let (x, y) = (l.lane(m.lane), l.y(m.at.as_micros()));
         let right = x < l.width / 2.0;
-        let avail = if right { l.width - x - 14.0 } else { x - 14.0 };
+        let avail = if right { l.width - x - 22.0 } else { x - 22.0 };
         let lines = wrap(&format!("{} {}", symbol(m.tone), m.label), avail.max(60.0));
         let _ = write!(
             out,
@@ -342,7 +351,7 @@ pub fn body_svg(l: &SeqLayout, flow: &FlowView, lanes: &[String]) -> String {
             colour(m.tone)
         );
         let (tx, anchor) = if right { (x + 10.0, "start") } else { (x - 10.0, "end") };
-        text_lines(&mut out, tx, y, anchor, &lines, "0.35em");
+        tag(&mut out, tx, y - 9.0, anchor, &lines);
         out.push_str("</g>");
     }
     out

@@ -52,14 +52,22 @@ pub struct Row {
 }
 
 /// Operations of `h` drawn in the window `[now − window_us, now]`: returned in it or after it, or still
-/// pending, and invoked by `now`. At most `limit`, the most recent.
+/// pending, and invoked by `now` (one that returned after `now` is pending at `now`). At most `limit`, the
+/// most recent.
 pub fn visible(h: &HistoryView, now: SimTime, window_us: u64, limit: usize) -> Vec<Row> {
     let from = now.as_micros().saturating_sub(window_us);
     let mut rows: Vec<Row> = h
         .ops
         .iter()
         .filter(|o| o.invoke <= now && o.ret.is_none_or(|r| r.as_micros() >= from))
-        .map(|o| Row { op: o.clone(), next: None, lane_name: h.lanes.get(o.lane).cloned().unwrap_or_default() })
+        .map(|o| {
+            let mut op = o.clone();
+            // Not returned yet at `now` (drawn a little behind the run): pending then.
+            if op.ret.is_some_and(|r| r > now) {
+                (op.ret, op.result, op.linearized_at, op.violation) = (None, OpResult::Pending, None, false);
+            }
+            Row { op, next: None, lane_name: h.lanes.get(o.lane).cloned().unwrap_or_default() }
+        })
         .collect();
     if rows.len() > limit {
         rows.drain(..rows.len() - limit);
@@ -169,7 +177,7 @@ pub fn bands_svg(spans: &[SpanView], s: f64, h: f64, from_x: f64) -> String {
 }
 
 fn with_hist<R>(session: Session, f: impl FnOnce(Option<&HistoryView>) -> R) -> R {
-    session.panels.with(|ps| {
+    session.panels.with_untracked(|ps| {
         f(ps.iter().find_map(|p| match p {
             Panel::History(h) => Some(h),
             _ => None,
@@ -271,9 +279,23 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     let plot_ref = NodeRef::<Div>::new();
     let width = measured_width(wrap_ref);
     // Markup of one part of the panel, from the History panel's data at `now`.
+    // The moment the picture is drawn at, and what it is drawn from: while playing, `now` rounded down to an
+    // eighth of a second of wall time (speed × 125 ms), so the markup is rebuilt about 8 times a second, not
+    // every frame (bars are placed at absolute times: only the slide moves per frame); while paused, `now`
+    // itself, and the run's digest (a parameter changed at the same moment redraws).
+    let drawn_at = Memo::new(move |_| {
+        session.panels.track();
+        let now = session.now.get().as_micros();
+        if session.playing.get() {
+            let q = ((session.speed.get() * 125_000.0) as u64).max(10_000);
+            (now / q * q, 0)
+        } else {
+            (now, session.trace_hash.get())
+        }
+    });
     let part = move |which: u8| {
         Memo::new(move |_| {
-            let (now, w, win) = (session.now.get(), width.get(), window_s.get());
+            let (now, w, win) = (SimTime::from_micros(drawn_at.get().0), width.get(), window_s.get());
             with_hist(session, |h| {
                 let Some(h) = h else { return String::new() };
                 match which {
@@ -323,7 +345,8 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     // Every frame: slide the bars so that `now` sits at the plot's right edge.
     Effect::new(move |_| {
         let (now, w, win) = (session.now.get(), width.get(), window_s.get());
-        svg.track();
+        svg.with(|_| ());
+        session.panels.track();
         let (left, pw, s) = with_hist(session, |h| geometry(w, h.map_or(&[][..], |h| &h.lanes), win));
         if let Some(Ok(Some(g))) = plot_ref.get().map(|el| el.query_selector(".hist-slide")) {
             let _ =
@@ -405,6 +428,9 @@ mod tests {
         assert_eq!(rows[1].next, Some(SimTime::from_millis(9_600)), "next invoke on the same lane");
         assert_eq!(rows[1].lane_name, "a");
         assert_eq!(visible(&h, SimTime::from_secs(10), 5_000_000, 2).len(), 2);
+        // Drawn at 9.2 s, the failed write of 9.0–9.5 s has not returned yet.
+        let early = visible(&h, SimTime::from_millis(9_200), 5_000_000, 100);
+        assert_eq!(early.last().map(|r| (r.op.result, r.op.ret)), Some((OpResult::Pending, None)));
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub const CAP: f64 = 80.0;
 pub const MIN_STEP: f64 = 18.0;
 const TOP: f64 = 24.0;
 const TEXT_PX: f64 = 12.0;
+/// The scroller's height at most (`.seq-scroll` in styles/main.css).
+const SCROLL_MAX_H: f64 = 470.0;
 /// Arrows drawn at most (the newest are kept).
 const MAX_ARROWS: usize = 400;
 /// Pixels per µs, bounds: 1 px per ms at most, 1 px per 50 ms at least.
@@ -433,8 +435,8 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     let width = measured_width(wrap_ref);
     // Reads the panel and the followed flow (and whether "latest failed" had none to show).
     let with_flow = move |f: &mut dyn FnMut(&SequenceView, Option<&FlowView>, bool)| {
-        let fw = follow.with(|v| Follow::parse(v));
-        session.panels.with(|ps| {
+        let fw = follow.with_untracked(|v| Follow::parse(v));
+        session.panels.with_untracked(|ps| {
             for p in ps {
                 if let Panel::Sequence(s) = p {
                     let none_failed = fw == Follow::LatestFailed && !s.flows.iter().any(|f| f.failed);
@@ -458,8 +460,28 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     // Markup (or text) of one part of the panel: 0 title, 1 the followed flow's name, 2 the picker's options,
     // 3 the lane names, 4 the diagram without `now` (its markup changes when the flow gains an arrow, the
     // pick or the width changes). One closure type for all, so the memo machinery is instantiated once.
+    // What the parts below are drawn from, in a few numbers: the panels change every frame, the followed flow
+    // and the list of flows only when a message is delivered or a flow starts or ends.
+    let key = Memo::new(move |_| {
+        session.panels.track();
+        follow.track();
+        // Paused, a changed run (a parameter set at the same moment) redraws whatever the numbers say.
+        let mut k = if session.playing.get() { String::new() } else { session.trace_hash.get().to_string() };
+        with_flow(&mut |s, f, none_failed| {
+            let n_done = s.flows.iter().filter(|f| f.finished).count();
+            let last = s.flows.last().map_or(0, |f| f.id);
+            let _ = write!(k, "{}/{n_done}/{last}/{none_failed}/{}", s.flows.len(), s.lanes.len());
+            if let Some(f) = f {
+                let t = f.arrows.last().map_or(0, |a| a.received.as_micros());
+                let _ = write!(k, "/{}/{}/{t}/{}/{}/{}", f.id, f.arrows.len(), f.marks.len(), f.rules.len(), f.label);
+            }
+        });
+        k
+    });
     let part = move |which: u8| {
         Memo::new(move |_| {
+            // Read, not only tracked: a memo recomputes (and subscribes to its own sources) when it is read.
+            key.with(|_| ());
             let (w, sel) = (width.get(), follow.get());
             let mut out = String::new();
             with_flow(&mut |s, f, none_failed| {
@@ -500,7 +522,8 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     // a pinned flow left the bounded list, follow the latest again and say so.
     Effect::new(move |_| {
         let now = session.now.get();
-        body.track();
+        body.with(|_| ());
+        key.with(|_| ());
         let mut gone = false;
         with_flow(&mut |_, f, _| gone = f.is_none());
         if gone && matches!(follow.with(|v| Follow::parse(v)), Follow::Pinned(_)) {
@@ -515,23 +538,35 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
             {
                 let t_last = l.knots.last().map_or(0, |k| k.0);
                 let hide = f.finished && now.as_micros() > t_last;
-                at = Some((l.y(if f.finished { now.as_micros().min(t_last) } else { now.as_micros() }), hide));
+                let y = l.y(if f.finished { now.as_micros().min(t_last) } else { now.as_micros() });
+                at = Some((y, hide, l.height > SCROLL_MAX_H));
             }
         });
-        let Some((y, hide)) = at else { return };
+        let Some((y, hide, tall)) = at else { return };
+        // Attributes are set only when they change, and the scroller is measured only when the diagram is
+        // taller than it can show: no forced layout on every frame.
+        let set = |el: &web_sys::Element, name: &str, v: &str| {
+            if el.get_attribute(name).as_deref() != Some(v) {
+                let _ = el.set_attribute(name, v);
+            }
+        };
         if let Ok(Some(clip)) = el.query_selector(".seq-clip") {
-            let _ = clip.set_attribute("height", &format!("{:.1}", y + 1.0));
+            set(&clip, "height", &format!("{:.1}", y + 1.0));
         }
         if let Ok(Some(line)) = el.query_selector(".seq-now") {
-            let _ = line.set_attribute("transform", &format!("translate(0,{y:.1})"));
-            let _ = line.set_attribute("display", if hide { "none" } else { "inline" });
-            if let Some(t) = line.last_element_child() {
-                t.set_text_content(Some(&format!("now {}", secs(now))));
+            set(&line, "display", if hide { "none" } else { "inline" });
+            if !hide {
+                set(&line, "transform", &format!("translate(0,{y:.1})"));
+                if let Some(t) = line.last_element_child() {
+                    t.set_text_content(Some(&format!("now {}", secs(now))));
+                }
             }
         }
-        let (top, h) = (el.scroll_top() as f64, el.client_height() as f64);
-        if h > 0.0 && (y > top + h - 24.0 || y < top) {
-            el.set_scroll_top((y - 0.6 * h).max(0.0) as i32);
+        if tall {
+            let (top, h) = (el.scroll_top() as f64, el.client_height() as f64);
+            if h > 0.0 && (y > top + h - 24.0 || y < top) {
+                el.set_scroll_top((y - 0.6 * h).max(0.0) as i32);
+            }
         }
     });
     view! {

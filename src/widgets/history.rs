@@ -211,7 +211,15 @@ pub fn geometry(width: f64, lanes: &[String], window_s: u64) -> (f64, f64, f64) 
 }
 
 /// The whole picture as SVG markup at `now` (bars at absolute time in a group the caller slides).
-pub fn history_svg(h: &HistoryView, now: SimTime, width: f64, window_s: u64, summary: &str) -> String {
+/// `slide_to` is the moment put at the plot's right edge (the live `now`; the effect moves it every frame).
+pub fn history_svg(
+    h: &HistoryView,
+    now: SimTime,
+    width: f64,
+    window_s: u64,
+    summary: &str,
+    slide_to: SimTime,
+) -> String {
     let (left, pw, s) = geometry(width, &h.lanes, window_s);
     let lh = h.lanes.len() as f64 * ROW_H;
     let mut out = format!(
@@ -234,7 +242,11 @@ pub fn history_svg(h: &HistoryView, now: SimTime, width: f64, window_s: u64, sum
             y + ROW_H
         );
     }
-    out.push_str(r#"<g clip-path="url(#hist-clip)"><g class="hist-slide">"#);
+    let _ = write!(
+        out,
+        r#"<g clip-path="url(#hist-clip)"><g class="hist-slide" transform="translate({:.1},0)">"#,
+        left + pw - slide_to.as_micros() as f64 * s
+    );
     out.push_str(&bands_svg(&h.spans, s, lh, now.as_micros().saturating_sub(window_s * 1_000_000) as f64 * s));
     let step = tick_step_s(s * 1e6);
     let now_s = now.as_secs_f64();
@@ -335,7 +347,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
                         r#"<p class="hist-counts" data-testid="history-counts" data-ok="{}" data-fail="{}" data-unknown="{}" data-stale="{}">{summary}</p>"#,
                         c[0], c[1], c[2], c[3]
                     ),
-                    _ => history_svg(h, now, w, win, &summary),
+                    _ => history_svg(h, now, w, win, &summary, session.now.get_untracked()),
                 }
             })
         })

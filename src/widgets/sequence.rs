@@ -359,23 +359,35 @@ pub fn body_svg(l: &SeqLayout, flow: &FlowView, lanes: &[String]) -> String {
     out
 }
 
+/// Where `now` is on the diagram of `f`, and whether its line is hidden (a finished flow, `now` past its end:
+/// the line would only sit under the last arrow).
+pub fn now_at(l: &SeqLayout, f: &FlowView, now: SimTime) -> (f64, bool) {
+    let t_last = l.knots.last().map_or(0, |k| k.0);
+    let now = now.as_micros();
+    (l.y(if f.finished { now.min(t_last) } else { now }), f.finished && now > t_last)
+}
+
 /// The whole diagram of `f` as an `<svg>`: lanes, the clipped content and a `now` line the caller moves.
-pub fn diagram_svg(l: &SeqLayout, f: &FlowView, lanes: &[String]) -> String {
+pub fn diagram_svg(l: &SeqLayout, f: &FlowView, lanes: &[String], now: SimTime) -> String {
+    let (y, hide) = now_at(l, f, now);
     let mut out = format!(
-        r#"<svg class="seq-body" viewBox="0 0 {:.0} {:.0}" role="img" aria-label="{}" data-flow="{}"><clipPath id="seq-clip"><rect class="seq-clip" width="99999" height="0"></rect></clipPath><path class="seq-lanes" d=""#,
+        r#"<svg class="seq-body" viewBox="0 0 {:.0} {:.0}" role="img" aria-label="{}" data-flow="{}"><clipPath id="seq-clip"><rect class="seq-clip" width="99999" height="{:.1}"></rect></clipPath><path class="seq-lanes" d=""#,
         l.width,
         l.height,
         esc(&flow_summary(f, lanes)),
-        f.id
+        f.id,
+        y + 1.0
     );
     for x in &l.lane_x {
         let _ = write!(out, "M{x:.1},4V{:.1}", l.height);
     }
     let _ = write!(
         out,
-        r#""></path><g clip-path="url(#seq-clip)">{}</g><g class="seq-now"><path d="M0,0H99999"></path><text x="{:.1}" y="-4" text-anchor="end"></text></g></svg>"#,
+        r#""></path><g clip-path="url(#seq-clip)">{}</g><g class="seq-now" display="{}" transform="translate(0,{y:.1})"><path d="M0,0H99999"></path><text x="{:.1}" y="-4" text-anchor="end">now {}</text></g></svg>"#,
         body_svg(l, f, lanes),
-        l.width - 4.0
+        if hide { "none" } else { "inline" },
+        l.width - 4.0,
+        secs(now)
     );
     out
 }
@@ -508,7 +520,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
                         format!(r#"<svg class="seq-head" viewBox="0 0 {w} {h}" aria-hidden="true">{svg}</svg>"#)
                     }
                     (_, Some(f)) => match flow_layout(w, &s.lanes, f) {
-                        Some(l) => diagram_svg(&l, f, &s.lanes),
+                        Some(l) => diagram_svg(&l, f, &s.lanes, session.now.get_untracked()),
                         None => r#"<p class="muted">No message delivered yet in this flow.</p>"#.to_string(),
                     },
                     _ => String::new(),
@@ -536,9 +548,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
             if let Some(f) = f
                 && let Some(l) = flow_layout(width.get_untracked(), &s.lanes, f)
             {
-                let t_last = l.knots.last().map_or(0, |k| k.0);
-                let hide = f.finished && now.as_micros() > t_last;
-                let y = l.y(if f.finished { now.as_micros().min(t_last) } else { now.as_micros() });
+                let (y, hide) = now_at(&l, f, now);
                 at = Some((y, hide, l.height > SCROLL_MAX_H));
             }
         });

@@ -63,6 +63,18 @@ test('under cp the minority fails or times out while the majority answers; the h
     assert.match(await verdict.textContent(), /^✓ linearizable/);
     assert.equal(await page.getByTestId('history-goto-violation').isVisible(), false, 'no violation to go to');
     assert.ok(Number(await page.getByTestId('history-counts').getAttribute('data-fail')) > 0);
+    // Paused, the plot ends at `now`: the time the axis gives the now line is the transport's.
+    const atNowLine = await page.evaluate(() => {
+      const ticks = [...document.querySelectorAll('[data-testid=history-panel] .hist-tick-label')].map((t) => {
+        const r = t.getBoundingClientRect();
+        return { s: parseFloat(t.textContent), x: r.x + r.width / 2 };
+      });
+      const [a, b] = ticks.slice(-2);
+      const now = document.querySelector('[data-testid=history-panel] .hist-now').getBoundingClientRect().x;
+      return b.s + ((now - b.x) * (b.s - a.s)) / (b.x - a.x);
+    });
+    const shown = (await nowUs(page)) / 1e6;
+    assert.ok(Math.abs(atNowLine - shown) < 0.1, `the now line is at ${atNowLine} s, the transport at ${shown} s`);
     assert.deepEqual(await axeViolations(page, AXE), [], 'axe on the cap page');
     await p.screenshot('cap-cp-partitioned-1280x720');
     p.assertNoErrors();

@@ -130,3 +130,23 @@ test('a failed saga is compensated in reverse, and a service taken down stalls i
     await p.close();
   }
 });
+
+test('a pinned flow that leaves the bounded list falls back to the latest, and the panel says so', async () => {
+  const p = await app.open('?scene=saga&t=2', VIEW);
+  try {
+    const { page } = p;
+    await page.getByTestId('stage').waitFor({ timeout: 20_000 });
+    const follow = page.getByTestId('sequence-follow');
+    await follow.selectOption('1');
+    await page.waitForFunction(() => document.querySelector('[data-testid=sequence-panel] [data-flow="1"]'));
+    await page.getByTestId('speed').selectOption('20');
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => document.querySelector('.seq-note')?.textContent.length > 0, null, { timeout: 15_000 });
+    await page.getByTestId('play').click();
+    assert.match(await page.locator('.seq-note').textContent(), /^Saga #1 .* is no longer kept: following the latest instead\.$/);
+    assert.equal(await follow.inputValue(), 'latest');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});

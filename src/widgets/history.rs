@@ -1,12 +1,493 @@
-//! The History panel's widget: a lane per client, an operation bar from invoke to return, the checker's verdict.
-//! (Placeholder until the widget lands: renders nothing.)
+//! The History panel's widget: a lane per client, an operation bar from invoke to return in a time window
+//! ending at `now` (pending ones grow to `now`), the result by shape, text and colour (ok solid with a
+//! circle, failed solid with a square and ✕, unknown dashed with a triangle and ?, stale hatched with a
+//! diamond and "stale"), a tick where the checker linearized each operation, the first violation outlined,
+//! partitions as labelled bands across the lanes, and the checker's verdict as text with a button to jump
+//! to the violation's moment.
+//!
+//! Bars sit at absolute time coordinates in a group that slides left as time passes, and are keyed, so a
+//! frame moves one transform and adds only the operations that changed. Data hooks for tests: `data-result`,
+//! `data-lane` (lane label), `data-invoke`, `data-ret` (µs) on each bar; `data-ok`… on the counts line.
 
+use std::fmt::Write;
+
+use faultline_sim::kernel::SimTime;
+use faultline_sim::scene::{HistoryView, OpResult, OpView, Panel, SpanView, Tone};
+use leptos::html::Div;
 use leptos::prelude::*;
 
+use crate::core::format::secs;
+use crate::core::palette::{colour, marker, marker_path, symbol, tint};
 use crate::session::Session;
+use crate::widgets::sequence::{esc, measured_width};
+use crate::widgets::stage::layout::text_width;
+
+const ROW_H: f64 = 30.0;
+const TOP: f64 = 20.0;
+const AXIS_H: f64 = 22.0;
+const BAR_H: f64 = 12.0;
+/// Narrowest bar drawn, px (an operation of a few ms is still seen).
+const MIN_BAR: f64 = 4.0;
+const TEXT_PX: f64 = 12.0;
+/// Window lengths the reader can pick, seconds.
+const WINDOWS: [u64; 3] = [5, 10, 30];
+
+/// Tone, symbol and word of a result: what its bar is drawn with besides colour.
+pub fn result_style(r: OpResult) -> (Tone, &'static str, &'static str) {
+    match r {
+        OpResult::Ok => (Tone::Good, "✓", "ok"),
+        OpResult::Fail => (Tone::Bad, "✕", "fail"),
+        OpResult::Unknown => (Tone::Warn, "?", "unknown"),
+        OpResult::Stale => (Tone::Info, "stale", "stale"),
+        OpResult::Pending => (Tone::Neutral, "…", "pending"),
+    }
+}
+
+/// An operation in the window, with the next invoke on its lane (how much room its label has).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub op: OpView,
+    pub next: Option<SimTime>,
+    pub lane_name: String,
+}
+
+/// Operations of `h` drawn in the window `[now − window_us, now]`: returned in it or after it, or still
+/// pending, and invoked by `now` (one that returned after `now` is pending at `now`). At most `limit`, the
+/// most recent.
+pub fn visible(h: &HistoryView, now: SimTime, window_us: u64, limit: usize) -> Vec<Row> {
+    let from = now.as_micros().saturating_sub(window_us);
+    let mut rows: Vec<Row> = h
+        .ops
+        .iter()
+        .filter(|o| o.invoke <= now && o.ret.is_none_or(|r| r.as_micros() >= from))
+        .map(|o| {
+            let mut op = o.clone();
+            // Not returned yet at `now` (drawn a little behind the run): pending then.
+            if op.ret.is_some_and(|r| r > now) {
+                (op.ret, op.result, op.linearized_at, op.violation) = (None, OpResult::Pending, None, false);
+            }
+            Row { op, next: None, lane_name: h.lanes.get(o.lane).cloned().unwrap_or_default() }
+        })
+        .collect();
+    if rows.len() > limit {
+        rows.drain(..rows.len() - limit);
+    }
+    let mut last: Vec<Option<usize>> = vec![None; h.lanes.len().max(1)];
+    for i in 0..rows.len() {
+        let lane = rows[i].op.lane.min(last.len() - 1);
+        if let Some(p) = last[lane] {
+            rows[p].next = Some(rows[i].op.invoke);
+        }
+        last[lane] = Some(i);
+    }
+    rows
+}
+
+/// Results counted over the rows: ok, failed, unknown, stale, pending.
+pub fn counts(rows: &[Row]) -> [usize; 5] {
+    let mut c = [0; 5];
+    for r in rows {
+        c[r.op.result as usize] += 1;
+    }
+    c
+}
+
+/// Seconds between time-axis ticks: at least 56 px apart.
+pub fn tick_step_s(px_per_s: f64) -> u64 {
+    [1, 2, 5, 10, 30, 60].into_iter().find(|s| *s as f64 * px_per_s >= 56.0).unwrap_or(120)
+}
+
+/// The text drawn after a bar: symbol and label if there is room, the symbol alone, or nothing.
+pub fn bar_text(op: &OpView, room_px: f64) -> Option<String> {
+    let sym = result_style(op.result).1;
+    let full = format!("{sym} {}", op.label);
+    // An ok operation's circle says enough when its label does not fit; the others keep their word.
+    let short = if op.result == OpResult::Ok { String::new() } else { sym.to_string() };
+    [full, short].into_iter().find(|t| !t.is_empty() && text_width(t, TEXT_PX, false) + 4.0 <= room_px)
+}
+
+/// The operations as SVG markup at absolute time (`s` px per µs; the caller slides them so `now` is at the
+/// right edge). A pending bar runs far to the right: the plot's clip ends it at `now`.
+pub fn bars_svg(rows: &[Row], s: f64) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let op = &r.op;
+        let (tone, _, word) = result_style(op.result);
+        let x0 = op.invoke.as_micros() as f64 * s;
+        let yc = TOP + op.lane as f64 * ROW_H + ROW_H / 2.0;
+        let w = op.ret.map_or(1e7, |t| (t.as_micros() as f64 * s - x0).max(MIN_BAR));
+        let fill = match op.result {
+            OpResult::Stale => "url(#hist-hatch)",
+            OpResult::Unknown | OpResult::Pending => tint(tone),
+            _ => colour(tone),
+        };
+        let _ = write!(
+            out,
+            r#"<g class="hist-op {word}{}" data-result="{word}" data-lane="{}" data-invoke="{}" data-ret="{}"><rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR_H}" fill="{fill}" stroke="{}"></rect>"#,
+            if op.violation { " violation" } else { "" },
+            esc(&r.lane_name),
+            op.invoke.as_micros(),
+            op.ret.map_or(String::new(), |t| t.as_micros().to_string()),
+            yc - BAR_H / 2.0,
+            colour(tone)
+        );
+        if let Some(t) = op.linearized_at {
+            let x = t.as_micros() as f64 * s;
+            let _ = write!(
+                out,
+                r#"<path class="hist-lin" d="M{x:.1},{:.1}v{:.1}"></path>"#,
+                yc - BAR_H / 2.0 - 3.0,
+                BAR_H + 6.0
+            );
+        }
+        if op.ret.is_some() {
+            let _ = write!(
+                out,
+                r#"<path class="hist-end" d="{}" transform="translate({:.1},{yc:.1})" fill="{}"></path>"#,
+                marker_path(marker(tone), 3.8),
+                x0 + w,
+                colour(tone)
+            );
+        }
+        let room = r.next.map_or(400.0, |n| (n.as_micros() as f64 * s - x0).max(0.0));
+        if let Some(t) = bar_text(op, room) {
+            let _ = write!(out, r#"<text x="{x0:.1}" y="{:.1}">{}</text>"#, yc - BAR_H / 2.0 - 2.0, esc(&t));
+        }
+        out.push_str("</g>");
+    }
+    out
+}
+
+/// Partitions as shaded bands across the `h` px of lanes, with their labels (kept at or right of `from_x`,
+/// the window's left edge); an open one runs far right.
+pub fn bands_svg(spans: &[SpanView], s: f64, h: f64, from_x: f64) -> String {
+    let mut out = String::new();
+    for sp in spans {
+        let x0 = sp.from.as_micros() as f64 * s;
+        let w = sp.to.map_or(1e7, |t| (t.as_micros() as f64 * s - x0).max(1.0));
+        let _ = write!(
+            out,
+            r#"<g class="hist-band"><rect x="{x0:.1}" y="{TOP}" width="{w:.1}" height="{h:.1}"></rect><text x="{:.1}" y="{}">{}</text></g>"#,
+            x0.max(from_x) + 4.0,
+            TOP - 6.0,
+            esc(&sp.label)
+        );
+    }
+    out
+}
+
+fn with_hist<R>(session: Session, f: impl FnOnce(Option<&HistoryView>) -> R) -> R {
+    session.panels.with_untracked(|ps| {
+        f(ps.iter().find_map(|p| match p {
+            Panel::History(h) => Some(h),
+            _ => None,
+        }))
+    })
+}
+
+fn legend() -> String {
+    let mut out = String::new();
+    for r in [OpResult::Ok, OpResult::Fail, OpResult::Unknown, OpResult::Stale, OpResult::Pending] {
+        let (tone, sym, word) = result_style(r);
+        let text = if sym == word { word.to_string() } else { format!("{sym} {word}") };
+        let _ = write!(
+            out,
+            r#"<li><svg viewBox="-7 -7 14 14"><path d="{}" fill="{}"></path></svg>{text}</li>"#,
+            marker_path(marker(tone), 5.0),
+            colour(tone)
+        );
+    }
+    out.push_str(
+        r#"<li><svg viewBox="-7 -7 14 14"><path d="M0,-7V7" class="hist-lin"></path></svg>linearized here</li>"#,
+    );
+    out
+}
+
+/// Plot geometry over `width` px: (left edge of the plot, its width, px per µs for a window of `window_s`).
+pub fn geometry(width: f64, lanes: &[String], window_s: u64) -> (f64, f64, f64) {
+    let left = lanes.iter().map(|l| text_width(l, TEXT_PX, true)).fold(40.0, f64::max).min(width * 0.4) + 14.0;
+    let pw = (width - left - 12.0).max(60.0);
+    (left, pw, pw / (window_s.max(1) as f64 * 1e6))
+}
+
+/// The whole picture as SVG markup at `now` (bars at absolute time in a group the caller slides).
+/// `slide_to` is the moment put at the plot's right edge (the live `now`; the effect moves it every frame).
+pub fn history_svg(
+    h: &HistoryView,
+    now: SimTime,
+    width: f64,
+    window_s: u64,
+    summary: &str,
+    slide_to: SimTime,
+) -> String {
+    let (left, pw, s) = geometry(width, &h.lanes, window_s);
+    let lh = h.lanes.len() as f64 * ROW_H;
+    let mut out = format!(
+        r#"<svg class="hist-svg" viewBox="0 0 {width:.0} {:.0}" role="img" aria-label="{}"><defs><pattern id="hist-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{}"></rect><path d="M0,0V6" stroke="{}" stroke-width="2.5"></path></pattern><clipPath id="hist-clip"><rect x="{:.1}" y="0" width="{:.1}" height="9999"></rect></clipPath></defs>"#,
+        TOP + lh + AXIS_H,
+        esc(summary),
+        tint(Tone::Info),
+        colour(Tone::Info),
+        left - 1.0,
+        pw + 1.0
+    );
+    for (i, l) in h.lanes.iter().enumerate() {
+        let y = TOP + i as f64 * ROW_H;
+        let _ = write!(
+            out,
+            r#"<text class="hist-lane" x="{:.1}" y="{:.1}" text-anchor="end">{}</text><path class="hist-row" d="M{left:.1},{:.1}H99999"></path>"#,
+            left - 8.0,
+            y + ROW_H / 2.0 + 4.0,
+            esc(l),
+            y + ROW_H
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<g clip-path="url(#hist-clip)"><g class="hist-slide" transform="translate({:.1},0)">"#,
+        left + pw - slide_to.as_micros() as f64 * s
+    );
+    out.push_str(&bands_svg(&h.spans, s, lh, now.as_micros().saturating_sub(window_s * 1_000_000) as f64 * s));
+    let step = tick_step_s(s * 1e6);
+    let now_s = now.as_secs_f64();
+    let from = ((now_s - window_s as f64) / step as f64).floor().max(0.0) as u64;
+    for i in from..=(now_s / step as f64).ceil() as u64 {
+        let (t, x) = (i * step, (i * step) as f64 * 1e6 * s);
+        let _ = write!(
+            out,
+            r#"<path class="hist-tick" d="M{x:.1},{TOP}V{:.1}"></path><text class="hist-tick-label" x="{x:.1}" y="{:.1}" text-anchor="middle">{t} s</text>"#,
+            TOP + lh + 4.0,
+            TOP + lh + 16.0
+        );
+    }
+    out.push_str(&bars_svg(&visible(h, now, window_s * 1_000_000, 600), s));
+    let _ = write!(
+        out,
+        r#"</g></g><path class="hist-now" d="M{:.1},{}V{:.1}"></path></svg>"#,
+        left + pw,
+        TOP - 4.0,
+        TOP + lh + 4.0
+    );
+    out
+}
+
+fn tone_name(t: Tone) -> &'static str {
+    match t {
+        Tone::Good => "good",
+        Tone::Bad => "bad",
+        Tone::Warn => "warn",
+        Tone::Info => "info",
+        Tone::Neutral => "neutral",
+    }
+}
 
 /// Renders the session's `Panel::History` when the run shows one.
 #[component]
 pub fn HistoryPanel(session: Session) -> impl IntoView {
-    let _ = session;
+    // A phone shows the last 5 s (operations a few ms long need the room), a wider screen 10 s.
+    let narrow = window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < 600.0);
+    let window_s = RwSignal::new(if narrow { 5u64 } else { 10 });
+    let wrap_ref = NodeRef::<Div>::new();
+    let plot_ref = NodeRef::<Div>::new();
+    let width = measured_width(wrap_ref);
+    // Markup of one part of the panel, from the History panel's data at `now`.
+    // The moment the picture is drawn at, and what it is drawn from: while playing, `now` rounded down to an
+    // eighth of a second of wall time (speed × 125 ms), so the markup is rebuilt about 8 times a second, not
+    // every frame (bars are placed at absolute times: only the slide moves per frame); while paused, `now`
+    // itself, and the run's digest (a parameter changed at the same moment redraws).
+    let drawn_at = Memo::new(move |_| {
+        session.panels.track();
+        let now = session.now.get().as_micros();
+        if session.playing.get() {
+            let q = ((session.speed.get() * 125_000.0) as u64).max(10_000);
+            (now / q * q, 0)
+        } else {
+            (now, session.trace_hash.get())
+        }
+    });
+    let part = move |which: u8| {
+        Memo::new(move |_| {
+            let (now, w, win) = (SimTime::from_micros(drawn_at.get().0), width.get(), window_s.get());
+            with_hist(session, |h| {
+                let Some(h) = h else { return String::new() };
+                match which {
+                    0 => return h.title.clone(),
+                    1 => {
+                        return format!(
+                            r#"<p class="hist-verdict" data-testid="history-verdict" data-tone="{}" style="background:{};border-color:{}"><strong>{} </strong>{}</p>"#,
+                            tone_name(h.verdict_tone),
+                            tint(h.verdict_tone),
+                            colour(h.verdict_tone),
+                            symbol(h.verdict_tone),
+                            esc(&h.verdict)
+                        );
+                    }
+                    3 => {
+                        return h
+                            .violation_at
+                            .map_or(String::new(), |t| format!("Go to the violation (t = {})", secs(t)));
+                    }
+                    5 => {
+                        let mut out = String::new();
+                        for v in WINDOWS {
+                            let sel = if win == v { " selected" } else { "" };
+                            let _ = write!(out, r#"<option value="{v}"{sel}>last {v} s</option>"#);
+                        }
+                        return out;
+                    }
+                    _ => {}
+                }
+                let c = counts(&visible(h, now, win * 1_000_000, 600));
+                let summary = format!(
+                    "In the last {win} s: {} ok, {} failed, {} unknown (timed out), {} stale, {} pending.",
+                    c[0], c[1], c[2], c[3], c[4]
+                );
+                match which {
+                    2 => format!(
+                        r#"<p class="hist-counts" data-testid="history-counts" data-ok="{}" data-fail="{}" data-unknown="{}" data-stale="{}">{summary}</p>"#,
+                        c[0], c[1], c[2], c[3]
+                    ),
+                    _ => history_svg(h, now, w, win, &summary, session.now.get_untracked()),
+                }
+            })
+        })
+    };
+    let (title, info, counts_html, goto_label, svg, window_options) =
+        (part(0), part(1), part(2), part(3), part(4), part(5));
+    // Every frame: slide the bars so that `now` sits at the plot's right edge.
+    Effect::new(move |_| {
+        let (now, w, win) = (session.now.get(), width.get(), window_s.get());
+        svg.with(|_| ());
+        session.panels.track();
+        let (left, pw, s) = with_hist(session, |h| geometry(w, h.map_or(&[][..], |h| &h.lanes), win));
+        if let Some(Ok(Some(g))) = plot_ref.get().map(|el| el.query_selector(".hist-slide")) {
+            let _ =
+                g.set_attribute("transform", &format!("translate({:.1},0)", left + pw - now.as_micros() as f64 * s));
+        }
+    });
+    let goto = move |_| {
+        if let Some(t) = with_hist(session, |h| h.and_then(|h| h.violation_at)) {
+            session.seek(t);
+        }
+    };
+    let on_window = move |ev: leptos::ev::Event| {
+        if let Ok(v) = event_target_value(&ev).parse::<u64>() {
+            window_s.set(v.clamp(1, 600));
+        }
+    };
+    view! {
+        <section class="panel history-panel" data-testid="history-panel" aria-labelledby="hist-title">
+            <h2 id="hist-title">{title}</h2>
+            <div inner_html=info></div>
+            <div class="hist-controls">
+                <button type="button" data-testid="history-goto-violation" on:click=goto
+                    hidden=move || goto_label.with(String::is_empty)>{goto_label}</button>
+                <label>"Window "
+                    <select data-testid="history-window" on:change=on_window inner_html=window_options></select>
+                </label>
+            </div>
+            <div inner_html=counts_html></div>
+            <ul class="legend hist-legend" aria-hidden="true" inner_html=legend()></ul>
+            <div class="hist-measure" node_ref=wrap_ref>
+                <div node_ref=plot_ref inner_html=svg></div>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(lane: usize, invoke_ms: u64, ret_ms: Option<u64>, result: OpResult) -> OpView {
+        OpView {
+            lane,
+            invoke: SimTime::from_millis(invoke_ms),
+            ret: ret_ms.map(SimTime::from_millis),
+            label: "r 1".into(),
+            result,
+            linearized_at: None,
+            violation: false,
+        }
+    }
+
+    fn hist(ops: Vec<OpView>) -> HistoryView {
+        HistoryView {
+            title: "h".into(),
+            lanes: vec!["a".into(), "b".into()],
+            ops,
+            spans: vec![],
+            verdict: String::new(),
+            verdict_tone: Tone::Good,
+            violation_at: None,
+        }
+    }
+
+    #[test]
+    fn the_window_keeps_recent_and_pending_operations() {
+        let h = hist(vec![
+            op(0, 1_000, Some(1_010), OpResult::Ok),
+            op(1, 2_000, None, OpResult::Pending),
+            op(0, 8_000, Some(8_010), OpResult::Stale),
+            op(1, 9_000, Some(9_500), OpResult::Fail),
+            op(0, 9_600, Some(9_700), OpResult::Unknown),
+            op(0, 11_000, None, OpResult::Pending),
+        ]);
+        let rows = visible(&h, SimTime::from_secs(10), 5_000_000, 100);
+        let results: Vec<OpResult> = rows.iter().map(|r| r.op.result).collect();
+        assert_eq!(results, [OpResult::Pending, OpResult::Stale, OpResult::Fail, OpResult::Unknown]);
+        assert_eq!(counts(&rows), [0, 1, 1, 1, 1]);
+        assert_eq!(rows[1].next, Some(SimTime::from_millis(9_600)), "next invoke on the same lane");
+        assert_eq!(rows[1].lane_name, "a");
+        assert_eq!(visible(&h, SimTime::from_secs(10), 5_000_000, 2).len(), 2);
+        // Drawn at 9.2 s, the failed write of 9.0–9.5 s has not returned yet.
+        let early = visible(&h, SimTime::from_millis(9_200), 5_000_000, 100);
+        assert_eq!(early.last().map(|r| (r.op.result, r.op.ret)), Some((OpResult::Pending, None)));
+    }
+
+    #[test]
+    fn bad_input_does_not_panic() {
+        let mut h = hist(vec![op(7, 0, Some(0), OpResult::Ok)]);
+        h.lanes.clear();
+        let rows = visible(&h, SimTime::from_secs(1), 2_000_000, 10);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].lane_name, "");
+        let many = hist((0..5000u64).map(|i| op(i as usize % 2, i, Some(i + 1), OpResult::Ok)).collect());
+        assert_eq!(visible(&many, SimTime::from_secs(5), 10_000_000, 600).len(), 600);
+    }
+
+    #[test]
+    fn ticks_and_labels_fit() {
+        assert_eq!(tick_step_s(120.0), 1);
+        assert_eq!(tick_step_s(30.0), 2);
+        assert_eq!(tick_step_s(0.1), 120);
+        let o = op(0, 0, Some(5), OpResult::Stale);
+        assert_eq!(bar_text(&o, 400.0).as_deref(), Some("stale r 1"));
+        assert_eq!(bar_text(&o, 40.0).as_deref(), Some("stale"));
+        assert_eq!(bar_text(&o, 5.0), None);
+        assert_eq!(bar_text(&op(0, 0, Some(5), OpResult::Ok), 20.0), None, "an ok circle needs no word");
+        assert!(WINDOWS.iter().all(|w| result_style(OpResult::Ok).0 == Tone::Good && *w > 0));
+    }
+
+    #[test]
+    fn bars_carry_their_result_and_lane_and_escape_text() {
+        let mut o = op(1, 1_000, None, OpResult::Pending);
+        o.label = "w <3>".into();
+        let mut v = op(0, 900, Some(1_200), OpResult::Stale);
+        v.violation = true;
+        v.linearized_at = Some(SimTime::from_millis(950));
+        let rows = visible(&hist(vec![v, o]), SimTime::from_secs(2), 10_000_000, 10);
+        let svg = bars_svg(&rows, 1e-4);
+        assert!(svg.contains(r#"class="hist-op stale violation" data-result="stale" data-lane="a""#), "{svg}");
+        assert!(svg.contains(r#"data-result="pending" data-lane="b""#) && svg.contains("w &lt;3&gt;"), "{svg}");
+        assert!(svg.contains("url(#hist-hatch)") && svg.contains("hist-lin"));
+        assert_eq!(svg.matches("hist-end").count(), 1, "only a returned operation has an end marker");
+        let bands = bands_svg(
+            &[SpanView { from: SimTime::from_secs(3), to: None, label: "cut a | b".into() }],
+            1e-4,
+            120.0,
+            0.0,
+        );
+        assert!(bands.contains("cut a | b") && bands.contains(r#"x="300.0""#), "{bands}");
+    }
 }

@@ -86,8 +86,6 @@ test('a failed saga is compensated in reverse, and a service taken down stalls i
       { timeout: 5_000 },
     );
     assert.match(await page.getByTestId('counter-compensations_out_of_order').textContent(), /: 0$/);
-    // The stage is left out: its service nodes' accessible names put the badge word ("UP") between texts
-    // that are drawn next to each other (axe: label-content-name-mismatch) — a stage issue, reported apart.
     assert.deepEqual(await axeViolations(page), [], 'axe on the saga page');
 
     // Take the payment service down by clicking it on the stage.

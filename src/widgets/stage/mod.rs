@@ -428,8 +428,13 @@ fn node_view(
     // text element ends with a space so its words do not run into the next one's), then says what the
     // tokens show.
     let aria = move || {
-        let mut parts = vec![label(), if !compact || compact_badge_shown() { badge() } else { String::new() }];
+        let badge_drawn = !compact || compact_badge_shown();
+        let mut parts = vec![label(), if badge_drawn { badge() } else { String::new() }];
         let mut extra = Vec::new();
+        // A state word the box has no room to draw is still said, after the visible text.
+        if !badge_drawn && !badge().is_empty() {
+            extra.push(format!("{} now", badge()));
+        }
         node.with(|n| {
             if let Some(n) = n {
                 if !compact {

@@ -150,13 +150,17 @@ impl SagaModel {
                             count(n_undecided, "undecided order", "undecided orders")
                         ),
                     ];
+                    // What went wrong comes first: a crowded stage draws a box's first line only.
                     if error != 0 || s.n_double_effects + s.n_double_undos > 0 {
-                        l.push(format!(
-                            "off by {}: {} double charges, {} double refunds",
-                            dollars(error),
-                            s.n_double_effects,
-                            s.n_double_undos
-                        ));
+                        l.insert(
+                            0,
+                            format!(
+                                "off by {}: {} double charges, {} double refunds",
+                                dollars(error),
+                                s.n_double_effects,
+                                s.n_double_undos
+                            ),
+                        );
                     } else {
                         l.push(format!(
                             "charged {} · refunded {}",
@@ -184,7 +188,7 @@ impl SagaModel {
             };
             let doubles = s.n_double_effects + s.n_double_undos;
             if doubles > 0 && step != Step::Payment {
-                lines.push(format!("{} applied twice", count(doubles, "effect", "effects")));
+                lines.insert(0, format!("{} applied twice", count(doubles, "effect", "effects")));
             }
             let tone = if !s.up {
                 Tone::Bad

@@ -5,8 +5,8 @@
 //! changes), so text keeps its size in an embed or on a phone instead of shrinking with the stage. Columns
 //! run left to right on a wide stage (top to bottom on a phone, where a row would be too narrow); nodes of
 //! one column stack in list order. A column holding three or more nodes draws them compact: label, badge and
-//! one strip of work tokens. Work in progress is a pile of tokens inside the box, one per unit up to what
-//! the box holds, with the capacity drawn as empty slots.
+//! one strip of work tokens (or, without work, its first line). Work in progress is a pile of tokens inside
+//! the box, one per unit up to what the box holds, with the capacity drawn as empty slots.
 
 use faultline_sim::kernel::NodeId;
 use faultline_sim::scene::{NodeView, TopologyView, WorkView};
@@ -152,7 +152,8 @@ pub fn node_height(n: &NodeView, w: f64, compact: bool) -> f64 {
     let hint_row = if hint_on_own_row(n, w, compact) { HINT_ROW_H } else { 0.0 };
     let strip = n.work.as_ref().map(|work| pile(work, w, 1));
     if compact {
-        return if strip.is_some() { 44.0 } else { 32.0 } + hint_row;
+        // A strip of tokens, or (a box without work) its first line in that row.
+        return if strip.is_some() || !n.lines.is_empty() { 44.0 } else { 32.0 } + hint_row;
     }
     let pile_h = n.work.as_ref().map_or(0.0, |work| {
         let p = pile(work, w, MAX_PILE_ROWS);

@@ -422,7 +422,15 @@ fn node_view(
     // A compact box draws its badge beside the label only when both fit (the accessible name follows suit).
     let compact_badge_shown = move || {
         let full_bw = badge_w(12.0, &badge_text()) + 26.0;
-        text_width(&label(), 14.0, true) + full_bw + hint_w() + 10.0 <= avail
+        text_width(&label(), 14.0, true) + full_bw + 10.0 <= avail
+    };
+    // The state word comes before the action hint: on a compact box the hint is drawn only if it fits too
+    // (the box stays clickable and its name says what clicking does).
+    let hint_drawn = move || {
+        !compact || {
+            let bw = if compact_badge_shown() { badge_w(12.0, &badge_text()) + 26.0 } else { 0.0 };
+            text_width(&label(), 14.0, true) + bw + hint_w() + 10.0 <= avail
+        }
     };
     // The accessible name starts with the visible text, in order (axe: label-content-name-mismatch; every
     // text element ends with a space so its words do not run into the next one's), then says what the
@@ -439,6 +447,8 @@ fn node_view(
             if let Some(n) = n {
                 if !compact {
                     parts.extend(n.lines.iter().cloned());
+                } else if n.work.is_none() {
+                    parts.extend(n.lines.first().cloned());
                 }
                 if let Some(w) = &n.work {
                     let p = if compact { pile(w, node_w, 1) } else { full_pile(w, node_w) };
@@ -458,7 +468,9 @@ fn node_view(
             }
         });
         if let Some(a) = first_action() {
-            parts.push(a.label.to_string());
+            if hint_drawn() {
+                parts.push(a.label.to_string());
+            }
             extra.push(format!("activate to {}", a.label.to_ascii_lowercase()));
         }
         parts.retain(|p| !p.is_empty());
@@ -478,19 +490,30 @@ fn node_view(
         let full_bw = move || badge_w(badge_px, &badge_m.get()) + 26.0;
         let show_badge = Memo::new(move |_| compact_badge_shown());
         let bw = move || if show_badge.get() { full_bw() } else { 0.0 };
-        let label_px = move || fit_px(avail - bw() - hint_w(), 14.0, [text_width(&label_m.get(), 14.0, true)]);
+        // Room the hint takes at the row's right end when it is drawn; the badge sits left of it.
+        let hint_room = move || if hint_drawn() && hint_w() > 0.0 { hint_w() + 6.0 } else { 0.0 };
+        let badge_x = move || x0 + node_w - 6.0 - bw() - hint_room();
+        let label_px = move || fit_px(avail - bw() - hint_room(), 14.0, [text_width(&label_m.get(), 14.0, true)]);
+        // A box without work uses the strip's row for its first line (its state in words).
+        let first_line = move || lines_m.with(|l| l.first().cloned());
+        let line_px = move || fit_px(avail, LINE_PX, first_line().map(|l| text_width(&l, LINE_PX, false)));
+        let has_work = Memo::new(move |_| work.with(|w| w.is_some()));
         let top = Memo::new(move |_| y0 + COMPACT_PILE_TOP);
         let testid = format!("node-{name}-badge");
         view! {
             <text class="node-label" x=x0 + TEXT_X y=y0 + COMPACT_LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
             <Show when=move || show_badge.get()>
                 <g class="badge">
-                    <rect x=move || x0 + node_w - 6.0 - bw() y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=bw></rect>
+                    <rect x=badge_x y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=bw></rect>
                     <path class="badge-mark" d=move || marker_path(marker(tone_m.get()), 4.2) fill=move || colour(tone_m.get())
-                        transform=move || format!("translate({:.1},{:.1})", x0 + node_w - 6.0 - bw() + 11.0, y0 + 14.5)></path>
+                        transform=move || format!("translate({:.1},{:.1})", badge_x() + 11.0, y0 + 14.5)></path>
                     <text class="badge-text" data-testid=testid.clone()
-                        x=move || x0 + node_w - 6.0 - bw() + 19.0 y=y0 + 18.5 style:font-size=format!("{badge_px:.1}px")>{move || badge_m.get()}" "</text>
+                        x=move || badge_x() + 19.0 y=y0 + 18.5 style:font-size=format!("{badge_px:.1}px")>{move || badge_m.get()}" "</text>
                 </g>
+            </Show>
+            <Show when=move || !has_work.get() && first_line().is_some()>
+                <text class="node-line" x=x0 + TEXT_X y=y0 + COMPACT_PILE_TOP + 4.5
+                    style:font-size=move || format!("{:.1}px", line_px())>{move || first_line().unwrap_or_default()}" "</text>
             </Show>
             {pile_view(work, move |w| pile(w, node_w, 1), x0, top)}
         }
@@ -542,7 +565,7 @@ fn node_view(
             <rect class="node-box" x=x0 y=y0 width=node_w height=node_h rx="10"
                 fill=move || tint(tone_m.get()) stroke=move || colour(tone_m.get())></rect>
             <g clip-path=format!("url(#{clip_id})")>{content}</g>
-            {move || has_hint.get().then(|| {
+            {move || (has_hint.get() && hint_drawn()).then(|| {
                 let y = y0 + if hint_below { node_h - 7.0 } else if compact { 19.0 } else { 20.0 };
                 let x = x0 + node_w - 8.0;
                 view! {

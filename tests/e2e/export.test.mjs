@@ -33,7 +33,7 @@ async function exportItem(page, id, count = 1) {
     page.on('download', on);
   });
   await page.getByTestId(id).click();
-  await Promise.race([done, page.waitForTimeout(10_000)]);
+  await Promise.race([done, page.waitForTimeout(30_000)]);
   assert.equal(files.length, count, `${id}: ${count} download(s)`);
   return files;
 }

@@ -90,7 +90,7 @@ test('a failed saga is compensated in reverse, and a service taken down stalls i
 
     // Take the payment service down by clicking it on the stage.
     const payment = page.getByTestId('node-payment');
-    assert.match(await payment.getAttribute('aria-label'), /Take down/);
+    assert.match(await payment.getAttribute('aria-label'), /take down/i, 'the node offers the take-down action');
     await payment.click();
     await page.waitForFunction(() => / DOWN /.test(document.querySelector('[data-testid=node-payment]')?.getAttribute('aria-label')));
     const down = await nowUs(page);

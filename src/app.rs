@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::pages::bench::BenchPage;
 use crate::pages::home::HomePage;
 use crate::pages::scene_page::ScenePage;
-use crate::url_state::{Route, parse_query, route};
+use crate::url_state::{Route, bundle_for, parse_query, route, serves};
 
 /// Bumped on every navigation, so the page remounts even when only the query's details changed.
 #[derive(Clone, Copy)]
@@ -17,8 +17,13 @@ fn current_query() -> String {
     window().location().search().unwrap_or_default()
 }
 
-/// Goes to `query` (e.g. `?scene=circuit-breaker`) as a new history entry.
+/// Goes to `query` (e.g. `?scene=circuit-breaker`) as a new history entry; a page this bundle does not serve
+/// is a full page load, so index.html's loader fetches the bundle that does.
 pub fn navigate(query: &str) {
+    if !serves(bundle_for(&parse_query(query))) {
+        let _ = window().location().set_href(if query.is_empty() { "?" } else { query });
+        return;
+    }
     if let Ok(h) = window().history() {
         let q = if query == "?" || query.is_empty() {
             window().location().pathname().unwrap_or_default()
@@ -76,6 +81,9 @@ pub fn App() -> impl IntoView {
                 std::time::Duration::from_millis(300),
             );
         }
+        if !serves(bundle_for(&pairs)) {
+            return reload_for_bundle(&query).into_any();
+        }
         match route(&pairs) {
             Route::Home => view! { <HomePage notices=Vec::new() /> }.into_any(),
             Route::Bench => view! { <BenchPage /> }.into_any(),
@@ -90,4 +98,25 @@ pub fn App() -> impl IntoView {
         }
     };
     view! { {drop_notice_view}{page} }
+}
+
+/// This bundle does not run the page the address asks for (a link edited in place, or history crossing
+/// bundles): load it again so index.html picks the right bundle. Once per address, so a loader that
+/// disagrees with [`bundle_for`] shows a message instead of reloading forever.
+fn reload_for_bundle(query: &str) -> impl IntoView + use<> {
+    let key = "faultline-bundle-reload";
+    let storage = window().session_storage().ok().flatten();
+    let tried = storage.as_ref().and_then(|s| s.get_item(key).ok().flatten()).is_some_and(|q| q == query);
+    if !tried {
+        if let Some(s) = &storage {
+            let _ = s.set_item(key, query);
+        }
+        let _ = window().location().reload();
+    }
+    view! {
+        <p class="notice" role="status">
+            {if tried { "This page could not load the code for this address. " } else { "Loading… " }}
+            <a href="?">"All scenes"</a>
+        </p>
+    }
 }

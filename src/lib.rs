@@ -11,6 +11,9 @@
 //! * [`export`] — run JSON, series CSV and file names out; a run JSON back in as the query that opens it.
 //! * [`chaos`] — the fault script as markers, spans and edits (the chaos timeline), pure and unit-tested.
 
+// A one-scene bundle compiles widgets its scene never shows without calling them (LTO drops them).
+#![cfg_attr(not(feature = "all-scenes"), allow(dead_code, unused_imports))]
+
 pub mod app;
 pub mod chaos;
 pub mod compare;

@@ -27,6 +27,26 @@ pub enum Route {
     UnknownScene(String),
 }
 
+/// Which browser bundle serves a query string (docs/ARCHITECTURE.md, "Bundles"): a scene's own (`"cap"`),
+/// `"home"` (the home page and a link naming no known scene) or `"all"` (the bench page, which runs every
+/// scene). The loader in dist/index.html, written by `cargo xtask dist`, makes the same choice in JavaScript.
+pub fn bundle_for(pairs: &[(String, String)]) -> &'static str {
+    if let Some(id) = get(pairs, "scene") {
+        let id = id.replace('_', "-");
+        return faultline_sim::SCENE_IDS.iter().find(|s| **s == id).copied().unwrap_or("home");
+    }
+    if flag(pairs, "bench") { "all" } else { "home" }
+}
+
+/// Whether this build serves `bundle`: every one with all scenes (`trunk serve`, tests), else only its own.
+pub fn serves(bundle: &str) -> bool {
+    match bundle {
+        "all" => cfg!(feature = "all-scenes"),
+        "home" => cfg!(any(feature = "all-scenes", feature = "catalog")),
+        id => faultline_sim::runs_scene(id),
+    }
+}
+
 /// Key/value pairs of a query string (leading `?` optional), percent-decoded, in order.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
     query
@@ -344,5 +364,26 @@ pub fn step_of(kind: &ParamKind) -> f64 {
     match kind {
         ParamKind::Number { step, .. } => *step,
         ParamKind::Choice { .. } => 1.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_page_names_the_bundle_that_serves_it() {
+        let b = |q: &str| bundle_for(&parse_query(q));
+        assert_eq!(b(""), "home");
+        assert_eq!(b("?scene=cap&t=3"), "cap");
+        assert_eq!(b("?scene=circuit_breaker"), "circuit-breaker");
+        assert_eq!(b("?scene=nope"), "home", "an unknown scene is the home page's notice");
+        assert_eq!(b("?bench=1"), "all");
+        assert_eq!(b("?bench=0"), "home");
+        assert_eq!(b("?scene=saga&bench=1"), "saga", "the scene wins, as in `route`");
+        // This build (default features) serves every page.
+        for id in faultline_sim::SCENE_IDS.iter().chain(&["home", "all"]) {
+            assert!(serves(id), "{id}");
+        }
     }
 }

@@ -18,6 +18,9 @@
 //! assert!(ids.contains(&"circuit-breaker"));
 //! ```
 
+// A one-scene bundle compiles the other scenes' modules without calling into them (LTO drops them).
+#![cfg_attr(not(feature = "all-scenes"), allow(dead_code, unused_imports))]
+
 pub mod cache_stampede;
 pub mod cap;
 pub mod checker;
@@ -35,17 +38,51 @@ use scene::Scene;
 
 /// Every scene, in the order the home page shows them. Adding a concept = one line here.
 pub fn scenes() -> &'static [&'static dyn Scene] {
+    // A scene is listed when this build runs it, or lists every scene (the home page's bundle).
     &[
+        #[cfg(any(feature = "scene-circuit-breaker", feature = "catalog"))]
         &circuit_breaker::CircuitBreakerScene,
+        #[cfg(any(feature = "scene-cache-stampede", feature = "catalog"))]
         &cache_stampede::CacheStampedeScene,
+        #[cfg(any(feature = "scene-saga", feature = "catalog"))]
         &saga::SagaScene,
+        #[cfg(any(feature = "scene-sharding", feature = "catalog"))]
         &sharding::ShardingScene,
+        #[cfg(any(feature = "scene-cap", feature = "catalog"))]
         &cap::CapScene,
     ]
+}
+
+/// Every scene's id, whatever this build compiles in (the browser's loader picks a bundle by it).
+pub const SCENE_IDS: [&str; 5] = ["circuit-breaker", "cache-stampede", "saga", "sharding", "cap"];
+
+/// Whether this build can run scene `id` (its model is compiled in), as opposed to only listing it. Every
+/// build with default features runs every scene; a browser bundle runs one (or none: the home page).
+pub fn runs_scene(id: &str) -> bool {
+    let compiled = [
+        ("circuit-breaker", cfg!(feature = "scene-circuit-breaker")),
+        ("cache-stampede", cfg!(feature = "scene-cache-stampede")),
+        ("saga", cfg!(feature = "scene-saga")),
+        ("sharding", cfg!(feature = "scene-sharding")),
+        ("cap", cfg!(feature = "scene-cap")),
+    ];
+    let id = id.replace('_', "-");
+    compiled.iter().any(|(scene, on)| *on && *scene == id)
 }
 
 /// Looks a scene up by id; `_` and `-` are interchangeable (`circuit_breaker` = `circuit-breaker`).
 pub fn scene_by_id(id: &str) -> Option<&'static dyn Scene> {
     let wanted = id.replace('_', "-");
     scenes().iter().copied().find(|s| s.id() == wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_id_list_names_every_registered_scene_and_each_runs() {
+        let ids: Vec<_> = super::scenes().iter().map(|s| s.id()).collect();
+        assert_eq!(ids, super::SCENE_IDS, "SCENE_IDS follows the registry, in order");
+        assert!(ids.iter().all(|id| super::runs_scene(id)));
+        assert!(!super::runs_scene("nope"));
+    }
 }

@@ -31,12 +31,19 @@ pub fn ScenePanels(session: Session) -> impl IntoView {
         kinds
             .get()
             .into_iter()
+            // A one-scene bundle compiles only the widgets its scene can show (docs/ARCHITECTURE.md, "Bundles").
             .map(|id| match id {
+                #[cfg(feature = "scene-saga")]
                 "sequence" => view! { <SequencePanel session /> }.into_any(),
+                #[cfg(feature = "scene-sharding")]
                 "ring" => view! { <RingPanel session /> }.into_any(),
+                #[cfg(feature = "scene-sharding")]
                 "bars" => view! { <BarsPanel session /> }.into_any(),
+                #[cfg(feature = "scene-sharding")]
                 "heatmap" => view! { <HeatmapPanel session /> }.into_any(),
-                _ => view! { <HistoryPanel session /> }.into_any(),
+                #[cfg(feature = "scene-cap")]
+                "history" => view! { <HistoryPanel session /> }.into_any(),
+                _ => ().into_any(),
             })
             .collect::<Vec<_>>()
     }

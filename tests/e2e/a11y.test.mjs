@@ -15,6 +15,7 @@ async function waitForApp(page) {
 async function sceneIds() {
   const home = await app.open('', { viewport: { width: 1280, height: 800 } });
   try {
+    await home.page.locator('a[href*="scene="]').first().waitFor();
     const hrefs = await home.page.locator('a[href*="scene="]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     return [...new Set(hrefs.map((h) => new URLSearchParams(h.split('?')[1]).get('scene')))];
   } finally {

@@ -5,6 +5,7 @@
 //! `$CHROMIUM_PATH` / `$CHROMEDRIVER_PATH` when set (else Debian's chromium, apt-installed if missing).
 
 mod bench;
+mod bundles;
 mod cmd;
 mod setup;
 mod test;

@@ -58,7 +58,7 @@ pub fn dist_dir() -> PathBuf {
     cmd::root().join("dist")
 }
 
-/// `trunk build --release` into dist/, then checks the result and prints its size. Tools must already be set up.
+/// `trunk build --release` into dist/, one bundle per page kind beside it (`bundles.rs`), then checks the result and prints its size. Tools must already be set up.
 /// Runs offline: `setup` has fetched all crates and installed wasm-bindgen / wasm-opt at the
 /// versions Trunk wants, so a network attempt would be a bug worth failing on.
 pub fn build_dist() -> Result {
@@ -71,6 +71,7 @@ pub fn build_dist() -> Result {
         "--public-url",
         "./",
     ]))?;
+    crate::bundles::build_bundles(&dist_dir())?;
     check_dist()?;
     println!("{}", size_line());
     Ok(())
@@ -109,6 +110,9 @@ fn check_dist() -> Result {
     let dist = dist_dir();
     let index = std::fs::read_to_string(dist.join("index.html"))
         .map_err(|e| format!("dist/index.html missing after build: {e}"))?;
+    if !index.contains("id=\"faultline-bundles\"") {
+        return Err("dist/index.html has no bundle loader (xtask/src/bundles.rs)".into());
+    }
     let absolute = absolute_urls(&index);
     if !absolute.is_empty() {
         return Err(format!("dist/index.html uses absolute URLs (breaks serving from a sub-path): {absolute:?}"));

@@ -461,9 +461,14 @@ impl Scene for CacheStampedeScene {
             BenchLoad::Crowded => &[("request_rate", "20000"), ("hot_keys", "1000"), ("db_capacity", "1000")],
         }
     }
+    #[cfg(feature = "scene-cache-stampede")]
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run> {
         let mut kernel = Kernel::new(seed);
         let model = StampedeModel::new(&params, &mut kernel);
         Box::new(World::new(self.id(), kernel, model, params, script))
+    }
+    #[cfg(not(feature = "scene-cache-stampede"))]
+    fn build(&self, _: Params, _: u64, _: Vec<Action>) -> Box<dyn Run> {
+        crate::scene::not_in_this_build(self.id())
     }
 }

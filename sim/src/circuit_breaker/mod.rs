@@ -443,9 +443,14 @@ impl Scene for CircuitBreakerScene {
             ],
         }
     }
+    #[cfg(feature = "scene-circuit-breaker")]
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run> {
         let mut kernel = Kernel::new(seed);
         let model = BreakerModel::new(&params, &mut kernel);
         Box::new(World::new(self.id(), kernel, model, params, script))
+    }
+    #[cfg(not(feature = "scene-circuit-breaker"))]
+    fn build(&self, _: Params, _: u64, _: Vec<Action>) -> Box<dyn Run> {
+        crate::scene::not_in_this_build(self.id())
     }
 }

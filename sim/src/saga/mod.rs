@@ -386,9 +386,14 @@ impl Scene for SagaScene {
             BenchLoad::Crowded => &[("order_rate", "1300"), ("duplicate_rate", "0.5")],
         }
     }
+    #[cfg(feature = "scene-saga")]
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run> {
         let mut kernel = Kernel::new(seed);
         let model = SagaModel::new(&params, &mut kernel);
         Box::new(World::new(self.id(), kernel, model, params, script))
+    }
+    #[cfg(not(feature = "scene-saga"))]
+    fn build(&self, _: Params, _: u64, _: Vec<Action>) -> Box<dyn Run> {
+        crate::scene::not_in_this_build(self.id())
     }
 }

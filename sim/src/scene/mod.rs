@@ -67,6 +67,13 @@ pub struct Explain {
     pub model_card: &'static [&'static str],
 }
 
+/// What a listed scene's `build` does in a bundle compiled without its model (see [`crate::runs_scene`]): the
+/// page never asks for it, since each scene page loads the bundle that runs it.
+#[cold]
+pub fn not_in_this_build(id: &str) -> ! {
+    panic!("scene {id} is listed but not compiled into this build (features of faultline-sim)")
+}
+
 /// A concept: its parameters, presets, text, and how to build a run of it.
 pub trait Scene: Sync {
     /// kebab-case id (`circuit-breaker`), used in URLs and by the headless runner.

@@ -446,9 +446,14 @@ impl Scene for ShardingScene {
             BenchLoad::Crowded => &[("request_rate", "20000"), ("shards", "64"), ("shard_capacity", "1000")],
         }
     }
+    #[cfg(feature = "scene-sharding")]
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run> {
         let mut kernel = Kernel::new(seed);
         let model = ShardingModel::new(&params, &mut kernel);
         Box::new(World::new(self.id(), kernel, model, params, script))
+    }
+    #[cfg(not(feature = "scene-sharding"))]
+    fn build(&self, _: Params, _: u64, _: Vec<Action>) -> Box<dyn Run> {
+        crate::scene::not_in_this_build(self.id())
     }
 }

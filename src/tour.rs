@@ -61,7 +61,7 @@ pub fn answer_text(p: &Prediction, answer: f64) -> String {
 /// "Measured: 16 recomputes (increase of recomputes from 4 s to 6 s)".
 pub fn measured_text(p: &Prediction, measured: f64) -> String {
     let (from, to) = p.window_ms;
-    let secs = |ms: u64| faultline_sim::scene::format_number(ms as f64 / 1000.0, 0.001);
+    let secs = |ms: u64| (ms as f64 / 1000.0).to_string();
     let value = match p.answer {
         Answer::Numeric { unit, .. } => format!("{} {unit}", format_measured(measured)).trim().to_string(),
         Answer::Choice { options } => {

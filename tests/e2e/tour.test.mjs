@@ -23,7 +23,7 @@ async function answerAndPlay(answer) {
     assert.equal(await p.page.getByTestId('tour-prediction').getAttribute('data-locked'), 'false');
     await p.page.getByTestId('tour-answer').fill(String(answer));
     await p.page.getByTestId('tour-play').click();
-    // Locked once playing; the verdict appears once the window (4 s → 6 s) has been simulated.
+    // Locked once playing; the verdict appears once the window (4 s → 7 s) has been simulated.
     await p.page.locator('[data-testid=tour-prediction][data-locked=true]').waitFor({ timeout: 5_000 });
     assert.ok(await p.page.getByTestId('tour-answer').isDisabled(), 'the answer is locked after play');
     const result = p.page.getByTestId('tour-result');

@@ -102,8 +102,7 @@ impl Tolerance {
 
     /// "±1", "±20%", "±2 or ±10%".
     pub fn describe(&self, unit: &str) -> String {
-        let abs =
-            format!("±{}{}", crate::kernel::format_number(self.abs, 0.01), if unit.is_empty() { "" } else { " " });
+        let abs = format!("±{}{}", self.abs, if unit.is_empty() { "" } else { " " });
         let abs = format!("{abs}{unit}").trim_end().to_string();
         let rel = format!("±{:.0}%", self.rel * 100.0);
         match (self.abs > 0.0, self.rel > 0.0) {

@@ -91,6 +91,10 @@ pub fn App() -> impl IntoView {
                 let known = faultline_sim::scenes().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
                 view! { <HomePage notices=vec![format!("there is no scene '{id}' (scenes: {known}); showing all scenes")] /> }.into_any()
             }
+            Route::UnknownTour(id) => {
+                let known = faultline_sim::scenes().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
+                view! { <HomePage notices=vec![format!("there is no tour '{id}' (tours: {known}); showing all tours")] /> }.into_any()
+            }
             Route::Scene(id) => match faultline_sim::scene_by_id(id) {
                 Some(scene) => view! { <ScenePage scene query=query.clone() /> }.into_any(),
                 None => view! { <HomePage notices=Vec::new() /> }.into_any(),

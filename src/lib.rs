@@ -9,6 +9,7 @@
 //! * [`widgets`] — one file per widget; [`core`] — palette and formatting.
 //! * [`url_state`] — the URL ⇄ scene state, pure and unit-tested.
 //! * [`export`] — run JSON, series CSV and file names out; a run JSON back in as the query that opens it.
+//! * [`tour`] — guided tours: the step a link opens, measured values and verdicts in words.
 //! * [`chaos`] — the fault script as markers, spans and edits (the chaos timeline), pure and unit-tested.
 
 // A one-scene bundle compiles widgets its scene never shows without calling them (LTO drops them).
@@ -22,6 +23,7 @@ pub mod driver;
 pub mod export;
 pub mod pages;
 pub mod session;
+pub mod tour;
 pub mod url_state;
 pub mod widgets;
 

@@ -25,6 +25,8 @@ pub enum Route {
     Scene(&'static str),
     /// `?scene=` named no known scene: the home page, with a notice.
     UnknownScene(String),
+    /// `?tour=` named no known scene: the home page, with a notice.
+    UnknownTour(String),
 }
 
 /// Which browser bundle serves a query string (docs/ARCHITECTURE.md, "Bundles"): a scene's own (`"cap"`),
@@ -74,6 +76,13 @@ pub fn route(pairs: &[(String, String)]) -> Route {
         return match faultline_sim::scene_by_id(id) {
             Some(s) => Route::Scene(s.id()),
             None => Route::UnknownScene(id.to_string()),
+        };
+    }
+    // `?tour=ID&step=N` opens that scene at a step of its guided tour (see `crate::tour`).
+    if let Some(id) = get(pairs, "tour") {
+        return match faultline_sim::scene_by_id(id) {
+            Some(s) => Route::Scene(s.id()),
+            None => Route::UnknownTour(id.to_string()),
         };
     }
     if flag(pairs, "bench") { Route::Bench } else { Route::Home }
@@ -177,6 +186,8 @@ pub struct SceneUrl {
     /// The preset whose parameters and faults the run has (`preset=ID` loads one; a bare link shows the
     /// default one). Not written back: `p=` and `f=` describe the run fully, and name the same preset.
     pub preset: Option<&'static str>,
+    /// `tour=ID&step=N`: the step (1-based) of the scene's guided tour the page shows, if any.
+    pub tour_step: Option<usize>,
 }
 
 impl SceneUrl {
@@ -195,6 +206,7 @@ impl SceneUrl {
             embed_options: EmbedOptions::default(),
             bench_frames: false,
             preset: scene.default_preset().and_then(|id| scene.preset(id)).map(|p| p.id),
+            tour_step: None,
         }
     }
 }
@@ -204,6 +216,25 @@ impl SceneUrl {
 pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<String>) {
     let mut notices = Vec::new();
     let mut state = SceneUrl::initial(scene);
+    // A tour step's state first; whatever else the link says (a later moment, an edited script) applies on top.
+    if get(pairs, "tour").is_some()
+        && get(pairs, "scene").is_none_or(|s| faultline_sim::scene_by_id(s).is_some_and(|s| s.id() == scene.id()))
+    {
+        let (n, notice) = crate::tour::resolve_step(scene, get(pairs, "step"));
+        notices.extend(notice);
+        if let Some(step) = n.and_then(|n| crate::tour::step(scene, n)) {
+            match step.inputs(scene) {
+                Ok((params, script)) => {
+                    state.params = params;
+                    state.script = script;
+                    state.seed = step.seed;
+                    state.t = step.at();
+                    state.tour_step = n;
+                }
+                Err(e) => notices.push(format!("tour step: {e}")),
+            }
+        }
+    }
     // A link that names parameters or faults describes the whole run; only a bare `?scene=` gets the preset.
     if let Some(id) = get(pairs, "preset") {
         match scene.preset_inputs(id) {
@@ -327,7 +358,10 @@ pub fn encode_params(params: &Params) -> String {
 /// The query string (with `?`) that reproduces `state`. `f=` is always written, even empty, so that the
 /// link reproduces "no faults" rather than falling back to the default preset.
 pub fn encode(state: &SceneUrl) -> String {
-    let mut q = format!("?scene={}&seed={}", state.scene_id, state.seed);
+    let mut q = match state.tour_step {
+        Some(n) => format!("{}&seed={}", crate::tour::step_href(state.scene_id, n), state.seed),
+        None => format!("?scene={}&seed={}", state.scene_id, state.seed),
+    };
     let p = encode_params(&state.params);
     if !p.is_empty() {
         q.push_str("&p=");

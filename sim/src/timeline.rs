@@ -88,6 +88,17 @@ impl Timeline {
         }
     }
 
+    /// A copy of the run at `t` (from the nearest snapshot at or before it, or the live run when that is
+    /// nearer), leaving the live run where it is: a measurement over a past window costs one replay of at
+    /// most one snapshot interval.
+    pub fn run_at(&self, t: SimTime) -> Box<dyn Run> {
+        let idx = self.snapshots.partition_point(|s| s.now() <= t).max(1) - 1;
+        let live_nearer = self.live.now() <= t && self.live.now() >= self.snapshots[idx].now();
+        let mut r = if live_nearer { self.live.clone_box() } else { self.snapshots[idx].clone_box() };
+        r.advance_to(t);
+        r
+    }
+
     /// Moves the run to `t`, forwards or backwards.
     pub fn seek(&mut self, t: SimTime) {
         self.jump_towards(t);

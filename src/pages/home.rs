@@ -1,4 +1,4 @@
-//! The home page: what Faultline is, and one card per registered scene.
+//! The home page: what Faultline is, and one card per registered scene (its presets and its guided tour).
 
 use leptos::prelude::*;
 
@@ -44,6 +44,26 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                             }
                         }).collect::<Vec<_>>()}
                     </p>
+                    {(!s.tour().is_empty()).then(|| {
+                        let href = crate::tour::step_href(s.id(), 1);
+                        let go = {
+                            let href = href.clone();
+                            move |e: web_sys::MouseEvent| {
+                                if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
+                                    e.prevent_default();
+                                    navigate(&href);
+                                }
+                            }
+                        };
+                        let n = s.tour().len();
+                        let q = s.tour().iter().filter(|t| t.prediction.is_some()).count();
+                        view! {
+                            <p class="card-tour">
+                                <a href=href on:click=go data-testid=format!("home-tour-{}", s.id())>"Guided tour"</a>
+                                <span class="muted">{format!(" · {n} steps, {q} predictions")}</span>
+                            </p>
+                        }
+                    })}
                 </li>
             }
         })
@@ -56,7 +76,8 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                 "Faultline animates how backend systems fail. Each scene is a small, deterministic simulation: \
                  every dot is a real message of the model, every chart is measured from it, and every slider \
                  changes the outcome for a reason you can see. Take a dependency down, cut a link, drag a \
-                 threshold — then share the exact moment with a link."
+                 threshold — then share the exact moment with a link. New here? Each scene has a guided tour \
+                 that asks you to predict what happens next, then measures it."
             </p>
             <ul class="cards">{cards}</ul>
         </main>

@@ -24,6 +24,7 @@ use crate::widgets::panels::ScenePanels;
 use crate::widgets::shortcuts::{self, Shortcuts};
 use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
+use crate::widgets::tour::TourCard;
 use crate::widgets::transport::Transport;
 
 /// The preset buttons, the active one pressed (`aria-pressed`). A click loads the preset and gives focus
@@ -68,7 +69,9 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     }
     let embed = state.embed;
     let options = state.embed_options;
+    let tour_step = state.tour_step.filter(|_| !embed);
     let session = Session::new(scene, state, notices);
+    // TODO(lead): a tour step opens here, paused at its moment — turn slow motion on (`slow=`) once it lands.
     if bench_frames || (embed && options.autoplay) {
         // The driver only advances while the stage is on screen: an autoplaying embed starts when seen.
         session.playing.set(true);
@@ -194,6 +197,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             </div>
         </header>
         <Notices notices=session.notices />
+        {tour_step.map(|n| view! { <TourCard session scene n /> })}
         <section class="stage-card" aria-label="Simulation">
             <p class="watch" data-testid="watch"><strong>"Watch: "</strong>{move || watch().trim_start_matches("Watch ").to_string()}</p>
             <div class="stage-grid" class:comparing=move || session.compare.get().is_some()>

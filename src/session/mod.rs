@@ -8,11 +8,12 @@
 //!
 //! The parts, one file each: `publish.rs` (reading the run into signals), `catch_up.rs` (bounded replay:
 //! no intent runs unbounded simulation on the main thread), `compare.rs` (run B of a same-seed comparison,
-//! kept at A's moment) and `url.rs` (writing the address bar).
+//! kept at A's moment), `url.rs` (writing the address bar) and `tour.rs` (measuring a tour step's prediction).
 
 mod catch_up;
 mod compare;
 mod publish;
+mod tour;
 mod url;
 
 use faultline_sim::kernel::SimTime;
@@ -71,6 +72,8 @@ pub struct Session {
     /// (wall ms of the last announcement, log total announced up to).
     announced: StoredValue<(f64, u64), LocalStorage>,
     pub embed: bool,
+    /// The guided-tour step (1-based) the page was opened at, if any (kept in the URL).
+    pub tour_step: Option<usize>,
     pub embed_options: crate::url_state::EmbedOptions,
     /// Parameters the run was built with (t = 0); later changes live in the script as `set` actions.
     pub base_params: RwSignal<Params>,
@@ -137,6 +140,7 @@ impl Session {
             chart_wall_ms: StoredValue::new_local(f64::NEG_INFINITY),
             announced: StoredValue::new_local((f64::NEG_INFINITY, 0)),
             embed: state.embed,
+            tour_step: state.tour_step,
             embed_options: state.embed_options,
             base_params: RwSignal::new(state.params.clone()),
             seed: RwSignal::new(state.seed),

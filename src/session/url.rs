@@ -23,6 +23,7 @@ impl Session {
             embed_options: self.embed_options,
             bench_frames: false,
             preset: None,
+            tour_step: if embed { None } else { self.tour_step },
         }
     }
 

@@ -22,4 +22,5 @@ pub mod sequence;
 pub mod shortcuts;
 pub mod slider;
 pub mod stage;
+pub mod tour;
 pub mod transport;

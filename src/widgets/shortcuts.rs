@@ -117,6 +117,7 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
                         <dt><kbd>"r"</kbd></dt><dd>"reset to t = 0"</dd>
                         <dt><kbd>"Ctrl Z"</kbd>" "<kbd>"Ctrl Shift Z"</kbd></dt><dd>"undo / redo a change to the fault script"</dd>
                         <dt>"On a fault marker"</dt><dd>"← → move it 0.1 s (Shift: 1 s), Delete removes it, Enter edits it"</dd>
+                        <dt><kbd>"["</kbd>" "<kbd>"]"</kbd></dt><dd>"on a guided tour: previous / next step"</dd>
                         <dt><kbd>"?"</kbd></dt><dd>"show / hide this help"</dd>
                         <dt><kbd>"Tab"</kbd></dt><dd>"move between controls; Enter on a node or link injects its fault"</dd>
                     </dl>

@@ -27,6 +27,7 @@ mod observer;
 pub mod protocol;
 mod servers;
 pub mod theory;
+mod tour;
 mod view;
 pub mod zipf;
 
@@ -401,6 +402,9 @@ pub const CHARTS: &[ChartSpec] = &[
 pub struct CacheStampedeScene;
 
 impl Scene for CacheStampedeScene {
+    fn tour(&self) -> &'static [crate::scene::tour::TourStep] {
+        tour::TOUR
+    }
     fn id(&self) -> &'static str {
         "cache-stampede"
     }

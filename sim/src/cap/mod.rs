@@ -34,6 +34,7 @@ mod observer;
 pub mod protocol;
 pub mod replica;
 pub mod theory;
+mod tour;
 mod view;
 
 pub use model::CapModel;
@@ -346,6 +347,9 @@ pub const DIVERGENCE_CHART: ChartSpec = chart(
 pub struct CapScene;
 
 impl Scene for CapScene {
+    fn tour(&self) -> &'static [crate::scene::tour::TourStep] {
+        tour::TOUR
+    }
     fn id(&self) -> &'static str {
         "cap"
     }

@@ -389,6 +389,12 @@ impl Present for CapModel {
             ("stale_fraction_theory", theory),
             ("availability_a", per(o.n_ok_by_site[0], o.n_ops_by_site[0])),
             ("availability_b", per(o.n_ok_by_site[1], o.n_ops_by_site[1])),
+            // Counts behind the two availabilities, so a window's share can be measured (the tour's "which
+            // side keeps answering?").
+            ("ops_a", o.n_ops_by_site[0] as f64),
+            ("ops_ok_a", o.n_ok_by_site[0] as f64),
+            ("ops_b", o.n_ops_by_site[1] as f64),
+            ("ops_ok_b", o.n_ok_by_site[1] as f64),
             ("latency_p50_ms", o.latency.quantile(0.5) as f64 / 1e3),
             ("latency_mean_ms", o.latency.mean() / 1e3),
             ("latency_p99_ms", o.latency.quantile(0.99) as f64 / 1e3),

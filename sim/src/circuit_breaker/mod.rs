@@ -14,6 +14,7 @@
 
 pub mod breaker;
 pub mod model;
+mod tour;
 mod view;
 
 pub use breaker::{Breaker, BreakerConfig, BreakerState, Transition, WindowKind, WindowStats};
@@ -398,6 +399,9 @@ pub const CHARTS_NO_BREAKER: &[ChartSpec] = &[
 pub struct CircuitBreakerScene;
 
 impl Scene for CircuitBreakerScene {
+    fn tour(&self) -> &'static [crate::scene::tour::TourStep] {
+        tour::TOUR
+    }
     fn id(&self) -> &'static str {
         "circuit-breaker"
     }

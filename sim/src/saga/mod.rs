@@ -27,6 +27,7 @@ pub mod orchestrator;
 pub mod protocol;
 mod services;
 pub mod theory;
+mod tour;
 mod view;
 
 pub use model::SagaModel;
@@ -345,6 +346,9 @@ pub const CHARTS: &[ChartSpec] = &[
 pub struct SagaScene;
 
 impl Scene for SagaScene {
+    fn tour(&self) -> &'static [crate::scene::tour::TourStep] {
+        tour::TOUR
+    }
     fn id(&self) -> &'static str {
         "saga"
     }

@@ -16,6 +16,7 @@
 
 mod names;
 mod present;
+pub mod tour;
 mod view;
 
 pub use crate::kernel::{Action, ActionKind, ParamKind, ParamSpec, ParamValue, Params, format_number};
@@ -117,6 +118,11 @@ pub trait Scene: Sync {
         &[]
     }
     fn build(&self, params: Params, seed: u64, script: Vec<Action>) -> Box<dyn Run>;
+
+    /// The scene's guided tour (3–6 steps, see [`tour`]); `?tour=ID&step=N` opens step N.
+    fn tour(&self) -> &'static [tour::TourStep] {
+        &[]
+    }
 
     /// The default preset's parameters with [`Scene::bench_params`] applied (overrides the scene lacks
     /// are reported, not ignored: they are the scene's own).

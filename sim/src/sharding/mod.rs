@@ -34,6 +34,7 @@ pub mod protocol;
 mod reshard;
 pub mod shard;
 pub mod theory;
+mod tour;
 mod view;
 pub mod workload;
 
@@ -405,6 +406,9 @@ pub const SPREAD_RANGE: ChartSpec = ChartSpec {
 pub struct ShardingScene;
 
 impl Scene for ShardingScene {
+    fn tour(&self) -> &'static [crate::scene::tour::TourStep] {
+        tour::TOUR
+    }
     fn id(&self) -> &'static str {
         "sharding"
     }

@@ -33,7 +33,8 @@ pub enum Route {
 /// `"home"` (the home page and a link naming no known scene) or `"all"` (the bench page, which runs every
 /// scene). The loader in dist/index.html, written by `cargo xtask dist`, makes the same choice in JavaScript.
 pub fn bundle_for(pairs: &[(String, String)]) -> &'static str {
-    if let Some(id) = get(pairs, "scene") {
+    // As in `route`: `scene=` first, then `tour=` (a tour opens its scene's page).
+    if let Some(id) = get(pairs, "scene").or_else(|| get(pairs, "tour")) {
         let id = id.replace('_', "-");
         return faultline_sim::SCENE_IDS.iter().find(|s| **s == id).copied().unwrap_or("home");
     }
@@ -415,6 +416,9 @@ mod tests {
         assert_eq!(b("?bench=1"), "all");
         assert_eq!(b("?bench=0"), "home");
         assert_eq!(b("?scene=saga&bench=1"), "saga", "the scene wins, as in `route`");
+        assert_eq!(b("?tour=sharding&step=2"), "sharding");
+        assert_eq!(b("?tour=nope"), "home");
+        assert_eq!(b("?scene=cap&tour=saga"), "cap");
         // This build (default features) serves every page.
         for id in faultline_sim::SCENE_IDS.iter().chain(&["home", "all"]) {
             assert!(serves(id), "{id}");

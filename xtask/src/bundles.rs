@@ -115,11 +115,11 @@ fn loader(built: &[(String, (String, String))]) -> String {
         r#"<script type="application/json" id="faultline-bundles">{{{},"scenes":{{{}}}}}</script>
 <script type="module">
 // Written by `cargo xtask dist`: a page loads only the bundle that runs it — the same choice as `bundle_for` in
-// src/url_state.rs (a scene's own; "all" for ?bench=1; "home" otherwise).
+// src/url_state.rs (a scene's own for ?scene= or ?tour=; "all" for ?bench=1; "home" otherwise).
 const bundles = JSON.parse(document.getElementById('faultline-bundles').textContent);
 const q = new URLSearchParams(location.search);
 const flag = (k) => q.has(k) && ['1', 'true', 'yes', ''].includes(q.get(k));
-const scene = q.get('scene');
+const scene = q.get('scene') ?? q.get('tour');
 const b = scene !== null ? (bundles.scenes[scene.replaceAll('_', '-')] ?? bundles.home) : flag('bench') ? bundles.all : bundles.home;
 const preload = Object.assign(document.createElement('link'), {{ rel: 'preload', href: b.wasm, as: 'fetch', crossOrigin: 'anonymous' }});
 preload.type = 'application/wasm';

@@ -1,4 +1,4 @@
-//! The home page: what Faultline is, and one card per registered scene.
+//! The home page: what Faultline is, and one card per registered scene with links to its presets and challenges.
 
 use leptos::prelude::*;
 
@@ -41,6 +41,25 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                             view! {
                                 {(i > 0).then_some(" · ")}
                                 <a href=href on:click=go data-testid=format!("home-preset-{}-{}", s.id(), p.id)>{p.title}</a>
+                            }
+                        }).collect::<Vec<_>>()}
+                    </p>
+                    <p class="card-challenges">
+                        <span class="muted">"Challenges: "</span>
+                        {s.challenges().iter().enumerate().map(|(i, c)| {
+                            let href = format!("?scene={}&challenge={}", s.id(), c.id);
+                            let go = {
+                                let href = href.clone();
+                                move |e: web_sys::MouseEvent| {
+                                    if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
+                                        e.prevent_default();
+                                        navigate(&href);
+                                    }
+                                }
+                            };
+                            view! {
+                                {(i > 0).then_some(" · ")}
+                                <a href=href on:click=go data-testid=format!("home-challenge-{}-{}", s.id(), c.id)>{c.title}</a>
                             }
                         }).collect::<Vec<_>>()}
                     </p>

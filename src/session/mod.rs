@@ -71,6 +71,8 @@ pub struct Session {
     /// (wall ms of the last announcement, log total announced up to).
     announced: StoredValue<(f64, u64), LocalStorage>,
     pub embed: bool,
+    /// The challenge the run is judged against (`?challenge=`), if any.
+    pub challenge: Option<&'static faultline_sim::scene::Challenge>,
     pub embed_options: crate::url_state::EmbedOptions,
     /// Parameters the run was built with (t = 0); later changes live in the script as `set` actions.
     pub base_params: RwSignal<Params>,
@@ -137,6 +139,7 @@ impl Session {
             chart_wall_ms: StoredValue::new_local(f64::NEG_INFINITY),
             announced: StoredValue::new_local((f64::NEG_INFINITY, 0)),
             embed: state.embed,
+            challenge: state.challenge.and_then(|id| scene.challenge(id)),
             embed_options: state.embed_options,
             base_params: RwSignal::new(state.params.clone()),
             seed: RwSignal::new(state.seed),
@@ -367,6 +370,14 @@ impl Session {
     /// Loads a preset's parameters and faults and goes back to t = 0.
     pub fn load_preset(&self, id: &str) {
         let Ok((params, script)) = self.scene.preset_inputs(id) else { return };
+        self.base_params.set(params);
+        self.rebuild_with(script, SimTime::ZERO);
+    }
+
+    /// Starts over from these parameters, seed and script at t = 0 (a challenge's setup).
+    pub fn load_inputs(&self, params: Params, seed: u64, script: Vec<Action>) {
+        self.playing.set(false);
+        self.seed.set(seed);
         self.base_params.set(params);
         self.rebuild_with(script, SimTime::ZERO);
     }

@@ -23,6 +23,7 @@ impl Session {
             embed_options: self.embed_options,
             bench_frames: false,
             preset: None,
+            challenge: self.challenge.map(|c| c.id),
         }
     }
 

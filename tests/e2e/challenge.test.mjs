@@ -1,7 +1,8 @@
 // End-to-end test of a challenge in the page: home → a challenge link → the card with its goals and locked
 // controls → played with the challenge as set it fails, with the measured number → started over with the
 // known-good setting it passes → the solution link reproduces the pass; axe-core finds nothing serious on the
-// challenge page; an unknown challenge id leaves a working scene with a notice.
+// challenge page; a run off the challenge (a preset loaded over it) is not judged and says why; an unknown
+// challenge id leaves a working scene with a notice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axeViolations, useApp } from './helpers.mjs';
@@ -97,6 +98,28 @@ test('a challenge fails as set, passes with the known-good setting, and its solu
     home.assertNoErrors();
   } finally {
     await home.close();
+  }
+});
+
+test('a run that changes what the challenge locks is not judged, and the card says why', async () => {
+  const p = await app.open(`?scene=${SCENE}&challenge=${CHALLENGE}`);
+  try {
+    await waitForApp(p.page);
+    await p.page.getByTestId('preset-textbook-stampede').click();
+    await p.page.waitForFunction(
+      () => document.querySelector('[data-testid=challenge]')?.getAttribute('data-verdict') === 'off',
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    const off = await p.page.getByTestId('challenge-off').textContent();
+    assert.match(off, /Hot keys is locked at 10 \(now 1\)/);
+    assert.match(off, /fault 10:trigger:flush is missing/);
+    assert.match(await p.page.getByTestId('challenge-verdict').textContent(), /^Off the challenge/);
+    await p.page.getByTestId('challenge-reset').click();
+    assert.equal(await p.page.getByTestId('challenge').getAttribute('data-verdict'), 'open');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
   }
 });
 

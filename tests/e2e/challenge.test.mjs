@@ -15,6 +15,15 @@ async function waitForApp(page) {
   await page.getByTestId('stage').waitFor({ state: 'visible', timeout: 20_000 });
 }
 
+/** Waits for the card's `data-verdict` (its effect runs after the click that changed the run). */
+async function waitForVerdict(page, word) {
+  await page.waitForFunction(
+    (word) => document.querySelector('[data-testid=challenge]')?.getAttribute('data-verdict') === word,
+    word,
+    { timeout: 10_000, polling: 50 },
+  );
+}
+
 /** Plays at 20× until the card gives its final verdict (the page pauses at the challenge's end). */
 async function playToVerdict(page) {
   await page.getByTestId('speed').selectOption('20');
@@ -66,7 +75,7 @@ test('a challenge fails as set, passes with the known-good setting, and its solu
     // Start over and pick the known-good protection (a lock shared by all servers) before playing.
     await page.getByTestId('challenge-reset').click();
     await page.getByTestId('param-strategy').selectOption('global_lock');
-    assert.equal(await card.getAttribute('data-verdict'), 'open');
+    await waitForVerdict(page, 'open');
     const passed = await playToVerdict(page);
     assert.equal(passed.verdict, 'pass', JSON.stringify(passed));
     assert.ok(passed.measured <= 10, `measured ${passed.measured}`);
@@ -106,17 +115,13 @@ test('a run that changes what the challenge locks is not judged, and the card sa
   try {
     await waitForApp(p.page);
     await p.page.getByTestId('preset-textbook-stampede').click();
-    await p.page.waitForFunction(
-      () => document.querySelector('[data-testid=challenge]')?.getAttribute('data-verdict') === 'off',
-      null,
-      { timeout: 10_000, polling: 100 },
-    );
+    await waitForVerdict(p.page, 'off');
     const off = await p.page.getByTestId('challenge-off').textContent();
     assert.match(off, /Hot keys is locked at 10 \(now 1\)/);
     assert.match(off, /fault 10:trigger:flush is missing/);
     assert.match(await p.page.getByTestId('challenge-verdict').textContent(), /^Off the challenge/);
     await p.page.getByTestId('challenge-reset').click();
-    assert.equal(await p.page.getByTestId('challenge').getAttribute('data-verdict'), 'open');
+    await waitForVerdict(p.page, 'open');
     p.assertNoErrors();
   } finally {
     await p.close();

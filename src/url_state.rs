@@ -1,5 +1,5 @@
 //! The scene's state as a query string, both ways: `?scene=circuit-breaker&seed=1&p=name:value,…&f=<fault
-//! script>&t=12.345&speed=1[&cmp=param:choice][&embed=1]`. Pure functions (no DOM), so the browser unit tests in
+//! script>&t=12.345&speed=1[&cmp=param:choice][&embed=1][&challenge=ID]`. Pure functions (no DOM), so the browser unit tests in
 //! `tests/web.rs` check them directly.
 //!
 //! Parsing never fails: an unknown parameter, a bad number, a bad fault or seed is clamped or dropped and
@@ -189,6 +189,8 @@ pub struct SceneUrl {
     pub preset: Option<&'static str>,
     /// `tour=ID&step=N`: the step (1-based) of the scene's guided tour the page shows, if any.
     pub tour_step: Option<usize>,
+    /// `challenge=ID`: the challenge the page judges the run against (its setup loaded unless `p=`/`f=` say more).
+    pub challenge: Option<&'static str>,
 }
 
 impl SceneUrl {
@@ -208,6 +210,7 @@ impl SceneUrl {
             bench_frames: false,
             preset: scene.default_preset().and_then(|id| scene.preset(id)).map(|p| p.id),
             tour_step: None,
+            challenge: None,
         }
     }
 }
@@ -245,6 +248,9 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
             }
             Err(e) => notices.push(format!("{e}; showing the default")),
         }
+    }
+    if let Some(id) = get(pairs, "challenge") {
+        resolve_challenge(scene, id, &mut state, &mut notices);
     }
     if get(pairs, "p").is_some() || get(pairs, "f").is_some() {
         state.params = scene.default_params();
@@ -327,6 +333,29 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
     (state, notices)
 }
 
+/// `challenge=ID`: loads the challenge's parameters, faults and seed (a solution link's `p=`, `f=` and `seed=`
+/// then say what the reader changed). An unknown id leaves the scene as it is, with a notice.
+fn resolve_challenge(scene: &dyn Scene, id: &str, state: &mut SceneUrl, notices: &mut Vec<String>) {
+    let Some(ch) = scene.challenge(id) else {
+        let ids: Vec<_> = scene.challenges().iter().map(|c| c.id).collect();
+        notices.push(format!(
+            "unknown challenge '{id}' for {} (one of {}); showing the scene without a challenge",
+            scene.id(),
+            ids.join(", ")
+        ));
+        return;
+    };
+    match faultline_sim::scene::challenge::setup_inputs(scene, ch) {
+        Ok((params, script)) => {
+            state.params = params;
+            state.script = script;
+            state.seed = ch.seed;
+            state.challenge = Some(ch.id);
+        }
+        Err(e) => notices.push(e),
+    }
+}
+
 /// The preset whose parameters and faults are exactly these, if any.
 pub fn preset_of(scene: &dyn Scene, params: &Params, script: &[Action]) -> Option<&'static str> {
     scene
@@ -370,6 +399,10 @@ pub fn encode(state: &SceneUrl) -> String {
     }
     q.push_str("&f=");
     q.push_str(&encode_component(&format_script(&state.script)));
+    if let Some(c) = state.challenge {
+        q.push_str("&challenge=");
+        q.push_str(c);
+    }
     if state.t > SimTime::ZERO {
         q.push_str("&t=");
         q.push_str(&state.t.exact_secs());

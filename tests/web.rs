@@ -137,3 +137,24 @@ fn bad_comparison_choices_are_ignored_with_notices() {
     assert_eq!(s.compare, None);
     assert_eq!(notices.len(), 1, "{notices:?}");
 }
+
+#[wasm_bindgen_test]
+fn a_challenge_link_loads_its_setup_and_a_solution_link_round_trips() {
+    let (s, notices) = resolve_str("?scene=circuit-breaker&challenge=recover-after-the-outage");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(s.challenge, Some("recover-after-the-outage"));
+    assert_eq!(s.params.get("open_wait_ms"), Some(ParamValue::Number(20000.0)));
+    assert_eq!(s.script.len(), 2);
+    let mut solved = s.clone();
+    solved.params.set("open_wait_ms", "2000").unwrap();
+    solved.t = SimTime::from_secs(30);
+    let q = encode(&solved);
+    assert!(q.contains("challenge=recover-after-the-outage") && q.contains("open_wait_ms:2000"), "{q}");
+    let (again, notices) = resolve_str(&q);
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(again, solved);
+
+    let (s, notices) = resolve_str("?scene=circuit-breaker&challenge=nope");
+    assert_eq!(s.challenge, None);
+    assert!(notices[0].contains("unknown challenge 'nope'"), "{notices:?}");
+}

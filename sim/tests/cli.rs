@@ -160,3 +160,22 @@ fn bench_prints_throughput() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v["events_per_s"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn challenge_lists_and_judges() {
+    let list = json(&["challenge", "saga"]);
+    assert!(list.as_array().unwrap().len() >= 2, "{list}");
+    let setup = json(&["challenge", "saga", "no-double-charges"]);
+    assert_eq!(setup["pass"], false, "{setup}");
+    assert!(setup["goals"][0]["measured"].as_f64().unwrap() > 0.0, "{setup}");
+    let good = json(&["challenge", "saga", "no-double-charges", "--known-good"]);
+    assert_eq!(good["pass"], true, "{good}");
+    let typed = json(&["challenge", "saga", "no-double-charges", "--set", "idempotency=on"]);
+    assert_eq!(typed["goals"], good["goals"]);
+    let (code, _, err) = faultline(&["challenge", "saga", "no-double-charges", "--set", "order_rate=10"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("locked"), "{err}");
+    let (code, _, err) = faultline(&["challenge", "saga", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown challenge 'nope'") && err.contains("no-double-charges"), "{err}");
+}

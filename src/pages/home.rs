@@ -1,4 +1,5 @@
-//! The home page: what Faultline is, and one card per registered scene (its presets and its guided tour).
+//! The home page: what Faultline is, and one card per registered scene with links to its presets, its guided
+//! tour and its challenges.
 
 use leptos::prelude::*;
 
@@ -64,6 +65,25 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                             </p>
                         }
                     })}
+                    <p class="card-challenges">
+                        <span class="muted">"Challenges: "</span>
+                        {s.challenges().iter().enumerate().map(|(i, c)| {
+                            let href = format!("?scene={}&challenge={}", s.id(), c.id);
+                            let go = {
+                                let href = href.clone();
+                                move |e: web_sys::MouseEvent| {
+                                    if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
+                                        e.prevent_default();
+                                        navigate(&href);
+                                    }
+                                }
+                            };
+                            view! {
+                                {(i > 0).then_some(" · ")}
+                                <a href=href on:click=go data-testid=format!("home-challenge-{}-{}", s.id(), c.id)>{c.title}</a>
+                            }
+                        }).collect::<Vec<_>>()}
+                    </p>
                 </li>
             }
         })

@@ -11,6 +11,7 @@ use crate::app::navigate;
 use crate::driver::{self, Driver};
 use crate::session::Session;
 use crate::url_state::{self, parse_query};
+use crate::widgets::challenge::ChallengeCard;
 use crate::widgets::chart::Chart;
 use crate::widgets::compare::{CompareSelect, CompareStages, CompareTable};
 use crate::widgets::counters::Counters;
@@ -198,6 +199,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         </header>
         <Notices notices=session.notices />
         {tour_step.map(|n| view! { <TourCard session scene n /> })}
+        <ChallengeCard session />
         <section class="stage-card" aria-label="Simulation">
             <p class="watch" data-testid="watch"><strong>"Watch: "</strong>{move || watch().trim_start_matches("Watch ").to_string()}</p>
             <div class="stage-grid" class:comparing=move || session.compare.get().is_some()>

@@ -74,6 +74,8 @@ pub struct Session {
     pub embed: bool,
     /// The guided-tour step (1-based) the page was opened at, if any (kept in the URL).
     pub tour_step: Option<usize>,
+    /// The challenge the run is judged against (`?challenge=`), if any.
+    pub challenge: Option<&'static faultline_sim::scene::Challenge>,
     pub embed_options: crate::url_state::EmbedOptions,
     /// Parameters the run was built with (t = 0); later changes live in the script as `set` actions.
     pub base_params: RwSignal<Params>,
@@ -141,6 +143,7 @@ impl Session {
             announced: StoredValue::new_local((f64::NEG_INFINITY, 0)),
             embed: state.embed,
             tour_step: state.tour_step,
+            challenge: state.challenge.and_then(|id| scene.challenge(id)),
             embed_options: state.embed_options,
             base_params: RwSignal::new(state.params.clone()),
             seed: RwSignal::new(state.seed),
@@ -371,6 +374,14 @@ impl Session {
     /// Loads a preset's parameters and faults and goes back to t = 0.
     pub fn load_preset(&self, id: &str) {
         let Ok((params, script)) = self.scene.preset_inputs(id) else { return };
+        self.base_params.set(params);
+        self.rebuild_with(script, SimTime::ZERO);
+    }
+
+    /// Starts over from these parameters, seed and script at t = 0 (a challenge's setup).
+    pub fn load_inputs(&self, params: Params, seed: u64, script: Vec<Action>) {
+        self.playing.set(false);
+        self.seed.set(seed);
         self.base_params.set(params);
         self.rebuild_with(script, SimTime::ZERO);
     }

@@ -24,6 +24,7 @@ impl Session {
             bench_frames: false,
             preset: None,
             tour_step: if embed { None } else { self.tour_step },
+            challenge: self.challenge.map(|c| c.id),
         }
     }
 

@@ -2,6 +2,7 @@
 //! published snapshots and sends intents back through its methods; none holds simulation state.
 
 pub mod bars;
+pub mod challenge;
 pub mod chaos;
 pub mod chart;
 pub mod compare;

@@ -1,5 +1,6 @@
 //! One control per parameter: a range slider with a numeric field and its unit for numbers, a select for
-//! choices. Typed values out of range are clamped onto the spec's grid and a notice says so.
+//! choices. Typed values out of range are clamped onto the spec's grid and a notice says so. On a challenge,
+//! the parameters it does not let the reader change are disabled and say so.
 
 use faultline_sim::scene::{ParamKind, ParamSpec, ParamValue, format_number};
 use leptos::prelude::*;
@@ -20,6 +21,12 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
     let name = spec.name;
     let help_id = format!("help-{name}");
     let value = Memo::new(move |_| session.params.with(|p| p.get(name)));
+    let locked = session.challenge.is_some_and(|c| !c.may_change.contains(&name));
+    let locked_note = move || {
+        locked.then(
+            || view! { <span class="locked" data-testid=format!("locked-{name}")>" · locked by the challenge"</span> },
+        )
+    };
     match spec.kind {
         ParamKind::Number { min, max, step, .. } => {
             let num = move || match value.get() {
@@ -47,13 +54,13 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
             };
             view! {
                 <div class="param">
-                    <label class="param-label" for=field_id.clone() title=spec.help>{spec.label}</label>
+                    <label class="param-label" for=field_id.clone() title=spec.help>{spec.label}{locked_note}</label>
                     <div class="param-row">
                         <input type="range" data-testid=format!("param-{name}") aria-label=spec.label
-                            aria-describedby=help_id.clone()
+                            aria-describedby=help_id.clone() disabled=locked
                             min=min max=max step=step prop:value=move || num().to_string() on:input=on_slide />
                         <input type="number" class="param-field" id=field_id data-testid=format!("param-{name}-field")
-                            aria-describedby=help_id.clone() min=min max=max step=step inputmode="decimal"
+                            aria-describedby=help_id.clone() disabled=locked min=min max=max step=step inputmode="decimal"
                             prop:value=text on:change=on_field />
                         <span class="unit">{spec.unit}</span>
                     </div>
@@ -76,9 +83,9 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
             let select_id = format!("select-{name}");
             view! {
                 <div class="param">
-                    <label class="param-label" for=select_id.clone() title=spec.help>{spec.label}</label>
+                    <label class="param-label" for=select_id.clone() title=spec.help>{spec.label}{locked_note}</label>
                     <div class="param-row">
-                        <select id=select_id data-testid=format!("param-{name}") aria-describedby=help_id.clone()
+                        <select id=select_id data-testid=format!("param-{name}") aria-describedby=help_id.clone() disabled=locked
                             prop:value=current on:change=on_change>
                             {choices.iter().enumerate().map(|(i, c)| view! { <option value=*c selected=move || current() == *c>{spec.choice_label(i)}</option> }).collect::<Vec<_>>()}
                         </select>

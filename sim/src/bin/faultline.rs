@@ -7,6 +7,7 @@
 //! faultline bench [SCENE] [--seed N] [--duration SECONDS] [--set NAME=VALUE]...
 //! faultline bench-sharding                          # routing 100,000 keys and one reshard, per strategy
 //! faultline bench-checker [--seed N] [--ops N]    # the linearizability checker on a simulated history
+//! faultline challenge SCENE [ID [--known-good] [--set NAME=VALUE]...]  # list challenges, or judge one (JSON)
 //! ```
 //! Bad input exits with code 2 and a one-line message naming the problem and what is allowed.
 
@@ -20,7 +21,7 @@ use faultline_sim::report::{RunReport, SceneListing};
 use faultline_sim::scene::{Action, BenchLoad, Params, Scene};
 use faultline_sim::{scene_by_id, scenes};
 
-const USAGE: &str = "usage: faultline list | faultline run|panels SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault T:verb:args]... | faultline bench [SCENE] [--duration SECONDS] [--set NAME=VALUE]... | faultline bench-sharding | faultline bench-checker [--seed N] [--ops N]";
+const USAGE: &str = "usage: faultline list | faultline run|panels SCENE [--seed N] [--duration SECONDS] [--preset NAME] [--set NAME=VALUE]... [--fault T:verb:args]... | faultline bench [SCENE] [--duration SECONDS] [--set NAME=VALUE]... | faultline bench-sharding | faultline bench-checker [--seed N] [--ops N] | faultline challenge SCENE [ID [--known-good] [--set NAME=VALUE]...]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some("bench-checker") => bench_checker(&args[1..]),
+        Some("challenge") => challenge(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -120,6 +122,73 @@ fn parse(args: &[String], bench: bool) -> Result<Invocation, String> {
     }
     faultline_sim::kernel::sort_by_time(&mut script);
     Ok(Invocation { scene, seed, duration: SimTime::from_secs_f64(duration_s), params, script })
+}
+
+/// `challenge SCENE`: the scene's challenges; `challenge SCENE ID [--known-good] [--set NAME=VALUE]...`: the
+/// challenge judged with its setup, its known-good setting, or the given changes (on the challenge's seed and
+/// faults), as JSON with each goal's measured value. A change of a locked parameter is reported, not judged.
+fn challenge(args: &[String]) -> Result<(), String> {
+    use faultline_sim::scene::challenge::{self as ch_mod, Status};
+    let scene_name = args.first().ok_or_else(|| format!("missing SCENE (one of {})", scene_ids()))?;
+    let scene =
+        scene_by_id(scene_name).ok_or_else(|| format!("unknown scene '{scene_name}' (one of {})", scene_ids()))?;
+    let ids = || scene.challenges().iter().map(|c| c.id).collect::<Vec<_>>().join(", ");
+    let Some(id) = args.get(1) else {
+        let list: Vec<_> = scene
+            .challenges()
+            .iter()
+            .map(|c| serde_json::json!({ "id": c.id, "title": c.title, "brief": c.brief, "may_change": c.may_change }))
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+        return Ok(());
+    };
+    let ch =
+        scene.challenge(id).ok_or_else(|| format!("unknown challenge '{id}' for {} (one of {})", scene.id(), ids()))?;
+    let (mut params, script) = ch_mod::setup_inputs(scene, ch)?;
+    let mut it = args[2..].iter();
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--known-good" => params = ch_mod::known_good_params(scene, ch)?,
+            "--set" => {
+                let s = it.next().ok_or("--set needs a value")?;
+                let (k, v) = s.split_once('=').ok_or_else(|| format!("--set: '{s}' must be NAME=VALUE"))?;
+                params.set(k.trim(), v)?;
+            }
+            other => return Err(format!("unknown option '{other}'; {USAGE}")),
+        }
+    }
+    let off = ch_mod::off_challenge(scene, ch, &params, ch.seed, &script);
+    if !off.is_empty() {
+        return Err(format!("off the challenge: {}", off.join("; ")));
+    }
+    let v = ch_mod::judge(scene, ch, params.clone(), ch.seed, script);
+    let goals: Vec<_> = ch
+        .goals
+        .iter()
+        .zip(&v.goals)
+        .map(|(g, r)| {
+            serde_json::json!({
+                "label": g.label,
+                "measured": r.measured,
+                "shown": g.unit.format(r.measured),
+                "goal": g.target_text(),
+                "pass": r.status == Status::Pass,
+            })
+        })
+        .collect();
+    let changed: serde_json::Map<String, serde_json::Value> =
+        params.formatted().into_iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v))).collect();
+    let out = serde_json::json!({
+        "scene": scene.id(),
+        "challenge": ch.id,
+        "seed": ch.seed,
+        "duration_s": ch.duration_s,
+        "params": changed,
+        "pass": v.pass,
+        "goals": goals,
+    });
+    println!("{out}");
+    Ok(())
 }
 
 fn scene_ids() -> String {

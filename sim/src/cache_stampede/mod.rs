@@ -21,6 +21,7 @@
 //! ```
 
 mod cache;
+mod challenges;
 pub mod db;
 pub mod model;
 mod observer;
@@ -431,6 +432,9 @@ impl Scene for CacheStampedeScene {
     }
     fn compare_params(&self) -> &'static [&'static str] {
         &["strategy"]
+    }
+    fn challenges(&self) -> &'static [crate::scene::Challenge] {
+        challenges::CHALLENGES
     }
     fn names(&self) -> &'static Names {
         &NAMES

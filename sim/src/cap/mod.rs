@@ -25,6 +25,7 @@
 //! assert_eq!(run.metrics().iter().find(|m| m.0 == "linearizability_violations").unwrap().1, 0.0);
 //! ```
 
+mod challenges;
 mod clients;
 mod coordinator;
 pub mod history;
@@ -376,6 +377,9 @@ impl Scene for CapScene {
     }
     fn compare_params(&self) -> &'static [&'static str] {
         &["mode", "conflict"]
+    }
+    fn challenges(&self) -> &'static [crate::scene::Challenge] {
+        challenges::CHALLENGES
     }
     fn names(&self) -> &'static Names {
         &NAMES

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod breaker;
+mod challenges;
 pub mod model;
 mod tour;
 mod view;
@@ -428,6 +429,9 @@ impl Scene for CircuitBreakerScene {
     }
     fn compare_params(&self) -> &'static [&'static str] {
         &["breaker", "window_type"]
+    }
+    fn challenges(&self) -> &'static [crate::scene::Challenge] {
+        challenges::CHALLENGES
     }
     fn names(&self) -> &'static Names {
         &NAMES

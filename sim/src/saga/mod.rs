@@ -21,6 +21,7 @@
 //! ```
 
 mod bus;
+mod challenges;
 mod model;
 mod observer;
 pub mod orchestrator;
@@ -375,6 +376,9 @@ impl Scene for SagaScene {
     }
     fn compare_params(&self) -> &'static [&'static str] {
         &["mode", "idempotency"]
+    }
+    fn challenges(&self) -> &'static [crate::scene::Challenge] {
+        challenges::CHALLENGES
     }
     fn names(&self) -> &'static Names {
         &NAMES

@@ -14,6 +14,7 @@
 //! assert!(run.metrics().iter().any(|(name, v)| *name == "client_requests" && *v > 0.0));
 //! ```
 
+pub mod challenge;
 mod names;
 mod present;
 pub mod tour;
@@ -21,6 +22,7 @@ mod view;
 
 pub use crate::kernel::{Action, ActionKind, ParamKind, ParamSpec, ParamValue, Params, format_number};
 pub use crate::kernel::{format_script, parse_script_lenient};
+pub use challenge::{Challenge, Goal, Measure, Op, Unit};
 pub use names::Names;
 pub use present::Present;
 pub use view::{
@@ -138,6 +140,16 @@ pub trait Scene: Sync {
 
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
+    }
+
+    /// Goals measured on a run, with what the reader may change (see [`challenge`]); each scene ships at least
+    /// two, tested natively with their known-good setting and their setup.
+    fn challenges(&self) -> &'static [Challenge] {
+        &[]
+    }
+
+    fn challenge(&self, id: &str) -> Option<&'static Challenge> {
+        self.challenges().iter().find(|c| c.id == id)
     }
 
     fn preset(&self, id: &str) -> Option<&'static Preset> {

@@ -26,6 +26,7 @@
 //! assert_eq!(testing::num(reshard, "theory"), 0.8);
 //! ```
 
+mod challenges;
 pub mod directory;
 pub mod heatmap;
 pub mod model;
@@ -435,6 +436,9 @@ impl Scene for ShardingScene {
     }
     fn compare_params(&self) -> &'static [&'static str] {
         &["strategy"]
+    }
+    fn challenges(&self) -> &'static [crate::scene::Challenge] {
+        challenges::CHALLENGES
     }
     fn names(&self) -> &'static Names {
         &NAMES

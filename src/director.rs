@@ -18,13 +18,14 @@ use faultline_sim::kernel::SimTime;
 /// Slowest playback, as a fraction of the chosen speed.
 pub const MIN_FACTOR: f64 = 0.1;
 /// Slowest from this long before a marked moment (seconds of playback at the chosen speed)…
-pub const LEAD_S: f64 = 0.35;
+pub const LEAD_S: f64 = 0.25;
 /// …to this long after it (the herd follows an expiry; probes follow a half-open transition).
-pub const HOLD_S: f64 = 0.9;
+pub const HOLD_S: f64 = 0.6;
 /// Easing down before, and back up after, the slowest stretch.
-pub const RAMP_S: f64 = 0.6;
-/// A moment closer than this to the previous mark rides on that mark's slow stretch.
-pub const GAP_S: f64 = 3.0;
+pub const RAMP_S: f64 = 0.5;
+/// A moment closer than this to the previous mark rides on that mark's slow stretch (so after a stretch
+/// there is always some playback at the chosen speed, even where notable moments come thick and fast).
+pub const GAP_S: f64 = 2.5;
 /// A factor at or above this is normal playback (no indicator).
 const ENGAGED_BELOW: f64 = 0.995;
 

@@ -1,5 +1,5 @@
 //! The scene's state as a query string, both ways: `?scene=circuit-breaker&seed=1&p=name:value,…&f=<fault
-//! script>&t=12.345&speed=1[&cmp=param:choice][&embed=1]`. Pure functions (no DOM), so the browser unit tests in
+//! script>&t=12.345&speed=1[&cmp=param:choice][&embed=1][&present=1][&slow=0|1]`. Pure functions (no DOM), so the browser unit tests in
 //! `tests/web.rs` check them directly.
 //!
 //! Parsing never fails: an unknown parameter, a bad number, a bad fault or seed is clamped or dropped and
@@ -154,6 +154,10 @@ pub struct SceneUrl {
     pub embed_options: EmbedOptions,
     /// `bench_frames=1`: the browser frame benchmark (heavy traffic, auto-play).
     pub bench_frames: bool,
+    /// `present=1`: presenter mode (stage, one chart, narration and transport, legible from the back of a room).
+    pub present: bool,
+    /// `slow=1|0`: slow motion at notable moments; `None` = the default ([`director_default`]).
+    pub slow: Option<bool>,
     /// The preset whose parameters and faults the run has (`preset=ID` loads one; a bare link shows the
     /// default one). Not written back: `p=` and `f=` describe the run fully, and name the same preset.
     pub preset: Option<&'static str>,
@@ -174,6 +178,8 @@ impl SceneUrl {
             embed: false,
             embed_options: EmbedOptions::default(),
             bench_frames: false,
+            present: false,
+            slow: None,
             preset: scene.default_preset().and_then(|id| scene.preset(id)).map(|p| p.id),
         }
     }
@@ -272,7 +278,20 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
     }
     state.embed_options.autoplay = flag(pairs, "autoplay");
     state.bench_frames = flag(pairs, "bench_frames");
+    state.present = flag(pairs, "present");
+    state.slow = get(pairs, "slow").map(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"));
     (state, notices)
+}
+
+/// Whether slow motion at notable moments is on when the URL does not say (`slow=`): in presenter mode
+/// (and guided tours), off elsewhere.
+pub fn director_default(state: &SceneUrl) -> bool {
+    state.present
+}
+
+/// Slow motion as the link asks for it, or its default.
+pub fn director_on(state: &SceneUrl) -> bool {
+    state.slow.unwrap_or_else(|| director_default(state))
 }
 
 /// The preset whose parameters and faults are exactly these, if any.
@@ -335,6 +354,14 @@ pub fn encode(state: &SceneUrl) -> String {
         if state.embed_options.autoplay {
             q.push_str("&autoplay=1");
         }
+    }
+    if state.present {
+        q.push_str("&present=1");
+    }
+    if let Some(slow) = state.slow
+        && slow != director_default(state)
+    {
+        q.push_str(if slow { "&slow=1" } else { "&slow=0" });
     }
     q
 }

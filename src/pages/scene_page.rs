@@ -2,6 +2,8 @@
 //! narration, and the transport (at 1280×720 all of it is above the fold), then the other panels, charts and
 //! the comparison, with presets, parameters and the correctness panel aside, and the explain panel. With `embed=1`: the stage, the latest narration line, the transport, the key chart and a row of
 //! preset chips, sized for a blog post's iframe (`show=` and `autoplay=1` choose what an embed shows).
+//! Presenter mode (`present=1`, full or embed) keeps the stage, the key chart, the narration and the
+//! transport, in big type (see `widgets/presenter.rs`).
 
 use faultline_sim::scene::{BenchLoad, Panel, Scene};
 use leptos::html::Div;
@@ -21,6 +23,7 @@ use crate::widgets::machine::Machines;
 use crate::widgets::narration::{LatestLine, Narration};
 use crate::widgets::notice::Notices;
 use crate::widgets::panels::ScenePanels;
+use crate::widgets::presenter::{self, KeyCue, PresentButton};
 use crate::widgets::shortcuts::{self, Shortcuts};
 use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
@@ -93,6 +96,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         session.dispose();
     });
 
+    presenter::body_class(session);
     let in_flight = move || {
         let n = session.n_in_flight.get();
         format!("{n} message{} in flight", if n == 1 { "" } else { "s" })
@@ -152,7 +156,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 <div class="embed-lower">
                     {options.chart.then(|| view! { <div class="embed-chart">{key_chart}</div> })}
                     <div class="embed-side">
-                        {options.narration.then(|| view! { <LatestLine session /> })}
+                        {move || (options.narration || session.present.get()).then(|| view! { <LatestLine session /> })}
                         {options.presets.then(|| view! {
                             <div class="presets chips" role="group" aria-label="Presets">{preset_buttons(session, true)}</div>
                         })}
@@ -162,6 +166,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                         </p>
                     </div>
                 </div>
+                <KeyCue session />
                 {hidden_state}
             </div>
         }
@@ -190,6 +195,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             <div class="header-tools">
                 <ExportMenu session />
                 <EmbedButton session />
+                <PresentButton session />
                 <Shortcuts session />
             </div>
         </header>
@@ -239,6 +245,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             </aside>
         </main>
         <ExplainPanel scene />
+        <KeyCue session />
         <footer class="site-foot muted">
             "Every dot is a message of a deterministic simulation; the same seed, parameters and faults always give the same run. "
             <span>"Trace "{move || crate::core::format::hash_hex(session.trace_hash.get())}" · "{move || session.n_events.get()}" events"</span>

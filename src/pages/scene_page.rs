@@ -210,6 +210,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                         " · click a node or a link to inject a fault"
                     </p>
                     <Transport session compact=false />
+                    {move || session.present.get().then(|| view! { <div class="present-latest"><LatestLine session /></div> })}
                 </div>
                 <div class="story-col">
                     <div class="key-chart">{key_chart}</div>

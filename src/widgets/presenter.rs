@@ -1,6 +1,7 @@
 //! Presenter mode (`present=1`, the "Present" button, `p`): the page keeps only the stage, one chart chosen by
 //! the scene (its key chart, the first), the narration and the transport, in type legible from the back of a
-//! room (every text ≥ 20 CSS px at 1280×720; the stage is drawn zoomed, see `stage::PRESENT_ZOOM`), with large
+//! room (every text ≥ 20 CSS px at 1280×720; the stage is drawn zoomed, see `stage::PRESENT_ZOOM`, and the latest
+//! narration line sits right under the transport), with large
 //! hit targets and a cue naming the last key pressed. The layout is CSS on a `presenting` class on `<body>`,
 //! so entering or leaving keeps the run, its moment and whether it plays.
 

@@ -7,7 +7,7 @@
 //! box and the dots that leave it line up, and text keeps its size in an embed or on a phone. The layout is
 //! recomputed when the topology's shape changes (a server added mid-run) or the stage's width does; the run
 //! itself is untouched. In presenter mode the stage is laid out for a width [`PRESENT_ZOOM`] times narrower
-//! and drawn at full width, so every text and token is that much bigger (12 px text renders at 21 px). Data hooks for tests: `data-tokens`/`data-capacity` on piles, `data-state` on gates.
+//! and drawn at full width, so every text and token is that much bigger (12 px text renders at 20.2 px). Data hooks for tests: `data-tokens`/`data-capacity` on piles, `data-state` on gates.
 
 mod canvas;
 pub mod layout;
@@ -42,8 +42,8 @@ pub fn topology_of(panels: RwSignal<Vec<Panel>>) -> Memo<TopologyView> {
     })
 }
 
-/// How much bigger presenter mode draws the stage (its smallest text, 12 px, renders at 21 px).
-pub const PRESENT_ZOOM: f64 = 1.75;
+/// How much bigger presenter mode draws the stage (its smallest text, 12 px, renders at 20.2 px).
+pub const PRESENT_ZOOM: f64 = 1.68;
 
 /// Stage widths that differ by less than this are laid out alike (no re-layout on a one-pixel wobble).
 const WIDTH_STEP: f64 = 16.0;

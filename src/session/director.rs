@@ -88,6 +88,18 @@ impl Session {
         (rate, None)
     }
 
+    /// After a jump (scrub, next notable): the indicator says how fast playing on from here would go.
+    pub(super) fn repace(&self) {
+        if !self.slow.get_untracked() || self.reduced_motion {
+            return;
+        }
+        let now = self.timeline.with_value(|tl| tl.now());
+        let pacing = self.director.with_value(|d| d.director.pacing(now, self.speed.get_untracked()));
+        if self.pacing.with_untracked(|p| *p != pacing) {
+            self.pacing.set(pacing);
+        }
+    }
+
     /// Runs the lookahead on within its budget and notes the notable moments it meets.
     fn look_ahead(&self, now: SimTime, speed: f64) {
         let kinds = self.scene.notable();

@@ -253,6 +253,7 @@ impl Session {
             self.stopped_at.set(None);
         }
         self.seek_bounded(t);
+        self.repace();
         self.publish(true);
         self.request_url_write();
     }

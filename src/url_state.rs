@@ -373,3 +373,40 @@ pub fn step_of(kind: &ParamKind) -> f64 {
         ParamKind::Choice { .. } => 1.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(q: &str) -> SceneUrl {
+        let scene = faultline_sim::scene_by_id("circuit-breaker").expect("registered");
+        resolve(scene, &parse_query(q)).0
+    }
+
+    #[test]
+    fn slow_motion_is_on_by_default_only_in_presenter_mode() {
+        assert!(!director_on(&state("?scene=circuit-breaker")));
+        assert!(director_on(&state("?scene=circuit-breaker&present=1")));
+        assert!(!director_on(&state("?scene=circuit-breaker&present=1&slow=0")));
+        assert!(director_on(&state("?scene=circuit-breaker&slow=1")));
+    }
+
+    #[test]
+    fn present_and_slow_round_trip_and_slow_is_written_only_against_the_default() {
+        for q in [
+            "?scene=circuit-breaker&present=1",
+            "?scene=circuit-breaker&slow=1",
+            "?scene=circuit-breaker&present=1&slow=0",
+        ] {
+            let s = state(q);
+            let back = state(&encode(&s));
+            assert_eq!((back.present, director_on(&back)), (s.present, director_on(&s)), "{q}");
+        }
+        let mut s = state("?scene=circuit-breaker&present=1");
+        s.slow = Some(true);
+        assert!(encode(&s).ends_with("&present=1"), "{}", encode(&s));
+        s.present = false;
+        s.slow = Some(false);
+        assert!(!encode(&s).contains("slow="));
+    }
+}

@@ -2,8 +2,9 @@
 //! a little ahead of now (so playback eases down *before* them), feeds them to the pure
 //! [`Director`](crate::director::Director), and each frame asks it how fast to play.
 //!
-//! The lookahead is a clone of the live run (`Run::clone_box`) advanced at most [`LOOKAHEAD_BUDGET_MS`] of
-//! work a frame, up to a horizon of a few seconds of playback; when the live run passes it (a seek forward,
+//! The lookahead is a clone of the live run (`Run::clone_box`) advanced each frame by twice the live run's
+//! step at the chosen speed (so it gains on it even on a starved machine), then on within
+//! [`LOOKAHEAD_BUDGET_MS`] of work, up to a horizon of a few seconds of playback; when the live run passes it (a seek forward,
 //! or a busy run it cannot keep up with), it starts again from a fresh clone and the moments in between come
 //! from the live run's own scan. It never touches the live run, so the run, its trace hash and the URL's `t`
 //! are exactly those of normal playback. Off (the default outside presenter mode), none of this runs.
@@ -75,7 +76,7 @@ impl Session {
             return (speed, None);
         }
         let now = self.timeline.with_value(|tl| tl.now());
-        self.look_ahead(now, speed);
+        self.look_ahead(now, speed, dt_us);
         if self.reduced_motion {
             let stop = self.director.with_value(|d| d.director.next_stop(now, now + dt_us).map(|m| m.t));
             return (speed, stop);
@@ -100,11 +101,11 @@ impl Session {
         }
     }
 
-    /// Runs the lookahead on within its budget and notes the notable moments it meets.
-    fn look_ahead(&self, now: SimTime, speed: f64) {
+    /// Runs the lookahead on and notes the notable moments it meets: each frame at least twice the live run's
+    /// step at the chosen speed (`frame_us`), so it always gains on it, then on within its budget.
+    fn look_ahead(&self, now: SimTime, speed: f64, frame_us: u64) {
         let kinds = self.scene.notable();
         let horizon_us = (HORIZON_S * speed * 1e6) as u64;
-        let deadline = wall_ms() + LOOKAHEAD_BUDGET_MS;
         let stale = self.director.with_value(|d| d.ahead.as_ref().is_none_or(|a| a.run.now() < now));
         if stale {
             // The live run's own notable moments cover the stretch the lookahead missed.
@@ -122,10 +123,12 @@ impl Session {
                 d.ahead = Some(Ahead { run, scanned });
             });
         }
+        let deadline = wall_ms() + LOOKAHEAD_BUDGET_MS;
         self.director.update_value(|d| {
             let Some(a) = d.ahead.as_mut() else { return };
             let target = now + horizon_us;
-            while a.run.now() < target && wall_ms() < deadline {
+            let must = (a.run.now().max(now) + 2 * frame_us).min(target);
+            while a.run.now() < target && (a.run.now() < must || wall_ms() < deadline) {
                 let step = (a.run.now() + STEP_US).min(target);
                 a.run.advance_to(step);
             }

@@ -53,8 +53,9 @@ test('slow motion eases down before a notable moment, holds at 0.1× around it a
     assert.ok(first < moment - 0.2, `slowest from ${first} s, before the moment at ${moment} s (lookahead), seed=1`);
     assert.ok(last > moment + 0.5, `slowest until ${last} s, after the moment at ${moment} s, seed=1`);
     // Eased, not switched: rates strictly between 0.2× and 2× on the way down and back up.
-    assert.ok(frames.some((f) => f.rate > 0.3 && f.rate < 1.8 && f.t < first), 'eases down');
-    assert.ok(frames.some((f) => f.rate > 0.3 && f.rate < 1.8 && f.t > last), 'eases back up');
+    const trace = frames.map((f) => `${f.t.toFixed(2)}:${f.rate.toFixed(2)}`).join(' ');
+    assert.ok(frames.some((f) => f.rate > 0.3 && f.rate < 1.8 && f.t < first), `eases down, seed=1; frames ${trace}`);
+    assert.ok(frames.some((f) => f.rate > 0.3 && f.rate < 1.8 && f.t > last), `eases back up, seed=1; frames ${trace}`);
     assert.ok(frames.some((f) => f.rate === 2 && f.t < first - 0.5), 'plays at 2× before');
     assert.ok(frames.some((f) => f.rate === 2 && f.t > last + 0.5), 'plays at 2× after');
     // Time stays exact: the trace hash where playback stopped equals a run opened there without slow motion.

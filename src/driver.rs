@@ -1,6 +1,7 @@
 //! The animation driver: a requestAnimationFrame loop that turns wall-clock time into virtual time.
 //!
-//! This is the only place a wall-clock delta exists: virtual time += delta × speed, with the delta capped
+//! This is the only place a wall-clock delta exists: virtual time += delta × speed (eased down around notable
+//! moments while slow motion is on: `Session::advance`, `crate::director`), with the delta capped
 //! at 100 ms (a background tab or a debugger pause returns a huge one). The loop does nothing while the
 //! document is hidden or the stage is scrolled off-screen. Each frame's work (sim + canvas + the DOM
 //! updates it causes) is recorded in `window.__faultlineFrames` (last 600, in ms) for the frame bench, and

@@ -1,9 +1,12 @@
 //! The animation driver: a requestAnimationFrame loop that turns wall-clock time into virtual time.
 //!
-//! This is the only place a wall-clock delta exists: virtual time += delta × speed, with the delta capped
+//! This is the only place a wall-clock delta exists: virtual time += delta × speed (eased down around notable
+//! moments while slow motion is on: `Session::advance`, `crate::director`), with the delta capped
 //! at 100 ms (a background tab or a debugger pause returns a huge one). The loop does nothing while the
 //! document is hidden or the stage is scrolled off-screen. Each frame's work (sim + canvas + the DOM
-//! updates it causes) is recorded in `window.__faultlineFrames` (last 600, in ms) for the frame bench.
+//! updates it causes) is recorded in `window.__faultlineFrames` (last 600, in ms) for the frame bench, and
+//! its playback in `window.__faultlinePlayback` (last 600 `{t, rate, speed}`: virtual time reached in s, virtual
+//! seconds per wall second played, the chosen speed) — slow motion shows there as `rate < speed`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -52,6 +55,28 @@ fn record_frame(ms: f64) {
     }
 }
 
+/// One played frame's pacing, for tests: where it got to and how fast it went.
+fn record_playback(t_s: f64, rate: f64, speed: f64) {
+    let w = window();
+    let key = wasm_bindgen::JsValue::from_str("__faultlinePlayback");
+    let arr = match js_sys::Reflect::get(&w, &key).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()) {
+        Some(a) => a,
+        None => {
+            let a = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&w, &key, &a);
+            a
+        }
+    };
+    let o = js_sys::Object::new();
+    for (k, v) in [("t", t_s), ("rate", rate), ("speed", speed)] {
+        let _ = js_sys::Reflect::set(&o, &wasm_bindgen::JsValue::from_str(k), &wasm_bindgen::JsValue::from_f64(v));
+    }
+    arr.push(&o);
+    if arr.length() > FRAMES_KEPT {
+        arr.shift();
+    }
+}
+
 /// Starts the loop for `session`; `stage` is the element whose visibility gates it.
 pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
     let stopped = Rc::new(Cell::new(false));
@@ -94,6 +119,13 @@ pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
             let dt = last.get().map(|l| (ts - l).clamp(0.0, MAX_DELTA_MS)).unwrap_or(0.0);
             let t0 = wall_ms();
             session.advance(dt);
+            if dt > 0.0 {
+                record_playback(
+                    session.now.get_untracked().as_secs_f64(),
+                    session.playback_rate(),
+                    session.speed.get_untracked(),
+                );
+            }
             // Leptos applies the DOM updates in microtasks right after this callback; count them too.
             leptos::task::spawn_local(async move {
                 leptos::task::tick().await;

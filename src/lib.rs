@@ -5,7 +5,8 @@
 //! * [`app`] — shell and query-string router; [`pages`] — home, scene, bench.
 //! * [`session`] — a scene page's timeline, intents and published snapshots.
 //! * [`compare`] — same-seed A/B comparison: run B's parameters and script, the comparison table.
-//! * [`driver`] — requestAnimationFrame loop (the only wall-clock code).
+//! * [`driver`] — requestAnimationFrame loop (the only wall-clock code); [`director`] — slow motion at notable
+//!   moments (pure pacing).
 //! * [`widgets`] — one file per widget; [`core`] — palette and formatting.
 //! * [`url_state`] — the URL ⇄ scene state, pure and unit-tested.
 //! * [`export`] — run JSON, series CSV and file names out; a run JSON back in as the query that opens it.
@@ -19,6 +20,7 @@ pub mod app;
 pub mod chaos;
 pub mod compare;
 pub mod core;
+pub mod director;
 pub mod driver;
 pub mod export;
 pub mod pages;

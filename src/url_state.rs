@@ -1,5 +1,5 @@
 //! The scene's state as a query string, both ways: `?scene=circuit-breaker&seed=1&p=name:value,…&f=<fault
-//! script>&t=12.345&speed=1[&cmp=param:choice][&embed=1][&challenge=ID]`. Pure functions (no DOM), so the browser unit tests in
+//! script>&t=12.345&speed=1[&cmp=param:choice][&embed=1][&challenge=ID][&present=1][&slow=0|1]`. Pure functions (no DOM), so the browser unit tests in
 //! `tests/web.rs` check them directly.
 //!
 //! Parsing never fails: an unknown parameter, a bad number, a bad fault or seed is clamped or dropped and
@@ -184,6 +184,10 @@ pub struct SceneUrl {
     pub embed_options: EmbedOptions,
     /// `bench_frames=1`: the browser frame benchmark (heavy traffic, auto-play).
     pub bench_frames: bool,
+    /// `present=1`: presenter mode (stage, one chart, narration and transport, legible from the back of a room).
+    pub present: bool,
+    /// `slow=1|0`: slow motion at notable moments; `None` = the default ([`director_default`]).
+    pub slow: Option<bool>,
     /// The preset whose parameters and faults the run has (`preset=ID` loads one; a bare link shows the
     /// default one). Not written back: `p=` and `f=` describe the run fully, and name the same preset.
     pub preset: Option<&'static str>,
@@ -208,6 +212,8 @@ impl SceneUrl {
             embed: false,
             embed_options: EmbedOptions::default(),
             bench_frames: false,
+            present: false,
+            slow: None,
             preset: scene.default_preset().and_then(|id| scene.preset(id)).map(|p| p.id),
             tour_step: None,
             challenge: None,
@@ -330,6 +336,8 @@ pub fn resolve(scene: &dyn Scene, pairs: &[(String, String)]) -> (SceneUrl, Vec<
     }
     state.embed_options.autoplay = flag(pairs, "autoplay");
     state.bench_frames = flag(pairs, "bench_frames");
+    state.present = flag(pairs, "present");
+    state.slow = get(pairs, "slow").map(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"));
     (state, notices)
 }
 
@@ -354,6 +362,17 @@ fn resolve_challenge(scene: &dyn Scene, id: &str, state: &mut SceneUrl, notices:
         }
         Err(e) => notices.push(e),
     }
+}
+
+/// Whether slow motion at notable moments is on when the URL does not say (`slow=`): in presenter mode
+/// (and guided tours), off elsewhere.
+pub fn director_default(state: &SceneUrl) -> bool {
+    state.present || state.tour_step.is_some()
+}
+
+/// Slow motion as the link asks for it, or its default.
+pub fn director_on(state: &SceneUrl) -> bool {
+    state.slow.unwrap_or_else(|| director_default(state))
 }
 
 /// The preset whose parameters and faults are exactly these, if any.
@@ -424,6 +443,14 @@ pub fn encode(state: &SceneUrl) -> String {
             q.push_str("&autoplay=1");
         }
     }
+    if state.present {
+        q.push_str("&present=1");
+    }
+    if let Some(slow) = state.slow
+        && slow != director_default(state)
+    {
+        q.push_str(if slow { "&slow=1" } else { "&slow=0" });
+    }
     q
 }
 
@@ -456,5 +483,43 @@ mod tests {
         for id in faultline_sim::SCENE_IDS.iter().chain(&["home", "all"]) {
             assert!(serves(id), "{id}");
         }
+    }
+
+    fn state(q: &str) -> SceneUrl {
+        let scene = faultline_sim::scene_by_id("circuit-breaker").expect("registered");
+        resolve(scene, &parse_query(q)).0
+    }
+
+    #[test]
+    fn slow_motion_is_on_by_default_only_in_presenter_mode_and_tours() {
+        assert!(!director_on(&state("?scene=circuit-breaker")));
+        assert!(director_on(&state("?scene=circuit-breaker&present=1")));
+        assert!(!director_on(&state("?scene=circuit-breaker&present=1&slow=0")));
+        assert!(director_on(&state("?scene=circuit-breaker&slow=1")));
+        let tour = |q: &str| {
+            let scene = faultline_sim::scene_by_id("cache-stampede").expect("registered");
+            resolve(scene, &parse_query(q)).0
+        };
+        assert!(director_on(&tour("?tour=cache-stampede&step=1")), "a tour slows down at its moments");
+        assert!(!director_on(&tour("?tour=cache-stampede&step=1&slow=0")));
+    }
+
+    #[test]
+    fn present_and_slow_round_trip_and_slow_is_written_only_against_the_default() {
+        for q in [
+            "?scene=circuit-breaker&present=1",
+            "?scene=circuit-breaker&slow=1",
+            "?scene=circuit-breaker&present=1&slow=0",
+        ] {
+            let s = state(q);
+            let back = state(&encode(&s));
+            assert_eq!((back.present, director_on(&back)), (s.present, director_on(&s)), "{q}");
+        }
+        let mut s = state("?scene=circuit-breaker&present=1");
+        s.slow = Some(true);
+        assert!(encode(&s).ends_with("&present=1"), "{}", encode(&s));
+        s.present = false;
+        s.slow = Some(false);
+        assert!(!encode(&s).contains("slow="));
     }
 }

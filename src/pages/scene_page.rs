@@ -2,6 +2,8 @@
 //! narration, and the transport (at 1280×720 all of it is above the fold), then the other panels, charts and
 //! the comparison, with presets, parameters and the correctness panel aside, and the explain panel. With `embed=1`: the stage, the latest narration line, the transport, the key chart and a row of
 //! preset chips, sized for a blog post's iframe (`show=` and `autoplay=1` choose what an embed shows).
+//! Presenter mode (`present=1`, full or embed) keeps the stage, the key chart, the narration and the
+//! transport, in big type (see `widgets/presenter.rs`).
 
 use faultline_sim::scene::{BenchLoad, Panel, Scene};
 use leptos::html::Div;
@@ -22,6 +24,7 @@ use crate::widgets::machine::Machines;
 use crate::widgets::narration::{LatestLine, Narration};
 use crate::widgets::notice::Notices;
 use crate::widgets::panels::ScenePanels;
+use crate::widgets::presenter::{self, KeyCue, PresentButton};
 use crate::widgets::shortcuts::{self, Shortcuts};
 use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
@@ -72,7 +75,6 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     let options = state.embed_options;
     let tour_step = state.tour_step.filter(|_| !embed);
     let session = Session::new(scene, state, notices);
-    // TODO(lead): a tour step opens here, paused at its moment — turn slow motion on (`slow=`) once it lands.
     if bench_frames || (embed && options.autoplay) {
         // The driver only advances while the stage is on screen: an autoplaying embed starts when seen.
         session.playing.set(true);
@@ -97,6 +99,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         session.dispose();
     });
 
+    presenter::body_class(session);
     let in_flight = move || {
         let n = session.n_in_flight.get();
         format!("{n} message{} in flight", if n == 1 { "" } else { "s" })
@@ -156,7 +159,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 <div class="embed-lower">
                     {options.chart.then(|| view! { <div class="embed-chart">{key_chart}</div> })}
                     <div class="embed-side">
-                        {options.narration.then(|| view! { <LatestLine session /> })}
+                        {move || (options.narration || session.present.get()).then(|| view! { <LatestLine session /> })}
                         {options.presets.then(|| view! {
                             <div class="presets chips" role="group" aria-label="Presets">{preset_buttons(session, true)}</div>
                         })}
@@ -166,6 +169,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                         </p>
                     </div>
                 </div>
+                <KeyCue session />
                 {hidden_state}
             </div>
         }
@@ -194,6 +198,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             <div class="header-tools">
                 <ExportMenu session />
                 <EmbedButton session />
+                <PresentButton session />
                 <Shortcuts session />
             </div>
         </header>
@@ -210,6 +215,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                         " · click a node or a link to inject a fault"
                     </p>
                     <Transport session compact=false />
+                    {move || session.present.get().then(|| view! { <div class="present-latest"><LatestLine session /></div> })}
                 </div>
                 <div class="story-col">
                     <div class="key-chart">{key_chart}</div>
@@ -245,6 +251,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             </aside>
         </main>
         <ExplainPanel scene />
+        <KeyCue session />
         <footer class="site-foot muted">
             "Every dot is a message of a deterministic simulation; the same seed, parameters and faults always give the same run. "
             <span>"Trace "{move || crate::core::format::hash_hex(session.trace_hash.get())}" · "{move || session.n_events.get()}" events"</span>

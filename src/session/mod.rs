@@ -8,10 +8,13 @@
 //!
 //! The parts, one file each: `publish.rs` (reading the run into signals), `catch_up.rs` (bounded replay:
 //! no intent runs unbounded simulation on the main thread), `compare.rs` (run B of a same-seed comparison,
-//! kept at A's moment), `url.rs` (writing the address bar) and `tour.rs` (measuring a tour step's prediction).
+//! kept at A's moment), `director.rs` (slow motion at notable moments: a lookahead finds them, the pure
+//! `crate::director` paces playback), `url.rs` (writing the address bar) and `tour.rs` (measuring a tour step's
+//! prediction).
 
 mod catch_up;
 mod compare;
+mod director;
 mod publish;
 mod tour;
 mod url;
@@ -24,6 +27,7 @@ use leptos::prelude::*;
 
 use crate::chaos::UndoStack;
 use crate::compare::{CompareTable, Comparison};
+use crate::director::{Mark, Pacing};
 use crate::url_state::{self, SPEEDS, SceneUrl};
 use crate::widgets::chart::ChartData;
 
@@ -118,6 +122,22 @@ pub struct Session {
     history: StoredValue<UndoStack, LocalStorage>,
     /// (can undo, can redo), for the buttons.
     pub undo_state: RwSignal<(bool, bool)>,
+    /// Presenter mode (`present=1`): stage, one chart, narration and transport, in big type.
+    pub present: RwSignal<bool>,
+    /// Slow motion at notable moments (`slow=`), and whether the link or the reader chose it explicitly.
+    pub slow: RwSignal<bool>,
+    slow_chosen: StoredValue<bool, LocalStorage>,
+    director: StoredValue<director::DirectorState, LocalStorage>,
+    /// How fast playback runs now relative to the chosen speed, and why (the slow-motion indicator).
+    pub pacing: RwSignal<Pacing>,
+    /// With reduced motion: the notable moment playback stopped at (cleared on play).
+    pub stopped_at: RwSignal<Option<Mark>>,
+    /// Virtual seconds per wall second of the last frame (recorded by the driver).
+    last_rate: StoredValue<f64, LocalStorage>,
+    /// The last shortcut pressed, said in presenter mode ("Space — play"), with a count so a repeat shows again.
+    pub key_cue: RwSignal<Option<(u32, String)>>,
+    /// `prefers-reduced-motion`: slow motion pauses at a notable moment instead of easing.
+    reduced_motion: bool,
 }
 
 pub fn wall_ms() -> f64 {
@@ -131,6 +151,9 @@ impl Session {
         let now = tl.now();
         // Embeds show one run; a comparison needs the charts and table they leave out.
         let compare = state.compare.filter(|_| !state.embed);
+        let slow = url_state::director_on(&state);
+        let reduced_motion =
+            window().match_media("(prefers-reduced-motion: reduce)").ok().flatten().is_some_and(|m| m.matches());
         let s = Session {
             scene,
             timeline: StoredValue::new_local(tl),
@@ -175,6 +198,15 @@ impl Session {
             ),
             history: StoredValue::new_local(UndoStack::default()),
             undo_state: RwSignal::new((false, false)),
+            present: RwSignal::new(state.present),
+            slow: RwSignal::new(slow),
+            slow_chosen: StoredValue::new_local(state.slow.is_some()),
+            director: StoredValue::new_local(Default::default()),
+            pacing: RwSignal::new(Pacing::NORMAL),
+            stopped_at: RwSignal::new(None),
+            last_rate: StoredValue::new_local(state.speed),
+            key_cue: RwSignal::new(None),
+            reduced_motion,
         };
         // Opening a link must not read out the whole history that led to its moment.
         s.announced.set_value((f64::NEG_INFINITY, s.with_run(|r| r.log().total())));
@@ -195,23 +227,41 @@ impl Session {
 
     // ----- intents -----
 
-    /// The driver's frame: move virtual time forward by `wall_dt_ms` × speed.
+    /// The driver's frame: move virtual time forward by `wall_dt_ms` × speed — eased down around notable
+    /// moments while slow motion is on (see `director.rs`), or stopping at one with reduced motion.
     pub fn advance(&self, wall_dt_ms: f64) {
-        let dt_us = (wall_dt_ms * self.speed.get_untracked() * 1000.0).round().max(0.0) as u64;
-        if dt_us == 0 {
+        let speed = self.speed.get_untracked();
+        let full_us = (wall_dt_ms * speed * 1000.0).round().max(0.0) as u64;
+        let (rate, stop) = self.direct(speed, full_us);
+        self.last_rate.set_value(rate);
+        let dt_us = (wall_dt_ms * rate * 1000.0).round().max(0.0) as u64;
+        if dt_us == 0 && stop.is_none() {
             return;
         }
         self.timeline.update_value(|tl| {
-            let t = tl.now() + dt_us;
+            let t = stop.unwrap_or(tl.now() + dt_us);
             tl.seek(t);
         });
+        if let Some(t) = stop {
+            self.playing.set(false);
+            self.stopped_at.set(self.director.with_value(|d| d.director.mark_at(t).cloned()));
+        }
         self.publish(false);
         self.request_url_write();
     }
 
+    /// Virtual seconds per wall second of the last frame played (the driver records it per frame).
+    pub fn playback_rate(&self) -> f64 {
+        self.last_rate.get_value()
+    }
+
     pub fn seek(&self, t: SimTime) {
         self.cancel_catch_up();
+        if self.stopped_at.with_untracked(|s| s.is_some()) {
+            self.stopped_at.set(None);
+        }
         self.seek_bounded(t);
+        self.repace();
         self.publish(true);
         self.request_url_write();
     }
@@ -233,6 +283,7 @@ impl Session {
 
     pub fn toggle_play(&self) {
         self.playing.update(|p| *p = !*p);
+        self.stopped_at.set(None);
         self.request_url_write();
     }
 
@@ -447,6 +498,7 @@ impl Session {
         self.notable_seen.update_value(|m| m.clear());
         self.notable_scanned.set_value(0);
         self.notable.set(Vec::new());
+        self.forget_director();
     }
 
     pub fn notice(&self, text: String) {

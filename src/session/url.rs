@@ -22,6 +22,8 @@ impl Session {
             embed,
             embed_options: self.embed_options,
             bench_frames: false,
+            present: self.present.get_untracked(),
+            slow: Some(self.slow.get_untracked()),
             preset: None,
             tour_step: if embed { None } else { self.tour_step },
             challenge: self.challenge.map(|c| c.id),

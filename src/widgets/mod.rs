@@ -18,6 +18,7 @@ pub mod narration;
 pub mod notice;
 pub mod panels;
 pub mod plot;
+pub mod presenter;
 pub mod ring;
 pub mod sequence;
 pub mod shortcuts;

@@ -1,5 +1,7 @@
-//! Keyboard shortcuts (Space play/pause, → next notable moment, . single event, + / − speed, r reset, ? help,
-//! Ctrl+Z / Ctrl+Shift+Z undo and redo over the fault script) and their help dialog.
+//! Keyboard shortcuts (Space play/pause, → next notable moment, . single event, + / − speed, r reset, s slow
+//! motion, p presenter mode, ? help, Ctrl+Z / Ctrl+Shift+Z undo and redo over the fault script) and their help
+//! dialog. Each shortcut taken is named in `Session::key_cue` ("Space — play"), which presenter mode shows
+//! so a room sees what the presenter pressed.
 //!
 //! Space plays or pauses unless focus is where Space has its own meaning: a text field or a select, or a
 //! button reached with the keyboard (Tab). A button merely clicked with the mouse keeps focus but not
@@ -64,20 +66,62 @@ pub fn listen(session: Session, help_open: Option<RwSignal<bool>>) {
         if typing {
             return;
         }
-        match key.as_str() {
-            " " | "k" if !keyboard_focus => session.toggle_play(),
-            "ArrowRight" if e.shift_key() => session.step(),
-            "ArrowRight" => session.next_notable(),
-            "." => session.step(),
-            "+" | "=" => session.nudge_speed(1),
-            "-" | "_" => session.nudge_speed(-1),
-            "r" | "R" => session.reset(),
+        let cue = match key.as_str() {
+            " " | "k" if !keyboard_focus => {
+                session.toggle_play();
+                if session.playing.get_untracked() { "play" } else { "pause" }
+            }
+            "ArrowRight" if e.shift_key() => {
+                session.step();
+                "one event"
+            }
+            "ArrowRight" => {
+                session.next_notable();
+                "next notable moment"
+            }
+            "." => {
+                session.step();
+                "one event"
+            }
+            "+" | "=" => {
+                session.nudge_speed(1);
+                "faster"
+            }
+            "-" | "_" => {
+                session.nudge_speed(-1);
+                "slower"
+            }
+            "r" | "R" => {
+                session.reset();
+                "reset"
+            }
+            "s" | "S" => {
+                session.set_slow(!session.slow.get_untracked());
+                if session.slow.get_untracked() { "slow motion on" } else { "slow motion off" }
+            }
+            "p" | "P" => {
+                session.set_present(!session.present.get_untracked());
+                if session.present.get_untracked() { "presenter mode" } else { "presenter mode off" }
+            }
             "?" => match help_open {
-                Some(open) => open.update(|o| *o = !*o),
+                Some(open) => {
+                    open.update(|o| *o = !*o);
+                    "help"
+                }
                 None => return,
             },
             _ => return,
-        }
+        };
+        let name = match key.as_str() {
+            " " => "Space".to_string(),
+            "ArrowRight" if e.shift_key() => "Shift →".to_string(),
+            "ArrowRight" => "→".to_string(),
+            k => k.to_string(),
+        };
+        session.key_cue.update(|c| {
+            let n = c.as_ref().map_or(0, |c| c.0) + 1;
+            *c = Some((n, format!("{name} — {cue}")));
+        });
         e.prevent_default();
     });
     on_cleanup(move || handle.remove());
@@ -115,6 +159,8 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
                         <dt><kbd>"."</kbd>" "<kbd>"Shift →"</kbd></dt><dd>"step to the next single event"</dd>
                         <dt><kbd>"+"</kbd>" "<kbd>"−"</kbd></dt><dd>"faster / slower"</dd>
                         <dt><kbd>"r"</kbd></dt><dd>"reset to t = 0"</dd>
+                        <dt><kbd>"s"</kbd></dt><dd>"slow motion around notable moments on / off"</dd>
+                        <dt><kbd>"p"</kbd></dt><dd>"presenter mode on / off (big type, stage, one chart, narration)"</dd>
                         <dt><kbd>"Ctrl Z"</kbd>" "<kbd>"Ctrl Shift Z"</kbd></dt><dd>"undo / redo a change to the fault script"</dd>
                         <dt>"On a fault marker"</dt><dd>"← → move it 0.1 s (Shift: 1 s), Delete removes it, Enter edits it"</dd>
                         <dt><kbd>"["</kbd>" "<kbd>"]"</kbd></dt><dd>"on a guided tour: previous / next step"</dd>

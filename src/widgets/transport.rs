@@ -1,6 +1,7 @@
 //! The transport: play/pause, "next notable moment", single-event step, speed, reset, seed, the scrubber
 //! over virtual time with the run's notable moments as ticks on it, the time readout, and (full page) the
-//! chaos timeline on the scrubber's time axis.
+//! chaos timeline on the scrubber's time axis; the slow-motion toggle and, while it slows playback, its
+//! indicator ("0.1× — key #1 expired at 0.703 s").
 
 use faultline_sim::kernel::SimTime;
 use leptos::prelude::*;
@@ -90,6 +91,9 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                 <button data-testid="step" on:click=move |_| session.step() title="Process the next single event (.)">"Step"</button>
             })}
             <button data-testid="reset" on:click=move |_| session.reset() title="Back to t = 0 (r)">"Reset"</button>
+            <button class="slow-toggle" data-testid="slow-toggle" on:click=move |_| session.set_slow(!session.slow.get_untracked())
+                aria-pressed=move || if session.slow.get() { "true" } else { "false" }
+                title="Slow motion: ease down around each notable moment, then back up (s)">"Slow motion"</button>
             {(!compact).then(|| view! {
                 <label class="inline">"Speed "
                     <select data-testid="speed" on:change=on_speed prop:value=move || session.speed.get().to_string()>
@@ -119,6 +123,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                     {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> })}
                 </div>
                 <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>
+                <SlowIndicator session />
                 {move || session.fast_forward.get().map(|f| view! {
                     <span class="fast-forward" data-testid="fast-forward" role="status">
                         {format!("fast-forwarding to the link's moment… {:.0}%", f * 100.0)}
@@ -126,5 +131,42 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                 })}
             </div>
         </div>
+    }
+}
+
+/// A playback rate in a few characters: "0.1×", "0.37×", "2×".
+fn rate_text(r: f64) -> String {
+    if r >= 1.0 {
+        return speed_text((r * 10.0).round() / 10.0);
+    }
+    let s = format!("{r:.2}");
+    format!("{}×", s.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// While slow motion slows playback: the rate and the moment it slows for. With reduced motion: the moment
+/// playback stopped at. A polite status says the moment once (not the rate changing every frame).
+#[component]
+fn SlowIndicator(session: Session) -> impl IntoView {
+    let label = Memo::new(move |_| {
+        if let Some(m) = session.stopped_at.get() {
+            return Some(format!("Paused at {}: {} — press play to go on", crate::core::format::secs(m.t), m.label));
+        }
+        session.pacing.with(|p| p.mark.as_ref().map(|m| m.label.clone()))
+    });
+    let visible = move || {
+        if let Some(m) = session.stopped_at.get() {
+            return Some((String::from("⏸"), format!("{} — press play to go on", m.label)));
+        }
+        session.pacing.with(|p| p.mark.as_ref().map(|m| (rate_text(p.factor * session.speed.get()), m.label.clone())))
+    };
+    view! {
+        {move || visible().map(|(rate, label)| view! {
+            <span class="slowmo" data-testid="slowmo" aria-hidden="true">
+                <strong class="slowmo-rate">{rate}</strong>" — "{label}
+            </span>
+        })}
+        <span class="sr-only" role="status" data-testid="slowmo-status">
+            {move || label.get().map(|l| format!("Slow motion: {l}")).unwrap_or_default()}
+        </span>
     }
 }

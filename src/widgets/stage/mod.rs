@@ -6,7 +6,8 @@
 //! SVG and canvas share one coordinate system — one viewBox unit per CSS pixel of the stage's width — so a
 //! box and the dots that leave it line up, and text keeps its size in an embed or on a phone. The layout is
 //! recomputed when the topology's shape changes (a server added mid-run) or the stage's width does; the run
-//! itself is untouched. Data hooks for tests: `data-tokens`/`data-capacity` on piles, `data-state` on gates.
+//! itself is untouched. In presenter mode the stage is laid out for a width [`PRESENT_ZOOM`] times narrower
+//! and drawn at full width, so every text and token is that much bigger (12 px text renders at 20.2 px). Data hooks for tests: `data-tokens`/`data-capacity` on piles, `data-state` on gates.
 
 mod canvas;
 pub mod layout;
@@ -40,6 +41,9 @@ pub fn topology_of(panels: RwSignal<Vec<Panel>>) -> Memo<TopologyView> {
         })
     })
 }
+
+/// How much bigger presenter mode draws the stage (its smallest text, 12 px, renders at 20.2 px).
+pub const PRESENT_ZOOM: f64 = 1.68;
 
 /// Stage widths that differ by less than this are laid out alike (no re-layout on a one-pixel wobble).
 const WIDTH_STEP: f64 = 16.0;
@@ -84,14 +88,21 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
         }
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    // Entering or leaving presenter mode changes the stage's width without a resize.
+    Effect::new(move |_| {
+        session.present.track();
+        set_timeout(measure, std::time::Duration::from_millis(30));
+    });
+    let zoom = Memo::new(move |_| if session.present.get() { PRESENT_ZOOM } else { 1.0 });
     on_cleanup(move || resize.remove());
     let key = Memo::new(move |_| topo.with(|t| t.layout_key()));
     let laid_out = move || {
         // Read, not only tracked: a memo recomputes (and notifies) when it is read.
         let _ = key.get();
-        let px = width.get();
+        let zoom = zoom.get();
+        let px = (width.get() / zoom).floor();
         let layout = topo.with_untracked(|t| StageLayout::new(px, t));
-        view! { <StageLaidOut session topo layout which=slot /> }
+        view! { <StageLaidOut session topo layout which=slot zoom /> }
     };
     // Rebuilt only when the legend's items change, not with every frame's topology.
     let legend_items = Memo::new(move |_| topo.with(|t| t.legend.clone()));
@@ -114,7 +125,13 @@ fn legend_item(item: LegendItem) -> impl IntoView {
 }
 
 #[component]
-fn StageLaidOut(session: Session, topo: Memo<TopologyView>, layout: StageLayout, which: PainterSlot) -> impl IntoView {
+fn StageLaidOut(
+    session: Session,
+    topo: Memo<TopologyView>,
+    layout: StageLayout,
+    which: PainterSlot,
+    zoom: f64,
+) -> impl IntoView {
     let slot = which;
     let canvas_ref = NodeRef::<Canvas>::new();
     let reduced = canvas::prefers_reduced_motion();
@@ -146,7 +163,7 @@ fn StageLaidOut(session: Session, topo: Memo<TopologyView>, layout: StageLayout,
         (0..n_nodes).map(|i| node_view(session, topo, layout.boxes[i], layout.compact[i], i, slot)).collect::<Vec<_>>();
     view! {
         <div class="stage-wrap" class:vertical=vertical style:aspect-ratio=format!("{vb_w} / {vb_h}")
-            style:max-width=format!("{vb_w}px")>
+            style:max-width=format!("{:.0}px", vb_w * zoom)>
             <svg class="stage" data-testid=if slot == PainterSlot::A { "stage" } else { "stage-b" }
                 viewBox=format!("0 0 {vb_w} {vb_h}") role="group"
                 aria-label="Topology: click a node or a link to inject a fault">

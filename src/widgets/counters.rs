@@ -9,41 +9,53 @@ use crate::session::Session;
 
 #[component]
 pub fn Counters(session: Session) -> impl IntoView {
+    // Rows are keyed by counter and update in place: a busy run's counts change every frame, and a row
+    // rebuilt per change cost three list items a frame.
     view! {
         <section class="panel" aria-labelledby="counters-title">
             <h2 id="counters-title">"Correctness"</h2>
             <ul class="counters" data-testid="counters">
-                <For each=move || session.counters.get() key=|c| (c.name, c.value, c.first_at) let:c>
-                    {counter_row(session, c)}
+                <For each=move || session.counters.with(|cs| cs.iter().map(|c| c.name).collect::<Vec<_>>()) key=|name| *name let:name>
+                    {counter_row(session, name)}
                 </For>
             </ul>
         </section>
     }
 }
 
-fn counter_row(session: Session, c: CounterView) -> impl IntoView {
-    let ok = !c.must_be_zero || c.value == 0;
-    let mark = if !c.must_be_zero {
-        "•"
-    } else if ok {
-        "✓"
-    } else {
-        "✕"
-    };
-    let jump = (c.must_be_zero && c.value > 0).then_some(c.first_at).flatten().map(|at| {
-        view! {
-            " "
-            <button class="link" data-testid=format!("counter-{}-jump", c.name)
-                on:click=move |_| { session.playing.set(false); session.seek(at); }>
-                {format!("first at t={} (jump)", secs(at))}
-            </button>
+fn counter_row(session: Session, name: &'static str) -> impl IntoView {
+    let c = Memo::new(move |_| session.counters.with(|cs| cs.iter().find(|c| c.name == name).cloned()));
+    let field = move |f: fn(&CounterView) -> String| c.with(|c| c.as_ref().map(f).unwrap_or_default());
+    let ok = Memo::new(move |_| c.with(|c| c.as_ref().is_none_or(|c| !c.must_be_zero || c.value == 0)));
+    let must_be_zero = Memo::new(move |_| c.with(|c| c.as_ref().is_some_and(|c| c.must_be_zero)));
+    let mark = move || {
+        if !must_be_zero.get() {
+            "•"
+        } else if ok.get() {
+            "✓"
+        } else {
+            "✕"
         }
+    };
+    let first_at = Memo::new(move |_| {
+        c.with(|c| c.as_ref().and_then(|c| (c.must_be_zero && c.value > 0).then_some(c.first_at).flatten()))
     });
+    let jump = move || {
+        first_at.get().map(|at| {
+            view! {
+                " "
+                <button class="link" data-testid=format!("counter-{name}-jump")
+                    on:click=move |_| { session.playing.set(false); session.seek(at); }>
+                    {format!("first at t={} (jump)", secs(at))}
+                </button>
+            }
+        })
+    };
     view! {
-        <li class="counter" class:bad=!ok title=c.help>
+        <li class="counter" class:bad=move || !ok.get() title=move || field(|c| c.help.to_string())>
             <span class="mark" aria-hidden="true">{mark}</span>
-            <span data-testid=format!("counter-{}", c.name)>{format!("{}: {}", c.label, c.value)}</span>
-            <span class="sr-only">{if ok { " (as it must be)" } else { " (violated)" }}</span>
+            <span data-testid=format!("counter-{name}")>{move || field(|c| format!("{}: {}", c.label, c.value))}</span>
+            <span class="sr-only">{move || if ok.get() { " (as it must be)" } else { " (violated)" }}</span>
             {jump}
         </li>
     }

@@ -111,51 +111,56 @@ pub fn bar_text(op: &OpView, room_px: f64) -> Option<String> {
 pub fn bars_svg(rows: &[Row], s: f64) -> String {
     let mut out = String::new();
     for r in rows {
-        let op = &r.op;
-        let (tone, _, word) = result_style(op.result);
-        let x0 = op.invoke.as_micros() as f64 * s;
-        let yc = TOP + op.lane as f64 * ROW_H + ROW_H / 2.0;
-        let w = op.ret.map_or(1e7, |t| (t.as_micros() as f64 * s - x0).max(MIN_BAR));
-        let fill = match op.result {
-            OpResult::Stale => "url(#hist-hatch)",
-            OpResult::Unknown | OpResult::Pending => tint(tone),
-            _ => colour(tone),
-        };
-        let _ = write!(
-            out,
-            r#"<g class="hist-op {word}{}" data-result="{word}" data-lane="{}" data-invoke="{}" data-ret="{}"><rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR_H}" fill="{fill}" stroke="{}"></rect>"#,
-            if op.violation { " violation" } else { "" },
-            esc(&r.lane_name),
-            op.invoke.as_micros(),
-            op.ret.map_or(String::new(), |t| t.as_micros().to_string()),
-            yc - BAR_H / 2.0,
-            colour(tone)
-        );
-        if let Some(t) = op.linearized_at {
-            let x = t.as_micros() as f64 * s;
-            let _ = write!(
-                out,
-                r#"<path class="hist-lin" d="M{x:.1},{:.1}v{:.1}"></path>"#,
-                yc - BAR_H / 2.0 - 3.0,
-                BAR_H + 6.0
-            );
-        }
-        if op.ret.is_some() {
-            let _ = write!(
-                out,
-                r#"<path class="hist-end" d="{}" transform="translate({:.1},{yc:.1})" fill="{}"></path>"#,
-                marker_path(marker(tone), 3.8),
-                x0 + w,
-                colour(tone)
-            );
-        }
-        let room = r.next.map_or(400.0, |n| (n.as_micros() as f64 * s - x0).max(0.0));
-        if let Some(t) = bar_text(op, room) {
-            let _ = write!(out, r#"<text x="{x0:.1}" y="{:.1}">{}</text>"#, yc - BAR_H / 2.0 - 2.0, esc(&t));
-        }
-        out.push_str("</g>");
+        bar_svg(&mut out, r, s);
     }
     out
+}
+
+/// One operation's markup: a single `<g class="hist-op">` element (what [`bars_svg`] concatenates).
+pub fn bar_svg(out: &mut String, r: &Row, s: f64) {
+    let op = &r.op;
+    let (tone, _, word) = result_style(op.result);
+    let x0 = op.invoke.as_micros() as f64 * s;
+    let yc = TOP + op.lane as f64 * ROW_H + ROW_H / 2.0;
+    let w = op.ret.map_or(1e7, |t| (t.as_micros() as f64 * s - x0).max(MIN_BAR));
+    let fill = match op.result {
+        OpResult::Stale => "url(#hist-hatch)",
+        OpResult::Unknown | OpResult::Pending => tint(tone),
+        _ => colour(tone),
+    };
+    let _ = write!(
+        out,
+        r#"<g class="hist-op {word}{}" data-result="{word}" data-lane="{}" data-invoke="{}" data-ret="{}"><rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR_H}" fill="{fill}" stroke="{}"></rect>"#,
+        if op.violation { " violation" } else { "" },
+        esc(&r.lane_name),
+        op.invoke.as_micros(),
+        op.ret.map_or(String::new(), |t| t.as_micros().to_string()),
+        yc - BAR_H / 2.0,
+        colour(tone)
+    );
+    if let Some(t) = op.linearized_at {
+        let x = t.as_micros() as f64 * s;
+        let _ = write!(
+            out,
+            r#"<path class="hist-lin" d="M{x:.1},{:.1}v{:.1}"></path>"#,
+            yc - BAR_H / 2.0 - 3.0,
+            BAR_H + 6.0
+        );
+    }
+    if op.ret.is_some() {
+        let _ = write!(
+            out,
+            r#"<path class="hist-end" d="{}" transform="translate({:.1},{yc:.1})" fill="{}"></path>"#,
+            marker_path(marker(tone), 3.8),
+            x0 + w,
+            colour(tone)
+        );
+    }
+    let room = r.next.map_or(400.0, |n| (n.as_micros() as f64 * s - x0).max(0.0));
+    if let Some(t) = bar_text(op, room) {
+        let _ = write!(out, r#"<text x="{x0:.1}" y="{:.1}">{}</text>"#, yc - BAR_H / 2.0 - 2.0, esc(&t));
+    }
+    out.push_str("</g>");
 }
 
 /// Partitions as shaded bands across the `h` px of lanes, with their labels (kept at or right of `from_x`,
@@ -210,6 +215,47 @@ pub fn geometry(width: f64, lanes: &[String], window_s: u64) -> (f64, f64, f64) 
     (left, pw, pw / (window_s.max(1) as f64 * 1e6))
 }
 
+/// The whole picture at `now`, in pieces: the markup is `open` + the summary (escaped) + `defs` + the
+/// slide's x + `ticks` + every bar + `close` ([`HistoryDrawing::markup`]). Apart, so a redraw that changes
+/// only the bars and the summary replaces only the bars that changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryDrawing {
+    /// `<svg …` up to its aria-label's value.
+    pub open: String,
+    pub summary: String,
+    /// From the aria-label's end to the slide's x: defs, lanes, the clipped group.
+    pub defs: String,
+    /// The slide's x (px) at the moment drawn.
+    pub slide_x: f64,
+    /// From the slide's x to the first bar: partitions and time ticks.
+    pub ticks: String,
+    /// Each operation's `<g class="hist-op">`, in order.
+    pub bars: Vec<String>,
+    pub close: String,
+}
+
+impl HistoryDrawing {
+    /// What the picture is drawn in besides its bars and summary: when this is unchanged, the bars can be
+    /// replaced one by one.
+    pub fn frame_equals(&self, other: &HistoryDrawing) -> bool {
+        self.open == other.open && self.defs == other.defs && self.ticks == other.ticks && self.close == other.close
+    }
+
+    pub fn markup(&self) -> String {
+        let mut out = String::with_capacity(self.open.len() + self.bars.iter().map(String::len).sum::<usize>() + 4096);
+        out.push_str(&self.open);
+        out.push_str(&esc(&self.summary));
+        out.push_str(&self.defs);
+        let _ = write!(out, "{:.1}", self.slide_x);
+        out.push_str(&self.ticks);
+        for b in &self.bars {
+            out.push_str(b);
+        }
+        out.push_str(&self.close);
+        out
+    }
+}
+
 /// The whole picture as SVG markup at `now` (bars at absolute time in a group the caller slides).
 /// `slide_to` is the moment put at the plot's right edge (the live `now`; the effect moves it every frame).
 pub fn history_svg(
@@ -220,12 +266,24 @@ pub fn history_svg(
     summary: &str,
     slide_to: SimTime,
 ) -> String {
+    history_drawing(h, now, width, window_s, summary, slide_to).markup()
+}
+
+/// [`history_svg`] in pieces.
+pub fn history_drawing(
+    h: &HistoryView,
+    now: SimTime,
+    width: f64,
+    window_s: u64,
+    summary: &str,
+    slide_to: SimTime,
+) -> HistoryDrawing {
     let (left, pw, s) = geometry(width, &h.lanes, window_s);
     let lh = h.lanes.len() as f64 * ROW_H;
-    let mut out = format!(
-        r#"<svg class="hist-svg" viewBox="0 0 {width:.0} {:.0}" role="img" aria-label="{}"><defs><pattern id="hist-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{}"></rect><path d="M0,0V6" stroke="{}" stroke-width="2.5"></path></pattern><clipPath id="hist-clip"><rect x="{:.1}" y="0" width="{:.1}" height="9999"></rect></clipPath></defs>"#,
-        TOP + lh + AXIS_H,
-        esc(summary),
+    let open =
+        format!(r#"<svg class="hist-svg" viewBox="0 0 {width:.0} {:.0}" role="img" aria-label=""#, TOP + lh + AXIS_H);
+    let mut defs = format!(
+        r#""><defs><pattern id="hist-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{}"></rect><path d="M0,0V6" stroke="{}" stroke-width="2.5"></path></pattern><clipPath id="hist-clip"><rect x="{:.1}" y="0" width="{:.1}" height="9999"></rect></clipPath></defs>"#,
         tint(Tone::Info),
         colour(Tone::Info),
         left - 1.0,
@@ -234,7 +292,7 @@ pub fn history_svg(
     for (i, l) in h.lanes.iter().enumerate() {
         let y = TOP + i as f64 * ROW_H;
         let _ = write!(
-            out,
+            defs,
             r#"<text class="hist-lane" x="{:.1}" y="{:.1}" text-anchor="end">{}</text><path class="hist-row" d="M{left:.1},{:.1}H99999"></path>"#,
             left - 8.0,
             y + ROW_H / 2.0 + 4.0,
@@ -242,32 +300,168 @@ pub fn history_svg(
             y + ROW_H
         );
     }
-    let _ = write!(
-        out,
-        r#"<g clip-path="url(#hist-clip)"><g class="hist-slide" transform="translate({:.1},0)">"#,
-        left + pw - slide_to.as_micros() as f64 * s
-    );
-    out.push_str(&bands_svg(&h.spans, s, lh, now.as_micros().saturating_sub(window_s * 1_000_000) as f64 * s));
+    defs.push_str(r#"<g clip-path="url(#hist-clip)"><g class="hist-slide" transform="translate("#);
+    let mut ticks = String::from(",0)\">");
+    ticks.push_str(&bands_svg(&h.spans, s, lh, now.as_micros().saturating_sub(window_s * 1_000_000) as f64 * s));
     let step = tick_step_s(s * 1e6);
     let now_s = now.as_secs_f64();
     let from = ((now_s - window_s as f64) / step as f64).floor().max(0.0) as u64;
     for i in from..=(now_s / step as f64).ceil() as u64 {
         let (t, x) = (i * step, (i * step) as f64 * 1e6 * s);
         let _ = write!(
-            out,
+            ticks,
             r#"<path class="hist-tick" d="M{x:.1},{TOP}V{:.1}"></path><text class="hist-tick-label" x="{x:.1}" y="{:.1}" text-anchor="middle">{t} s</text>"#,
             TOP + lh + 4.0,
             TOP + lh + 16.0
         );
     }
-    out.push_str(&bars_svg(&visible(h, now, window_s * 1_000_000, 600), s));
-    let _ = write!(
-        out,
+    let bars = visible(h, now, window_s * 1_000_000, 600)
+        .iter()
+        .map(|r| {
+            let mut b = String::new();
+            bar_svg(&mut b, r, s);
+            b
+        })
+        .collect();
+    let close = format!(
         r#"</g></g><path class="hist-now" d="M{:.1},{}V{:.1}"></path></svg>"#,
         left + pw,
         TOP - 4.0,
         TOP + lh + 4.0
     );
+    HistoryDrawing {
+        open,
+        summary: summary.to_string(),
+        defs,
+        slide_x: left + pw - slide_to.as_micros() as f64 * s,
+        ticks,
+        bars,
+        close,
+    }
+}
+
+/// The counts line's sentence and counts (ok, failed, unknown, stale, pending) over the window at `now`.
+fn summary(h: &HistoryView, now: SimTime, win: u64) -> (String, [usize; 5]) {
+    let c = counts(&visible(h, now, win * 1_000_000, 600));
+    (
+        format!(
+            "In the last {win} s: {} ok, {} failed, {} unknown (timed out), {} stale, {} pending.",
+            c[0], c[1], c[2], c[3], c[4]
+        ),
+        c,
+    )
+}
+
+/// What the plot's element holds: the drawing it was last given and its bars' elements, in order.
+struct Shown {
+    drawing: HistoryDrawing,
+    bars: Vec<web_sys::Element>,
+}
+
+/// Brings the plot's element to `d`, touching only what changed; the result equals setting its innerHTML
+/// to `d.markup()`.
+fn draw(plot: &web_sys::HtmlDivElement, d: Option<&HistoryDrawing>, shown: &mut Option<Shown>) {
+    let Some(d) = d else {
+        plot.set_inner_html("");
+        *shown = None;
+        return;
+    };
+    let slide = plot.query_selector(".hist-slide").ok().flatten();
+    let reusable = shown.as_ref().is_some_and(|s| s.drawing.frame_equals(d)) && slide.is_some();
+    let (Some(slide), true) = (slide, reusable) else {
+        plot.set_inner_html(&d.markup());
+        *shown = plot
+            .query_selector(".hist-slide")
+            .ok()
+            .flatten()
+            .map(|slide| Shown { drawing: d.clone(), bars: bar_elements(&slide, d.bars.len()) });
+        return;
+    };
+    let old = shown.take().expect("reusable");
+    if old.drawing.summary != d.summary
+        && let Some(svg) = plot.first_element_child()
+    {
+        let _ = svg.set_attribute("aria-label", &d.summary);
+    }
+    // Old bars by markup (an identical markup is an identical element), each list in document order.
+    let mut by_markup: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, m) in old.drawing.bars.iter().enumerate() {
+        by_markup.entry(m.as_str()).or_default().push(i);
+    }
+    // Walk the new bars from the last: keep an old element whose markup matches and which comes before the
+    // one kept after it; the others are inserted, in runs, before the next kept element (or at the end).
+    let mut kept: Vec<Option<web_sys::Element>> = vec![None; d.bars.len()];
+    let mut used = vec![false; old.bars.len()];
+    let mut bound = old.bars.len();
+    for (j, m) in d.bars.iter().enumerate().rev() {
+        if let Some(list) = by_markup.get_mut(m.as_str())
+            && let Some(&i) = list.last()
+            && i < bound
+        {
+            list.pop();
+            used[i] = true;
+            bound = i;
+            kept[j] = Some(old.bars[i].clone());
+        }
+    }
+    for (i, el) in old.bars.iter().enumerate() {
+        if !used[i] {
+            el.remove();
+        }
+    }
+    let mut bars: Vec<Option<web_sys::Element>> = kept.clone();
+    let mut j = d.bars.len();
+    while j > 0 {
+        if kept[j - 1].is_some() {
+            j -= 1;
+            continue;
+        }
+        // A run of new bars ending at j: inserted before the kept bar at j, or at the end.
+        let end = j;
+        while j > 0 && kept[j - 1].is_none() {
+            j -= 1;
+        }
+        let run: String = d.bars[j..end].concat();
+        let anchor = kept.get(end).cloned().flatten();
+        let mut cur = match &anchor {
+            Some(a) => {
+                let _ = a.insert_adjacent_html("beforebegin", &run);
+                a.previous_element_sibling()
+            }
+            None => {
+                let _ = slide.insert_adjacent_html("beforeend", &run);
+                slide.last_element_child()
+            }
+        };
+        for k in (j..end).rev() {
+            bars[k] = cur.clone();
+            cur = cur.and_then(|c| c.previous_element_sibling());
+        }
+    }
+    match bars.into_iter().collect::<Option<Vec<_>>>() {
+        Some(bars) => *shown = Some(Shown { drawing: d.clone(), bars }),
+        None => {
+            plot.set_inner_html(&d.markup());
+            *shown = plot
+                .query_selector(".hist-slide")
+                .ok()
+                .flatten()
+                .map(|slide| Shown { drawing: d.clone(), bars: bar_elements(&slide, d.bars.len()) });
+        }
+    }
+}
+
+/// The last `n` element children of the slide group: its bars (drawn after the partitions and ticks).
+fn bar_elements(slide: &web_sys::Element, n: usize) -> Vec<web_sys::Element> {
+    let mut out = Vec::with_capacity(n);
+    let mut cur = slide.last_element_child();
+    while out.len() < n
+        && let Some(c) = cur
+    {
+        cur = c.previous_element_sibling();
+        out.push(c);
+    }
+    out.reverse();
     out
 }
 
@@ -307,7 +501,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     });
     let part = move |which: u8| {
         Memo::new(move |_| {
-            let (now, w, win) = (SimTime::from_micros(drawn_at.get().0), width.get(), window_s.get());
+            let (now, win) = (SimTime::from_micros(drawn_at.get().0), window_s.get());
             with_hist(session, |h| {
                 let Some(h) = h else { return String::new() };
                 match which {
@@ -337,23 +531,33 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
                     }
                     _ => {}
                 }
-                let c = counts(&visible(h, now, win * 1_000_000, 600));
-                let summary = format!(
-                    "In the last {win} s: {} ok, {} failed, {} unknown (timed out), {} stale, {} pending.",
-                    c[0], c[1], c[2], c[3], c[4]
-                );
-                match which {
-                    2 => format!(
-                        r#"<p class="hist-counts" data-testid="history-counts" data-ok="{}" data-fail="{}" data-unknown="{}" data-stale="{}">{summary}</p>"#,
-                        c[0], c[1], c[2], c[3]
-                    ),
-                    _ => history_svg(h, now, w, win, &summary, session.now.get_untracked()),
-                }
+                let (summary, c) = summary(h, now, win);
+                format!(
+                    r#"<p class="hist-counts" data-testid="history-counts" data-ok="{}" data-fail="{}" data-unknown="{}" data-stale="{}">{summary}</p>"#,
+                    c[0], c[1], c[2], c[3]
+                )
             })
         })
     };
-    let (title, info, counts_html, goto_label, svg, window_options) =
-        (part(0), part(1), part(2), part(3), part(4), part(5));
+    let (title, info, counts_html, goto_label, window_options) = (part(0), part(1), part(2), part(3), part(5));
+    let drawing = Memo::new(move |_| {
+        let (now, w, win) = (SimTime::from_micros(drawn_at.get().0), width.get(), window_s.get());
+        with_hist(session, |h| {
+            h.map(|h| history_drawing(h, now, w, win, &summary(h, now, win).0, session.now.get_untracked()))
+        })
+    });
+    // Draws the picture: the whole markup when its frame (size, lanes, ticks, partitions) changed, otherwise
+    // only the bars that changed (a busy run replaces about half of them per redraw, not all of them plus
+    // the frame).
+    let shown: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
+    // A memo, read by the per-frame effect below, so the bars are in place before the slide moves them.
+    let svg = Memo::new(move |_| {
+        let Some(plot) = plot_ref.get() else { return 0u64 };
+        drawing.with(|d| {
+            shown.update_value(|shown| draw(&plot, d.as_ref(), shown));
+        });
+        drawn_at.get_untracked().0
+    });
     // Every frame: slide the bars so that `now` sits at the plot's right edge.
     Effect::new(move |_| {
         let (now, w, win) = (session.now.get(), width.get(), window_s.get());
@@ -389,7 +593,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
             <div inner_html=counts_html></div>
             <ul class="legend hist-legend" aria-hidden="true" inner_html=legend()></ul>
             <div class="hist-measure" node_ref=wrap_ref>
-                <div node_ref=plot_ref inner_html=svg></div>
+                <div node_ref=plot_ref></div>
             </div>
         </section>
     }
@@ -489,5 +693,29 @@ mod tests {
             0.0,
         );
         assert!(bands.contains("cut a | b") && bands.contains(r#"x="300.0""#), "{bands}");
+    }
+
+    #[test]
+    fn the_drawing_is_the_markup_in_pieces() {
+        let mut h = hist(vec![
+            op(0, 1_000, Some(1_010), OpResult::Ok),
+            op(1, 2_000, None, OpResult::Pending),
+            op(0, 8_000, Some(8_010), OpResult::Stale),
+        ]);
+        h.spans.push(SpanView { from: SimTime::from_secs(3), to: None, label: "cut".into() });
+        let now = SimTime::from_secs(9);
+        let d = history_drawing(&h, now, 640.0, 10, "a <summary>", now);
+        let m = d.markup();
+        assert!(m.starts_with(r#"<svg class="hist-svg""#) && m.ends_with("</svg>"), "{m}");
+        assert!(m.contains(r#"aria-label="a &lt;summary&gt;""#), "{m}");
+        let rows = visible(&h, now, 10_000_000, 600);
+        assert_eq!(d.bars.concat(), bars_svg(&rows, geometry(640.0, &h.lanes, 10).2));
+        assert!(m.contains(&format!(r#"transform="translate({:.1},0)">"#, d.slide_x)), "{m}");
+        assert!(d.bars.iter().all(|b| b.starts_with(r#"<g class="hist-op"#) && b.matches("<g").count() == 1));
+        // The bars come last in the slide group: after the partitions and ticks, right before its end.
+        assert!(m.contains(&format!("{}</g></g>", d.bars.last().unwrap())));
+        let later = history_drawing(&h, now, 640.0, 10, "other", SimTime::from_millis(9_100));
+        assert!(d.frame_equals(&later), "a new summary or slide is not a new frame");
+        assert!(!d.frame_equals(&history_drawing(&h, now, 700.0, 10, "", now)));
     }
 }

@@ -6,6 +6,8 @@
 use leptos::prelude::*;
 
 use crate::core::format::secs;
+use faultline_sim::kernel::SimTime;
+
 use crate::session::{LogLine, Session};
 
 #[component]
@@ -16,8 +18,10 @@ pub fn Narration(session: Session) -> impl IntoView {
             // Focusable, so a keyboard reader can scroll the history (it has no controls of its own).
             <div class="narration-box" tabindex="0" role="region" aria-label="Narration, newest first">
                 <ol class="narration" data-testid="narration" reversed>
-                    <For each=move || session.log.get() key=|l| (l.idx, l.t, l.burst.len()) let:line>
-                        {line_view(line)}
+                    // Keyed by where a line starts, not by its size: the newest burst grows every frame of a
+                    // busy run, and rebuilding it (up to 100 entries) each time was most of the narration's cost.
+                    <For each=move || session.log.with(|ls| ls.iter().map(key).collect::<Vec<_>>()) key=|k| *k let:k>
+                        {line_view(session, k)}
                     </For>
                 </ol>
                 {move || session.log.with(|l| l.is_empty()).then(|| view! {
@@ -29,7 +33,20 @@ pub fn Narration(session: Session) -> impl IntoView {
     }
 }
 
-fn line_view(line: LogLine) -> impl IntoView {
+/// A line's identity: its first entry, and whether it is a burst (a line becomes one at its third entry).
+type LineKey = (u64, SimTime, bool);
+
+fn key(l: &LogLine) -> LineKey {
+    (l.idx, l.t, !l.burst.is_empty())
+}
+
+/// Entries of a burst listed under it at most.
+const BURST_SHOWN: usize = 100;
+
+fn line_view(session: Session, k: LineKey) -> impl IntoView {
+    let Some(line) = session.log.with_untracked(|ls| ls.iter().find(|l| key(l) == k).cloned()) else {
+        return ().into_any();
+    };
     let class = format!("log-{}", line.kind);
     if line.burst.is_empty() {
         return view! {
@@ -39,18 +56,28 @@ fn line_view(line: LogLine) -> impl IntoView {
         }
         .into_any();
     }
-    let n = line.burst.len();
-    let entries = line
-        .burst
-        .into_iter()
-        .take(100)
-        .map(|(t, text)| view! { <li><span class="log-t">{format!("t={}", secs(t))}</span>" "{text}</li> })
-        .collect::<Vec<_>>();
+    // A burst grows in place: its summary and count follow the log, its entries (oldest first, so the
+    // ones shown never change) are appended.
+    let now = Memo::new(move |_| {
+        session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst.len())))
+    });
+    let n = move || now.with(|x| x.as_ref().map_or(0, |x| x.1));
+    let text = move || now.with(|x| x.as_ref().map(|x| x.0.clone()).unwrap_or_default());
+    let entry = move |i: usize| {
+        let (t, text) = session
+            .log
+            .with_untracked(|ls| ls.iter().find(|l| key(l) == k).and_then(|l| l.burst.get(i).cloned()))
+            .unwrap_or_default();
+        view! { <li><span class="log-t">{format!("t={}", secs(t))}</span>" "{text}</li> }
+    };
     view! {
         <li class=format!("{class} log-burst") data-burst=n>
             <details>
-                <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{line.text}</summary>
-                <ol class="burst-lines">{entries}{(n > 100).then(|| view! { <li class="muted">{format!("… and {} more", n - 100)}</li> })}</ol>
+                <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{text}</summary>
+                <ol class="burst-lines">
+                    <For each=move || 0..n().min(BURST_SHOWN) key=|i| *i let:i>{entry(i)}</For>
+                    {move || (n() > BURST_SHOWN).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_SHOWN)}</li> })}
+                </ol>
             </details>
         </li>
     }

@@ -367,14 +367,15 @@ impl Checker {
             self.give_up(&active, cut, None, &chunk_ids, progress);
             return;
         }
+        // Which operations span the cut into this chunk (the same for every configuration).
+        let spans: Vec<bool> = active.iter().map(|a| !a.pulled && self.leftover.iter().any(|l| l.id == a.id)).collect();
         let starts: Vec<(u128, Reg, Vec<u64>)> = self
             .configs
             .iter()
             .map(|c| {
                 let mut bits = 0u128;
                 for (i, a) in active.iter().enumerate() {
-                    let spans = !a.pulled && self.leftover.iter().any(|l| l.id == a.id);
-                    if spans && c.leftover.binary_search(&a.id).is_err() {
+                    if spans[i] && c.leftover.binary_search(&a.id).is_err() {
                         bits |= 1 << i;
                     }
                 }
@@ -415,7 +416,9 @@ impl Checker {
                     }
                 }
                 let mut configs: Vec<Config> = Vec::with_capacity(ends.len());
-                let mut still_open: Vec<OpId> = Vec::new();
+                // Operations some configuration leaves open, as a mask over `active` (the union of their
+                // `leftover`s, without collecting every configuration's ids first).
+                let mut open_mask = 0u128;
                 for (bits, state, base) in ends {
                     let mut leftover = Vec::new();
                     let mut applied = base;
@@ -434,9 +437,15 @@ impl Checker {
                         let extra = applied.len() - MAX_APPLIED;
                         applied.drain(..extra);
                     }
-                    still_open.extend(leftover.iter().copied());
+                    open_mask |= !bits;
                     configs.push(Config { state, leftover, applied });
                 }
+                let mut still_open: Vec<OpId> = active
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, a)| !a.pulled && open_mask & (1 << i) != 0)
+                    .map(|(_, a)| a.id)
+                    .collect();
                 sort_by_key(&mut still_open, |v| *v);
                 still_open.dedup();
                 let mut kept: Vec<Op> = Vec::new();

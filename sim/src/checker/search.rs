@@ -195,7 +195,8 @@ impl Search<'_> {
         if done_must > self.deepest.0 {
             self.deepest = (done_must, bits, state);
         }
-        let min_ret = (0..self.ops.len()).filter(|&i| bits & (1 << i) == 0).map(|i| self.ops[i].ret).min();
+        // `order` is by return first, so the first operation in it not linearized has the earliest return.
+        let min_ret = self.order.iter().find(|&&i| bits & (1 << i) == 0).map(|&i| self.ops[i].ret);
         // A read that may go next and sees the current value goes now, alone (see the module docs); the
         // node after it dominates this one, so only that one can be an end configuration.
         if let (Some(min_ret), Reg::Value(current)) = (min_ret, state) {

@@ -412,7 +412,10 @@ fn node_view(
     let interactive = slot == PainterSlot::A;
     let first_action =
         move || node.with(|n| n.as_ref().and_then(|n| n.actions.first().cloned())).filter(|_| interactive);
-    let actionable = move || first_action().is_some();
+    // Memos, so the attributes and the hint that read them update when the answer changes, not every time
+    // the node's data does (its lines change every frame in a busy run).
+    let actionable_m = Memo::new(move |_| first_action().is_some());
+    let actionable = move || actionable_m.get();
     let label = move || get(|n| Some(n.label.clone())).unwrap_or_default();
     let badge = move || get(|n| n.badge.clone()).unwrap_or_default();
     // The badge's word; its tone's marker shape is drawn before it (a shape, not a character, so the visible
@@ -443,12 +446,13 @@ fn node_view(
     };
     // The state word comes before the action hint: on a compact box the hint is drawn only if it fits too
     // (the box stays clickable and its name says what clicking does).
-    let hint_drawn = move || {
+    let hint_drawn_m = Memo::new(move |_| {
         !compact || {
             let bw = if compact_badge_shown() { badge_w(12.0, &badge_text()) + 26.0 } else { 0.0 };
             text_width(&label(), 14.0, true) + bw + hint_w() + 10.0 <= avail
         }
-    };
+    });
+    let hint_drawn = move || hint_drawn_m.get();
     // The accessible name starts with the visible text, in order (axe: label-content-name-mismatch; every
     // text element ends with a space so its words do not run into the next one's), then says what the
     // tokens show.

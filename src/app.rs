@@ -84,21 +84,30 @@ pub fn App() -> impl IntoView {
         if !serves(bundle_for(&pairs)) {
             return reload_for_bundle(&query).into_any();
         }
+        // Each arm is compiled only into the bundles that serve it (docs/ARCHITECTURE.md, "Bundles"): a scene's
+        // bundle carries no home or bench page, the home page's no scene page.
+        #[allow(unreachable_patterns)]
         match route(&pairs) {
+            #[cfg(any(feature = "all-scenes", feature = "catalog"))]
             Route::Home => view! { <HomePage notices=Vec::new() /> }.into_any(),
+            #[cfg(feature = "all-scenes")]
             Route::Bench => view! { <BenchPage /> }.into_any(),
+            #[cfg(any(feature = "all-scenes", feature = "catalog"))]
             Route::UnknownScene(id) => {
                 let known = faultline_sim::scenes().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
                 view! { <HomePage notices=vec![format!("there is no scene '{id}' (scenes: {known}); showing all scenes")] /> }.into_any()
             }
+            #[cfg(any(feature = "all-scenes", feature = "catalog"))]
             Route::UnknownTour(id) => {
                 let known = faultline_sim::scenes().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
                 view! { <HomePage notices=vec![format!("there is no tour '{id}' (tours: {known}); showing all tours")] /> }.into_any()
             }
+            #[cfg(feature = "scene-page")]
             Route::Scene(id) => match faultline_sim::scene_by_id(id) {
                 Some(scene) => view! { <ScenePage scene query=query.clone() /> }.into_any(),
-                None => view! { <HomePage notices=Vec::new() /> }.into_any(),
+                None => reload_for_bundle(&query).into_any(),
             },
+            _ => reload_for_bundle(&query).into_any(),
         }
     };
     view! { {drop_notice_view}{page} }

@@ -5,8 +5,9 @@
 //! at 100 ms (a background tab or a debugger pause returns a huge one). The loop does nothing while the
 //! document is hidden or the stage is scrolled off-screen. Each frame's work (sim + canvas + the DOM
 //! updates it causes) is recorded in `window.__faultlineFrames` (last 600, in ms) for the frame bench, and
-//! its playback in `window.__faultlinePlayback` (last 600 `{t, rate, speed}`: virtual time reached in s, virtual
-//! seconds per wall second played, the chosen speed) — slow motion shows there as `rate < speed`.
+//! its playback in `window.__faultlinePlayback` (last 3,600 `{t, rate, speed}`: virtual time reached in s,
+//! virtual seconds per wall second played, the chosen speed; a minute at 60 fps, so a whole slow stretch and
+//! its ramps fit) — slow motion shows there as `rate < speed`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -21,6 +22,8 @@ const MAX_DELTA_MS: f64 = 100.0;
 /// The frame callback re-schedules itself, so it holds a handle to its own slot.
 type FrameCallback = Closure<dyn FnMut(f64)>;
 const FRAMES_KEPT: u32 = 600;
+/// A slow stretch at 0.1× is seconds of frames; the test reads the ramp down before it and up after it.
+const PLAYBACK_KEPT: u32 = 3_600;
 
 /// Handle of a running loop; [`Driver::stop`] ends it and disconnects the visibility observer.
 pub struct Driver {
@@ -72,7 +75,7 @@ fn record_playback(t_s: f64, rate: f64, speed: f64) {
         let _ = js_sys::Reflect::set(&o, &wasm_bindgen::JsValue::from_str(k), &wasm_bindgen::JsValue::from_f64(v));
     }
     arr.push(&o);
-    if arr.length() > FRAMES_KEPT {
+    if arr.length() > PLAYBACK_KEPT {
         arr.shift();
     }
 }

@@ -6,6 +6,18 @@ use leptos::prelude::*;
 use crate::app::navigate;
 use crate::widgets::notice::Notices;
 
+/// A link's click handler: in-app navigation for a plain click; a click with a modifier (new tab, new window)
+/// is left to the browser.
+fn follow(href: &str) -> impl Fn(web_sys::MouseEvent) + 'static {
+    let href = href.to_owned();
+    move |e: web_sys::MouseEvent| {
+        if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
+            e.prevent_default();
+            navigate(&href);
+        }
+    }
+}
+
 #[component]
 pub fn HomePage(notices: Vec<String>) -> impl IntoView {
     let notices = RwSignal::new(notices);
@@ -13,15 +25,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
         .iter()
         .map(|s| {
             let href = format!("?scene={}", s.id());
-            let go = {
-                let href = href.clone();
-                move |e: web_sys::MouseEvent| {
-                    if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
-                        e.prevent_default();
-                        navigate(&href);
-                    }
-                }
-            };
+            let go = follow(&href);
             view! {
                 <li class="card" data-testid=format!("scene-card-{}", s.id())>
                     <h2><a href=href on:click=go>{s.title()}</a></h2>
@@ -30,15 +34,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                         <span class="muted">{format!("{} presets: ", s.presets().len())}</span>
                         {s.presets().iter().enumerate().map(|(i, p)| {
                             let href = format!("?scene={}&preset={}", s.id(), p.id);
-                            let go = {
-                                let href = href.clone();
-                                move |e: web_sys::MouseEvent| {
-                                    if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
-                                        e.prevent_default();
-                                        navigate(&href);
-                                    }
-                                }
-                            };
+                            let go = follow(&href);
                             view! {
                                 {(i > 0).then_some(" · ")}
                                 <a href=href on:click=go data-testid=format!("home-preset-{}-{}", s.id(), p.id)>{p.title}</a>
@@ -47,15 +43,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                     </p>
                     {(!s.tour().is_empty()).then(|| {
                         let href = crate::tour::step_href(s.id(), 1);
-                        let go = {
-                            let href = href.clone();
-                            move |e: web_sys::MouseEvent| {
-                                if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
-                                    e.prevent_default();
-                                    navigate(&href);
-                                }
-                            }
-                        };
+                        let go = follow(&href);
                         let n = s.tour().len();
                         let q = s.tour().iter().filter(|t| t.prediction.is_some()).count();
                         view! {
@@ -69,15 +57,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                         <span class="muted">"Challenges: "</span>
                         {s.challenges().iter().enumerate().map(|(i, c)| {
                             let href = format!("?scene={}&challenge={}", s.id(), c.id);
-                            let go = {
-                                let href = href.clone();
-                                move |e: web_sys::MouseEvent| {
-                                    if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
-                                        e.prevent_default();
-                                        navigate(&href);
-                                    }
-                                }
-                            };
+                            let go = follow(&href);
                             view! {
                                 {(i > 0).then_some(" · ")}
                                 <a href=href on:click=go data-testid=format!("home-challenge-{}-{}", s.id(), c.id)>{c.title}</a>

@@ -69,7 +69,10 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     if bench_frames {
         // The frame benchmark: the scene's crowded load (about 2,000 messages in flight), auto-playing.
         state.params = scene.bench_inputs(BenchLoad::Crowded);
-        state.script.clear();
+        // The preset's faults go; faults the link gives stay (the bench's "50 markers on the chaos track").
+        if url_state::get(&pairs, "f").is_none() {
+            state.script.clear();
+        }
     }
     let embed = state.embed;
     let options = state.embed_options;

@@ -8,7 +8,7 @@ use crate::widgets::notice::Notices;
 
 /// A link's click handler: in-app navigation for a plain click; a click with a modifier (new tab, new window)
 /// is left to the browser.
-fn follow(href: &str) -> impl Fn(web_sys::MouseEvent) + 'static {
+fn follow(href: &str) -> impl Fn(web_sys::MouseEvent) + 'static + use<> {
     let href = href.to_owned();
     move |e: web_sys::MouseEvent| {
         if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {

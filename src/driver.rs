@@ -41,9 +41,10 @@ impl Driver {
     }
 }
 
-fn record_frame(ms: f64) {
+/// Appends `value` to the array `window[key]` (created on first use), keeping its last `kept` entries.
+fn record(key: &str, value: &wasm_bindgen::JsValue, kept: u32) {
     let w = window();
-    let key = wasm_bindgen::JsValue::from_str("__faultlineFrames");
+    let key = wasm_bindgen::JsValue::from_str(key);
     let arr = match js_sys::Reflect::get(&w, &key).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()) {
         Some(a) => a,
         None => {
@@ -52,32 +53,23 @@ fn record_frame(ms: f64) {
             a
         }
     };
-    arr.push(&wasm_bindgen::JsValue::from_f64(ms));
-    if arr.length() > FRAMES_KEPT {
+    arr.push(value);
+    if arr.length() > kept {
         arr.shift();
     }
 }
 
+fn record_frame(ms: f64) {
+    record("__faultlineFrames", &wasm_bindgen::JsValue::from_f64(ms), FRAMES_KEPT);
+}
+
 /// One played frame's pacing, for tests: where it got to and how fast it went.
 fn record_playback(t_s: f64, rate: f64, speed: f64) {
-    let w = window();
-    let key = wasm_bindgen::JsValue::from_str("__faultlinePlayback");
-    let arr = match js_sys::Reflect::get(&w, &key).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok()) {
-        Some(a) => a,
-        None => {
-            let a = js_sys::Array::new();
-            let _ = js_sys::Reflect::set(&w, &key, &a);
-            a
-        }
-    };
     let o = js_sys::Object::new();
     for (k, v) in [("t", t_s), ("rate", rate), ("speed", speed)] {
         let _ = js_sys::Reflect::set(&o, &wasm_bindgen::JsValue::from_str(k), &wasm_bindgen::JsValue::from_f64(v));
     }
-    arr.push(&o);
-    if arr.length() > PLAYBACK_KEPT {
-        arr.shift();
-    }
+    record("__faultlinePlayback", &o, PLAYBACK_KEPT);
 }
 
 /// Starts the loop for `session`; `stage` is the element whose visibility gates it.

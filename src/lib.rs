@@ -11,6 +11,7 @@
 //! * [`url_state`] — the URL ⇄ scene state, pure and unit-tested.
 //! * [`export`] — run JSON, series CSV and file names out; a run JSON back in as the query that opens it.
 //! * [`tour`] — guided tours: the step a link opens, measured values and verdicts in words.
+//! * [`narration`] — the narration's lines from the run's log, kept from frame to frame, pure and tested.
 //! * [`chaos`] — the fault script as markers, spans and edits (the chaos timeline), pure and unit-tested.
 
 // A one-scene bundle compiles widgets its scene never shows without calling them (LTO drops them).
@@ -23,6 +24,7 @@ pub mod core;
 pub mod director;
 pub mod driver;
 pub mod export;
+pub mod narration;
 pub mod pages;
 pub mod session;
 pub mod tour;

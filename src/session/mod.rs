@@ -33,18 +33,7 @@ use crate::widgets::chart::ChartData;
 
 pub use catch_up::seek_within;
 
-/// One narration line: an entry of the run's log, or a burst of entries of one kind summarised in one line
-/// (the entries stay readable under it).
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogLine {
-    /// Absolute position in the run's log of its (first) entry: a stable key while the run moves forward.
-    pub idx: u64,
-    pub t: SimTime,
-    pub kind: &'static str,
-    pub text: String,
-    /// The entries a burst line stands for (empty for a single entry).
-    pub burst: Vec<(SimTime, String)>,
-}
+pub use crate::narration::{BURST_KEPT, LogLine};
 
 /// A notable moment of the run (a transition, an expiry, a fault): a tick on the scrubber and a stop for
 /// "next notable event".
@@ -114,6 +103,8 @@ pub struct Session {
     notable_seen: StoredValue<std::collections::BTreeMap<u64, Notable>, LocalStorage>,
     /// Log entries already scanned for notable moments (a log total).
     notable_scanned: StoredValue<u64, LocalStorage>,
+    /// Builds the narration from the run's log, keeping the seconds already past (`crate::narration`).
+    narrator: StoredValue<crate::narration::Narrator, LocalStorage>,
     pub notable: RwSignal<Vec<Notable>>,
     /// A moment still being reached a frame's budget at a time (see `catch_up.rs`), and how far along, 0..1.
     catch_up_to: StoredValue<Option<SimTime>, LocalStorage>,
@@ -191,6 +182,7 @@ impl Session {
             announcement: RwSignal::new(String::new()),
             notable_seen: StoredValue::new_local(Default::default()),
             notable_scanned: StoredValue::new_local(0),
+            narrator: StoredValue::new_local(Default::default()),
             notable: RwSignal::new(Vec::new()),
             catch_up_to: StoredValue::new_local((!reached_link_moment).then_some(state.t)),
             fast_forward: RwSignal::new(

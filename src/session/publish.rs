@@ -4,12 +4,10 @@
 use faultline_sim::scene::Run;
 use leptos::prelude::*;
 
-use super::{LogLine, Painter, Session, wall_ms};
+use super::{Painter, Session, wall_ms};
 use crate::compare;
 use crate::widgets::chart;
 
-/// Narration keeps this many lines; older ones stay in the run's log.
-const LOG_LINES: usize = 200;
 /// Charts rebuild their paths at most this often while playing (ms of wall time).
 const CHART_INTERVAL_MS: f64 = 200.0;
 
@@ -96,7 +94,7 @@ impl Session {
             set_if_changed(self.counters, run.counters());
             set_if_changed(self.trace_hash, run.trace_hash());
             set_if_changed(self.n_events, run.n_events());
-            self.publish_log(run, wall);
+            self.publish_log(run, wall, charts_now);
             // Run B's stage, when one is drawn: its panels and its messages at the same moment.
             self.timeline_b.with_value(|b| match b {
                 Some(tl) => {
@@ -129,21 +127,13 @@ impl Session {
         });
     }
 
-    fn publish_log(&self, run: &dyn Run, wall: f64) {
+    fn publish_log(&self, run: &dyn Run, wall: f64, full: bool) {
         let log = run.log();
         let total = log.total();
-        let unchanged = self.log.with_untracked(|lines| match (lines.first(), log.last()) {
-            (Some(l), Some(e)) => {
-                l.burst.is_empty() && l.idx + 1 == total && l.t == e.t && l.text == e.text
-                    || l.burst
-                        .last()
-                        .is_some_and(|b| b.0 == e.t && b.1 == e.text && l.idx + l.burst.len() as u64 == total)
-            }
-            (None, None) => true,
-            _ => false,
-        });
+        let unchanged = !full && self.narrator.with_value(|n| n.is_at(total));
         if !unchanged {
-            self.log.set(self.narration_lines(run));
+            let lines = self.narrator.try_update_value(|n| n.lines(self.scene, run.log(), full)).unwrap_or_default();
+            self.log.set(lines);
         }
         self.scan_notable(run);
         let (last_wall, upto) = self.announced.get_value();
@@ -158,80 +148,7 @@ impl Session {
     }
 }
 
-/// Entries of one kind within the same span of virtual time (whole seconds) are read as one burst.
-const BURST_SPAN_US: u64 = 1_000_000;
-/// A burst is at least this many entries.
-const BURST_MIN: usize = 3;
-/// Entries read back from the end of the log to build the narration.
-const LOG_SCAN: usize = 4_000;
-
 impl Session {
-    /// The narration, newest first: the log's last entries, a run of three or more entries of one kind
-    /// within the same second folded into one line the scene words ("214 keys expired within 0.9 s: 214 recomputes").
-    /// Reads backwards from the newest entry and stops at [`LOG_LINES`] lines.
-    fn narration_lines(&self, run: &dyn Run) -> Vec<LogLine> {
-        let log = run.log();
-        let total = log.total();
-        let tail: Vec<_> = log.iter().rev().take(LOG_SCAN).collect();
-        let mut lines: Vec<LogLine> = Vec::with_capacity(LOG_LINES);
-        // Whole seconds of virtual time, newest first. Within one, the entries of a kind that occurs
-        // BURST_MIN times or more are one line (even when other kinds interleave, as a busy run's do), the
-        // rest are a line each. The groups' bounds never move as newer entries arrive, so lines already
-        // shown keep their keys and only the newest burst grows.
-        let mut i = 0;
-        while i < tail.len() && lines.len() < LOG_LINES {
-            let bucket = tail[i].t.as_micros() / BURST_SPAN_US;
-            let mut j = i;
-            while j < tail.len() && tail[j].t.as_micros() / BURST_SPAN_US == bucket {
-                j += 1;
-            }
-            // (position in `tail` of the newest entry of the line, the line)
-            let mut second: Vec<(usize, LogLine)> = Vec::new();
-            let mut kinds: Vec<&'static str> = Vec::new();
-            for e in &tail[i..j] {
-                if !kinds.contains(&e.kind) {
-                    kinds.push(e.kind);
-                }
-            }
-            for kind in kinds {
-                let of_kind: Vec<usize> = (i..j).filter(|&k| tail[k].kind == kind).collect();
-                if of_kind.len() >= BURST_MIN {
-                    let entries: Vec<_> = of_kind.iter().rev().map(|&k| tail[k].as_ref()).collect();
-                    let oldest = *of_kind.last().expect("non-empty");
-                    second.push((
-                        of_kind[0],
-                        LogLine {
-                            idx: total - 1 - oldest as u64,
-                            t: entries[0].t,
-                            kind,
-                            text: self.scene.summarize_burst(kind, &entries),
-                            burst: entries.iter().map(|e| (e.t, e.text.clone())).collect(),
-                        },
-                    ));
-                } else {
-                    for &k in &of_kind {
-                        let e = tail[k];
-                        second.push((
-                            k,
-                            LogLine {
-                                idx: total - 1 - k as u64,
-                                t: e.t,
-                                kind,
-                                text: e.text.clone(),
-                                burst: Vec::new(),
-                            },
-                        ));
-                    }
-                }
-            }
-            // Newest first, by each line's newest entry.
-            second.sort_by_key(|(k, _)| *k);
-            lines.extend(second.into_iter().map(|(_, l)| l).take(LOG_LINES - lines.len()));
-            i = j;
-        }
-        lines
-    }
-
     /// Adds the run's new notable entries to the moments seen so far (scrubber ticks, "next notable event").
     fn scan_notable(&self, run: &dyn Run) {
         let log = run.log();

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::core::format::secs;
 use faultline_sim::kernel::SimTime;
 
-use crate::session::{LogLine, Session};
+use crate::session::{BURST_KEPT, LogLine, Session};
 
 #[component]
 pub fn Narration(session: Session) -> impl IntoView {
@@ -37,18 +37,15 @@ pub fn Narration(session: Session) -> impl IntoView {
 type LineKey = (u64, SimTime, bool);
 
 fn key(l: &LogLine) -> LineKey {
-    (l.idx, l.t, !l.burst.is_empty())
+    (l.idx, l.t, l.burst_len > 0)
 }
-
-/// Entries of a burst listed under it at most.
-const BURST_SHOWN: usize = 100;
 
 fn line_view(session: Session, k: LineKey) -> impl IntoView {
     let Some(line) = session.log.with_untracked(|ls| ls.iter().find(|l| key(l) == k).cloned()) else {
         return ().into_any();
     };
     let class = format!("log-{}", line.kind);
-    if line.burst.is_empty() {
+    if line.burst_len == 0 {
         return view! {
             <li class=class>
                 <span class="log-t">{format!("t={}", secs(line.t))}</span>" "{line.text}
@@ -59,7 +56,7 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
     // A burst grows in place: its summary and count follow the log, its entries (oldest first, so the
     // ones shown never change) are appended.
     let now = Memo::new(move |_| {
-        session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst.len())))
+        session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst_len)))
     });
     let n = move || now.with(|x| x.as_ref().map_or(0, |x| x.1));
     let text = move || now.with(|x| x.as_ref().map(|x| x.0.clone()).unwrap_or_default());
@@ -75,8 +72,8 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
             <details>
                 <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{text}</summary>
                 <ol class="burst-lines">
-                    <For each=move || 0..n().min(BURST_SHOWN) key=|i| *i let:i>{entry(i)}</For>
-                    {move || (n() > BURST_SHOWN).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_SHOWN)}</li> })}
+                    <For each=move || 0..n().min(BURST_KEPT) key=|i| *i let:i>{entry(i)}</For>
+                    {move || (n() > BURST_KEPT).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_KEPT)}</li> })}
                 </ol>
             </details>
         </li>

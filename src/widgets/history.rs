@@ -5,6 +5,10 @@
 //! partitions as labelled bands across the lanes, and the checker's verdict as text with a button to jump
 //! to the violation's moment.
 //!
+//! A lane too dense to tell its bars apart (hundreds of operations a second) draws each run of touching
+//! operations of one result as one bar, "N ops" (`hist-run`, `data-count`); the counts line still counts
+//! every operation.
+//!
 //! Bars sit at absolute time coordinates in a group that slides left as time passes, and are keyed, so a
 //! frame moves one transform and adds only the operations that changed. Data hooks for tests: `data-result`,
 //! `data-lane` (lane label), `data-invoke`, `data-ret` (µs) on each bar; `data-ok`… on the counts line.
@@ -49,6 +53,8 @@ pub struct Row {
     pub op: OpView,
     pub next: Option<SimTime>,
     pub lane_name: String,
+    /// Operations the bar stands for: 1, or a run of a dense lane ([`coalesce`]).
+    pub count: usize,
 }
 
 /// Operations of `h` drawn in the window `[now − window_us, now]`: returned in it or after it, or still
@@ -66,21 +72,79 @@ pub fn visible(h: &HistoryView, now: SimTime, window_us: u64, limit: usize) -> V
             if op.ret.is_some_and(|r| r > now) {
                 (op.ret, op.result, op.linearized_at, op.violation) = (None, OpResult::Pending, None, false);
             }
-            Row { op, next: None, lane_name: h.lanes.get(o.lane).cloned().unwrap_or_default() }
+            Row { op, next: None, lane_name: h.lanes.get(o.lane).cloned().unwrap_or_default(), count: 1 }
         })
         .collect();
     if rows.len() > limit {
         rows.drain(..rows.len() - limit);
     }
-    let mut last: Vec<Option<usize>> = vec![None; h.lanes.len().max(1)];
+    link_lanes(&mut rows, h.lanes.len());
+    rows
+}
+
+/// Sets each row's `next`: the next invoke on its lane.
+fn link_lanes(rows: &mut [Row], n_lanes: usize) {
+    let mut last: Vec<Option<usize>> = vec![None; n_lanes.max(1)];
     for i in 0..rows.len() {
         let lane = rows[i].op.lane.min(last.len() - 1);
+        rows[i].next = None;
         if let Some(p) = last[lane] {
             rows[p].next = Some(rows[i].op.invoke);
         }
         last[lane] = Some(i);
     }
-    rows
+}
+
+/// A lane is dense when its operations come more than one per this many px of the stretch they cover.
+const DENSE_PX: f64 = 4.0;
+
+/// Dense lanes drawn as runs: in a lane whose operations come more than one per [`DENSE_PX`] px of the
+/// stretch of plot they cover (`s` px per µs), consecutive finished operations of one result whose bars touch
+/// are one bar, "N ops", from the first invoke to the last return. Hundreds of operations a second are then
+/// a few bars a reader can tell apart, not hundreds drawn over each other, and a redraw replaces a few
+/// elements. A violation, a pending operation and every lane at a readable density keep one bar per
+/// operation.
+pub fn coalesce(rows: Vec<Row>, s: f64, n_lanes: usize) -> Vec<Row> {
+    let n_lanes = n_lanes.max(1);
+    let end_px = |op: &OpView| {
+        let x0 = op.invoke.as_micros() as f64 * s;
+        x0 + op.ret.map_or(MIN_BAR, |t| (t.as_micros() as f64 * s - x0).max(MIN_BAR))
+    };
+    // Per lane: operations, and the stretch (px) from the first invoke to the last end.
+    let mut lanes = vec![(0usize, f64::INFINITY, f64::NEG_INFINITY); n_lanes];
+    for r in &rows {
+        let l = &mut lanes[r.op.lane.min(n_lanes - 1)];
+        l.0 += 1;
+        l.1 = l.1.min(r.op.invoke.as_micros() as f64 * s);
+        l.2 = l.2.max(end_px(&r.op));
+    }
+    let dense: Vec<bool> = lanes.iter().map(|&(n, a, b)| n > 1 && n as f64 * DENSE_PX > b - a).collect();
+    if !dense.contains(&true) {
+        return rows;
+    }
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    // Per lane, the bar a following operation may join.
+    let mut open: Vec<Option<usize>> = vec![None; n_lanes];
+    for r in rows {
+        let lane = r.op.lane.min(n_lanes - 1);
+        let mergeable = dense[lane] && r.op.ret.is_some() && !r.op.violation;
+        if mergeable
+            && let Some(g) = open[lane]
+            && out[g].op.result == r.op.result
+            && r.op.invoke.as_micros() as f64 * s <= end_px(&out[g].op) + 1.0
+        {
+            let bar = &mut out[g];
+            bar.count += 1;
+            bar.op.ret = bar.op.ret.max(r.op.ret);
+            bar.op.linearized_at = None;
+            bar.op.label = format!("{} ops", bar.count);
+            continue;
+        }
+        open[lane] = mergeable.then_some(out.len());
+        out.push(r);
+    }
+    link_lanes(&mut out, n_lanes);
+    out
 }
 
 /// Results counted over the rows: ok, failed, unknown, stale, pending.
@@ -130,11 +194,13 @@ pub fn bar_svg(out: &mut String, r: &Row, s: f64) {
     };
     let _ = write!(
         out,
-        r#"<g class="hist-op {word}{}" data-result="{word}" data-lane="{}" data-invoke="{}" data-ret="{}"><rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR_H}" fill="{fill}" stroke="{}"></rect>"#,
+        r#"<g class="hist-op {word}{}{}" data-result="{word}" data-lane="{}" data-invoke="{}" data-ret="{}"{}><rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR_H}" fill="{fill}" stroke="{}"></rect>"#,
         if op.violation { " violation" } else { "" },
+        if r.count > 1 { " hist-run" } else { "" },
         esc(&r.lane_name),
         op.invoke.as_micros(),
         op.ret.map_or(String::new(), |t| t.as_micros().to_string()),
+        if r.count > 1 { format!(r#" data-count="{}""#, r.count) } else { String::new() },
         yc - BAR_H / 2.0,
         colour(tone)
     );
@@ -315,7 +381,7 @@ pub fn history_drawing(
             TOP + lh + 16.0
         );
     }
-    let bars = visible(h, now, window_s * 1_000_000, 600)
+    let bars = coalesce(visible(h, now, window_s * 1_000_000, 600), s, h.lanes.len())
         .iter()
         .map(|r| {
             let mut b = String::new();
@@ -647,6 +713,41 @@ mod tests {
         // Drawn at 9.2 s, the failed write of 9.0–9.5 s has not returned yet.
         let early = visible(&h, SimTime::from_millis(9_200), 5_000_000, 100);
         assert_eq!(early.last().map(|r| (r.op.result, r.op.ret)), Some((OpResult::Pending, None)));
+    }
+
+    #[test]
+    fn dense_lanes_are_drawn_as_runs_and_sparse_ones_are_not() {
+        // Lane 0: 200 ok operations of 1 ms, 1 ms apart; lane 1: three, far apart; then a violation in lane 0.
+        let mut ops: Vec<OpView> = (0..200).map(|i| op(0, 2 * i, Some(2 * i + 1), OpResult::Ok)).collect();
+        ops.extend([
+            op(1, 0, Some(5), OpResult::Ok),
+            op(1, 200, Some(205), OpResult::Ok),
+            op(1, 390, Some(395), OpResult::Ok),
+        ]);
+        let mut bad = op(0, 400, Some(401), OpResult::Ok);
+        bad.violation = true;
+        ops.push(bad);
+        ops.sort_by_key(|o| o.invoke);
+        let h = hist(ops);
+        let now = SimTime::from_millis(500);
+        let rows = visible(&h, now, 10_000_000, 600);
+        assert_eq!(rows.len(), 204);
+        // 10 s on 600 px: 0.06 px per ms, so lane 0's bars all touch.
+        let s = 600.0 / 10e6;
+        let drawn = coalesce(rows.clone(), s, 2);
+        let lane0: Vec<&Row> = drawn.iter().filter(|r| r.op.lane == 0).collect();
+        assert_eq!(lane0.len(), 2, "one run and the violation alone");
+        assert_eq!(lane0[0].count, 200);
+        assert_eq!(lane0[0].op.label, "200 ops");
+        assert_eq!((lane0[0].op.invoke, lane0[0].op.ret), (SimTime::from_millis(0), Some(SimTime::from_millis(399))));
+        assert!(lane0[1].op.violation && lane0[1].count == 1);
+        assert_eq!(drawn.iter().filter(|r| r.op.lane == 1).count(), 3, "a sparse lane keeps a bar per operation");
+        assert_eq!(drawn.iter().map(|r| r.count).sum::<usize>(), 204, "every operation is in one bar");
+        // Zoomed in far enough that the gaps show, nothing merges.
+        assert_eq!(coalesce(rows, 0.01, 2).len(), 204);
+        let mut svg = String::new();
+        bar_svg(&mut svg, lane0[0], s);
+        assert!(svg.contains(r#"class="hist-op ok hist-run""#) && svg.contains(r#"data-count="200""#), "{svg}");
     }
 
     #[test]

@@ -31,9 +31,12 @@ test('at the textbook stampede\'s first expiry the database holds the herd as to
       await waitForApp(p2.page);
       const pile = p2.page.locator('[data-testid=node-database] .pile');
       const tokens = Number(await pile.getAttribute('data-tokens'));
-      const drawn = await p2.page.locator('[data-testid=node-database] .token').count();
+      // Tokens are drawn as one path per tone: each token is one subpath (one `M`) of a `.token` path.
+      const drawn = await p2.page.$$eval('[data-testid=node-database] .token', (els) =>
+        els.reduce((n, el) => n + (el.getAttribute('d').match(/M/g) ?? []).length, 0));
       assert.ok(tokens >= 15, `${tokens} queries running in the database at ${at + 0.09} s`);
       assert.equal(drawn, tokens, 'one token drawn per query');
+      assert.equal(Number(await pile.getAttribute('data-drawn')), tokens, 'the pile says so too');
       assert.equal(await pile.getAttribute('data-capacity'), '50');
       await p2.screenshot('story-stampede-herd-1280x720');
       p2.assertNoErrors();

@@ -20,7 +20,7 @@ use faultline_sim::scene::{
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
 
-use crate::core::palette::{colour, marker, marker_path, tint};
+use crate::core::palette::{Marker, TONES, colour, marker, marker_path, markers_path, tint};
 use crate::session::Session;
 use layout::{
     BADGE_H, BADGE_PX, BADGE_Y, COMPACT_LABEL_Y, COMPACT_PILE_TOP, GATE_SLOT_PITCH, LABEL_PX, LABEL_Y, LINE_PX,
@@ -232,11 +232,13 @@ fn link_view(
     );
     let interactive = slot == PainterSlot::A;
     let gate_id = format!("gate-{na}-{nb}");
+    // Built once while the link has a gate (and where it sits); its parts then follow the gate's data.
+    let gate_at = Memo::new(move |_| gate.with(|g| g.as_ref().map(|g| (g.at * 1000.0).round() as i32)));
     let gate_view = move || {
-        gate.get().map(|g| {
-            let at = g.at as f64;
+        gate_at.get().map(|at| {
+            let at = at as f64 / 1000.0;
             let centre = (x1 + (x2 - x1) * at, y1 + (y2 - y1) * at);
-            gate_drawing(g, centre, (ux, uy), gate_id.clone())
+            gate_drawing(gate, centre, (ux, uy), gate_id.clone())
         })
     };
     view! {
@@ -263,58 +265,77 @@ fn link_view(
 /// A gate on a link at `c`, the link running along `u`: a switch (closed: the bar lies on the line;
 /// open: raised, breaking it; half-open: ajar and dashed), its state in words above, and its window of
 /// outcomes as a strip of slots below with a caption.
-fn gate_drawing(g: GateView, c: (f64, f64), u: (f64, f64), testid: String) -> impl IntoView {
+fn gate_drawing(gate: Memo<Option<GateView>>, c: (f64, f64), u: (f64, f64), testid: String) -> impl IntoView {
     const HALF: f64 = 15.0;
     let (a, b) = ((c.0 - u.0 * HALF, c.1 - u.1 * HALF), (c.0 + u.0 * HALF, c.1 + u.1 * HALF));
-    let angle: f64 = match g.state {
-        GateState::Closed => 0.0,
-        GateState::HalfOpen => -22.0,
-        GateState::Open => -48.0,
-    };
-    let (s, co) = angle.to_radians().sin_cos();
-    // The lever pivots at `a` and rotates away from the line, towards "up" of the link's direction.
-    let lever = (a.0 + 2.0 * HALF * (u.0 * co - u.1 * s), a.1 + 2.0 * HALF * (u.0 * s + u.1 * co));
-    let tone = match g.state {
+    let state = Memo::new(move |_| gate.with(|g| g.as_ref().map_or(GateState::Closed, |g| g.state)));
+    let tone = move || match state.get() {
         GateState::Closed => Tone::Good,
         GateState::HalfOpen => Tone::Warn,
         GateState::Open => Tone::Bad,
     };
-    let state = match g.state {
+    let state_word = move || match state.get() {
         GateState::Closed => "closed",
         GateState::HalfOpen => "half_open",
         GateState::Open => "open",
     };
-    let slots = g.window_slots.map(|n| n as usize).unwrap_or(g.window.len()).clamp(g.window.len(), 40);
-    let pitch = GATE_SLOT_PITCH;
-    let strip_w = slots as f64 * pitch;
-    let strip = (0..slots)
-        .map(|k| {
-            let x = c.0 - strip_w / 2.0 + pitch / 2.0 + k as f64 * pitch;
-            let y = c.1 + 24.0;
-            match g.window.get(k) {
-                Some(t) => view! {
-                    <path class="slot" d=marker_path(marker(*t), 3.3) fill=colour(*t)
-                        transform=format!("translate({x:.1},{y:.1})")></path>
-                }
-                .into_any(),
-                None => view! { <circle class="slot empty" cx=x cy=y r="2.7"></circle> }.into_any(),
-            }
+    // The lever pivots at `a` and rotates away from the line, towards "up" of the link's direction.
+    let lever = move || {
+        let angle: f64 = match state.get() {
+            GateState::Closed => 0.0,
+            GateState::HalfOpen => -22.0,
+            GateState::Open => -48.0,
+        };
+        let (s, co) = angle.to_radians().sin_cos();
+        (a.0 + 2.0 * HALF * (u.0 * co - u.1 * s), a.1 + 2.0 * HALF * (u.0 * s + u.1 * co))
+    };
+    let heading = Memo::new(move |_| gate.with(|g| g.as_ref().map(|g| format!("{} {}", g.label, g.state_label))));
+    let caption = Memo::new(move |_| gate.with(|g| g.as_ref().map(|g| g.caption.clone()).unwrap_or_default()));
+    // The window of outcomes: a strip of slots, drawn as one path per tone (and one for the empty slots),
+    // so a window sliding by one outcome changes a few attributes, not every slot's.
+    let strip = Memo::new(move |_| {
+        gate.with(|g| {
+            let Some(g) = g else { return Vec::new() };
+            let slots = g.window_slots.map(|n| n as usize).unwrap_or(g.window.len()).clamp(g.window.len(), 40);
+            let pitch = GATE_SLOT_PITCH;
+            let at = |k: usize| (c.0 - slots as f64 * pitch / 2.0 + pitch / 2.0 + k as f64 * pitch, c.1 + 24.0);
+            let mut out: Vec<(Option<Tone>, String)> = TONES
+                .iter()
+                .filter_map(|&t| {
+                    let pts = g.window.iter().enumerate().filter(|(_, w)| **w == t).map(|(k, _)| at(k));
+                    let d = markers_path(marker(t), 3.3, pts);
+                    (!d.is_empty()).then_some((Some(t), d))
+                })
+                .collect();
+            out.push((None, markers_path(Marker::Circle, 2.7, (g.window.len()..slots).map(at))));
+            out
         })
-        .collect::<Vec<_>>();
+    });
+    let strip_paths = move || {
+        strip.with(|paths| {
+            paths
+                .iter()
+                .map(|(t, d)| match t {
+                    Some(t) => view! { <path class="slot" d=d.clone() fill=colour(*t)></path> }.into_any(),
+                    None => view! { <path class="slot empty" d=d.clone()></path> }.into_any(),
+                })
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
-        <g class="gate" data-testid=testid data-state=state>
+        <g class="gate" data-testid=testid data-state=state_word>
             <rect class="gate-back" x=c.0 - HALF - 4.0 y=c.1 - HALF - 4.0 width=2.0 * HALF + 8.0 height=2.0 * HALF + 8.0 rx="6"></rect>
-            <circle class="gate-pin" cx=a.0 cy=a.1 r="3.5" fill=colour(tone)></circle>
-            <circle class="gate-pin" cx=b.0 cy=b.1 r="3.5" fill=colour(tone)></circle>
-            <line class="gate-lever" x1=a.0 y1=a.1 x2=lever.0 y2=lever.1 stroke=colour(tone)
-                stroke-dasharray=if g.state == GateState::HalfOpen { "5 3" } else { "" }></line>
+            <circle class="gate-pin" cx=a.0 cy=a.1 r="3.5" fill=move || colour(tone())></circle>
+            <circle class="gate-pin" cx=b.0 cy=b.1 r="3.5" fill=move || colour(tone())></circle>
+            <line class="gate-lever" x1=a.0 y1=a.1 x2=move || lever().0 y2=move || lever().1 stroke=move || colour(tone())
+                stroke-dasharray=move || if state.get() == GateState::HalfOpen { "5 3" } else { "" }></line>
             <text class="gate-label" x=c.0 + 6.0 y=c.1 - HALF - 8.0 text-anchor="middle">
-                {format!("{} {} ", g.label, g.state_label)}
+                {move || format!("{} ", heading.get().unwrap_or_default())}
             </text>
-            <path class="gate-mark" d=marker_path(marker(tone), 4.0) fill=colour(tone)
-                transform=format!("translate({:.1},{:.1})", c.0 - 6.0 - crate::widgets::stage::layout::text_width(&format!("{} {}", g.label, g.state_label), 12.5, true) / 2.0, c.1 - HALF - 12.5)></path>
-            <g class="gate-window">{strip}</g>
-            <text class="gate-caption" x=c.0 y=c.1 + 42.0 text-anchor="middle">{format!("{} ", g.caption)}</text>
+            <path class="gate-mark" d=move || marker_path(marker(tone()), 4.0) fill=move || colour(tone())
+                transform=move || format!("translate({:.1},{:.1})", c.0 - 6.0 - crate::widgets::stage::layout::text_width(&heading.get().unwrap_or_default(), 12.5, true) / 2.0, c.1 - HALF - 12.5)></path>
+            <g class="gate-window">{strip_paths}</g>
+            <text class="gate-caption" x=c.0 y=c.1 + 42.0 text-anchor="middle">{move || format!("{} ", caption.get())}</text>
         </g>
     }
 }
@@ -322,72 +343,59 @@ fn gate_drawing(g: GateView, c: (f64, f64), u: (f64, f64), testid: String) -> im
 /// Tokens of a pile: one per unit of work (group by group, in their tones and shapes), then empty slots up
 /// to the capacity; tokens past the capacity are ringed; work beyond what fits is counted ("+N").
 ///
-/// Fine-grained: the slot elements are built once per box (as many as it could ever show); from frame to
-/// frame each slot updates only when its own tone, place or visibility does, so a busy pile costs a few
-/// attribute changes per frame, not a rebuild.
+/// Drawn as one path per tone (and one for the empty slots): a busy pile changes a few path strings per
+/// frame, not the attributes of dozens of token elements each with its own reactive state (that fan-out was
+/// most of a busy stage's frame). `data-drawn` counts the tokens drawn, for tests.
 fn pile_view<G>(work: Memo<Option<WorkView>>, geometry: G, x0: f64, top: Memo<f64>) -> impl IntoView + use<G>
 where
     G: Fn(&WorkView) -> Pile + Copy + Send + Sync + 'static,
 {
     let layout = Memo::new(move |_| work.with(|w| w.as_ref().map(geometry)));
-    let tones = Memo::new(move |_| {
-        work.with(|w| {
-            w.as_ref()
-                .map(|w| {
-                    w.groups.iter().flat_map(|g| std::iter::repeat_n(g.tone, g.count as usize)).collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
-    });
-    let n_slots = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.slots)));
     let hidden = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.hidden)));
     let capacity = Memo::new(move |_| work.with(|w| w.as_ref().and_then(|w| w.capacity)));
-    // As many slot elements as the box could ever show (its columns at the tightest pitch × rows): built
-    // once per box width; a slot's place, shape and visibility then follow the layout reactively.
-    let most = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.most)));
-    let slots = move || {
-        let tokens = (0..most.get())
-            .map(|i| {
-                let tone = Memo::new(move |_| tones.with(|t| t.get(i).copied()));
-                let shown = Memo::new(move |_| i < n_slots.get());
-                let place = Memo::new(move |_| {
-                    layout.with(|p| {
-                        p.map(|p| {
-                            let (x, y) = token_at(&p, x0, top.get(), i);
-                            (format!("translate({x:.1},{y:.1})"), (p.radius * 10.0).round() as i32)
-                        })
-                    })
-                });
-                let over = move || capacity.get().is_some_and(|c| c > 0 && i >= c as usize);
-                view! {
-                    <path class=move || if tone.get().is_some() { "token" } else { "slot empty" } class:over=over
-                        display=move || (!shown.get()).then_some("none")
-                        d=move || {
-                            let r = place.with(|p| p.as_ref().map_or(4.0, |p| p.1 as f64 / 10.0));
-                            match tone.get() {
-                                Some(t) => marker_path(marker(t), r),
-                                None => marker_path(crate::core::palette::Marker::Circle, r - 0.9),
-                            }
-                        }
-                        fill=move || tone.get().map(colour).unwrap_or("none")
-                        transform=move || place.with(|p| p.as_ref().map(|p| p.0.clone()).unwrap_or_default())></path>
+    // (class, fill, path, tokens in it), tones in a fixed order so the elements are rebuilt in place.
+    let paths = Memo::new(move |_| {
+        let Some(p) = layout.get() else { return Vec::new() };
+        let top = top.get();
+        work.with(|w| {
+            let Some(w) = w else { return Vec::new() };
+            let cap = capacity.get().filter(|c| *c > 0).map(|c| c as usize);
+            let tones: Vec<Tone> =
+                w.groups.iter().flat_map(|g| std::iter::repeat_n(g.tone, g.count as usize)).take(p.slots).collect();
+            let mut out = Vec::new();
+            for over in [false, true] {
+                for t in TONES {
+                    let pts: Vec<(f64, f64)> = tones
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, tone)| *tone == t && cap.is_some_and(|c| i >= c) == over)
+                        .map(|(i, _)| token_at(&p, x0, top, i))
+                        .collect();
+                    if !pts.is_empty() {
+                        let class = if over { "token over" } else { "token" };
+                        out.push((class, colour(t), markers_path(marker(t), p.radius, pts.iter().copied()), pts.len()));
+                    }
                 }
-            })
-            .collect::<Vec<_>>();
-        let more_at = move || layout.with(|p| p.map_or((0.0, 0.0), |p| token_at(&p, x0, top.get(), p.slots)));
-        view! {
-            {tokens}
-            <text class="pile-more" display=move || (hidden.get() == 0).then_some("none")
-                x=move || more_at().0 - 4.0 y=move || more_at().1 + 4.5>{move || format!("+{} ", hidden.get())}</text>
-        }
-    };
+            }
+            let empty =
+                markers_path(Marker::Circle, p.radius - 0.9, (tones.len()..p.slots).map(|i| token_at(&p, x0, top, i)));
+            out.push(("slot empty", "none", empty, 0));
+            out
+        })
+    });
+    let drawn = move || paths.with(|ps| ps.iter().map(|p| p.3).sum::<usize>());
+    let more_at = move || layout.with(|p| p.map_or((0.0, 0.0), |p| token_at(&p, x0, top.get(), p.slots)));
     let present = Memo::new(move |_| work.with(|w| w.is_some()));
     move || {
         present.get().then(|| {
             view! {
                 <g class="pile" data-tokens=move || work.with(|w| w.as_ref().map(|w| w.total()).unwrap_or(0))
-                    data-capacity=move || capacity.get().map(|c| c.to_string())>
-                    {slots}
+                    data-capacity=move || capacity.get().map(|c| c.to_string()) data-drawn=drawn>
+                    {move || paths.with(|ps| ps.iter().map(|(class, fill, d, _)| view! {
+                        <path class=*class fill=*fill d=d.clone()></path>
+                    }).collect::<Vec<_>>())}
+                    <text class="pile-more" display=move || (hidden.get() == 0).then_some("none")
+                        x=move || more_at().0 - 4.0 y=move || more_at().1 + 4.5>{move || format!("+{} ", hidden.get())}</text>
                 </g>
             }
         })

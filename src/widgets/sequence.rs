@@ -490,11 +490,27 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
         });
         k
     });
+    // While playing, the picker's options (every flow, dozens of them, relabelled as flows end) are rebuilt
+    // at most twice a second: rewriting them was the busiest change of a crowded run's frame, and nobody
+    // reads a list that changes sixty times a second. Paused, or on a pick, at once.
+    let options_built = StoredValue::new(f64::NEG_INFINITY);
     let part = move |which: u8| {
-        Memo::new(move |_| {
+        Memo::new(move |prev: Option<&String>| {
             // Read, not only tracked: a memo recomputes (and subscribes to its own sources) when it is read.
             key.with(|_| ());
             let (w, sel) = (width.get(), follow.get());
+            if which == 2 {
+                let wall = crate::session::wall_ms();
+                let picked = prev.is_some_and(|p| !p.contains(&format!(r#"value="{sel}" selected"#)));
+                if let Some(p) = prev
+                    && session.playing.get()
+                    && !picked
+                    && wall - options_built.get_value() < 500.0
+                {
+                    return p.clone();
+                }
+                options_built.set_value(wall);
+            }
             let mut out = String::new();
             with_flow(&mut |s, f, none_failed| {
                 out = match (which, f) {

@@ -110,7 +110,7 @@ pub fn App() -> impl IntoView {
             _ => reload_for_bundle(&query).into_any(),
         }
     };
-    view! { {drop_notice_view}{page} }
+    view! { {move || drop_notice_view()}{move || page()} }
 }
 
 /// This bundle does not run the page the address asks for (a link edited in place, or history crossing

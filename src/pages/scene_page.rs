@@ -160,15 +160,15 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 </div>
                 <Transport session compact=true />
                 <div class="embed-lower">
-                    {options.chart.then(|| view! { <div class="embed-chart">{key_chart}</div> })}
+                    {options.chart.then(|| view! { <div class="embed-chart">{move || key_chart()}</div> })}
                     <div class="embed-side">
                         {move || (options.narration || session.present.get()).then(|| view! { <LatestLine session /> })}
                         {options.presets.then(|| view! {
                             <div class="presets chips" role="group" aria-label="Presets">{preset_buttons(session, true)}</div>
                         })}
-                        {options.params.then(|| view! { <div class="embed-params">{key_params}</div> })}
-                        <p class="embed-foot muted">{in_flight}" · "
-                            <a href=open_url target="_blank" rel="noopener">"Open in Faultline ↗"</a>
+                        {options.params.then(|| view! { <div class="embed-params">{move || key_params()}</div> })}
+                        <p class="embed-foot muted">{move || in_flight()}" · "
+                            <a href=move || open_url() target="_blank" rel="noopener">"Open in Faultline ↗"</a>
                         </p>
                     </div>
                 </div>
@@ -214,14 +214,14 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 <div class="stage-col" node_ref=stage_ref>
                     <CompareStages session />
                     <p class="stage-foot muted">
-                        <span data-testid="in-flight">{in_flight}</span>
+                        <span data-testid="in-flight">{move || in_flight()}</span>
                         " · click a node or a link to inject a fault"
                     </p>
                     <Transport session compact=false />
                     {move || session.present.get().then(|| view! { <div class="present-latest"><LatestLine session /></div> })}
                 </div>
                 <div class="story-col">
-                    <div class="key-chart">{key_chart}</div>
+                    <div class="key-chart">{move || key_chart()}</div>
                     <Narration session />
                 </div>
             </div>
@@ -233,18 +233,18 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                     <section class="panel machine-panel" aria-label="State machine"><Machines session /></section>
                 </Show>
                 <CompareSelect session />
-                <section class="charts" aria-label="Charts">{other_charts}</section>
+                <section class="charts" aria-label="Charts">{move || other_charts()}</section>
                 <CompareTable session />
             </div>
             <aside class="col-side">
                 <section class="panel" aria-labelledby="presets-title">
                     <h2 id="presets-title">"Presets"</h2>
                     <div class="presets" role="group" aria-label="Presets">{preset_buttons(session, false)}</div>
-                    <p class="muted preset-desc" data-testid="preset-desc">{preset_desc}</p>
+                    <p class="muted preset-desc" data-testid="preset-desc">{move || preset_desc()}</p>
                 </section>
                 <section class="panel" aria-labelledby="params-title">
                     <h2 id="params-title">"Parameters"</h2>
-                    {key_params}
+                    {move || key_params()}
                     <details class="more-params">
                         <summary>"More parameters"</summary>
                         {other_params}

@@ -163,30 +163,30 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
 
     view! {
         <section class="panel challenge" aria-labelledby="challenge-title" data-testid="challenge"
-            data-challenge=ch.id data-verdict=word>
+            data-challenge=ch.id data-verdict=move || word()>
             <h2 id="challenge-title">"Challenge: "{ch.title}</h2>
             <p class="challenge-brief">{ch.brief}</p>
             <p class="challenge-rules muted">
                 {format!("Measured over the first {end_text} of the run. You may change: {}. Everything else is locked.",
                     may_change_text(scene, ch))}
             </p>
-            <ul class="challenge-goals">{goals}</ul>
+            <ul class="challenge-goals">{move || goals()}</ul>
             <p class="challenge-verdict" data-testid="challenge-verdict" role="status">
-                <strong>{verdict_line}</strong>
+                <strong>{move || verdict_line()}</strong>
             </p>
             <Show when=move || word() == "off">
-                <ul class="challenge-off" data-testid="challenge-off">{reasons}</ul>
+                <ul class="challenge-off" data-testid="challenge-off">{move || reasons()}</ul>
             </Show>
             <Show when=move || word() == "pass">
                 <div class="challenge-solution">
                     <label for="challenge-solution-url">"Link to your solution (your parameters and seed):"</label>
                     <div class="challenge-solution-row">
                         <input id="challenge-solution-url" type="text" readonly data-testid="challenge-solution-url"
-                            prop:value=solution_url />
+                            prop:value=move || solution_url() />
                         <button data-testid="challenge-copy" on:click=copy>
                             {move || if copied.get() { "Copied" } else { "Copy" }}
                         </button>
-                        <a href=solution_url data-testid="challenge-solution">"Open"</a>
+                        <a href=move || solution_url() data-testid="challenge-solution">"Open"</a>
                     </div>
                     <p class="muted">{ch.solution_note}</p>
                 </div>

@@ -143,7 +143,7 @@ fn PredictionForm(
             <div class="tour-number">
                 <label for="tour-answer">"Your answer"</label>
                 <input id="tour-answer" type="number" step="any" inputmode="decimal" data-testid="tour-answer"
-                    prop:disabled=locked
+                    prop:disabled=move || locked()
                     on:input=move |e| {
                         let v = event_target_value(&e).trim().parse::<f64>().ok().filter(|v| v.is_finite());
                         answer.set(v);
@@ -157,7 +157,7 @@ fn PredictionForm(
                 {options.iter().enumerate().map(|(i, b)| view! {
                     <label class="tour-option">
                         <input type="radio" name="tour-answer" value=i.to_string()
-                            data-testid=format!("tour-option-{i}") prop:disabled=locked
+                            data-testid=format!("tour-option-{i}") prop:disabled=move || locked()
                             on:change=move |_| answer.set(Some(i as f64)) />
                         " "{b.label}
                     </label>
@@ -205,11 +205,11 @@ fn PredictionForm(
             <legend id="tour-question">{p.question}</legend>
             {input}
             <div class="tour-play">
-                <button class="primary" data-testid="tour-play" prop:disabled=locked
+                <button class="primary" data-testid="tour-play" prop:disabled=move || locked()
                     on:click=move |_| session.playing.set(true)>"▶ Play to see"</button>
-                <span class="muted" data-testid="tour-status" aria-live="polite">{status}</span>
+                <span class="muted" data-testid="tour-status" aria-live="polite">{move || status()}</span>
             </div>
-            <div aria-live="polite">{verdict}</div>
+            <div aria-live="polite">{move || verdict()}</div>
         </fieldset>
     }
 }

@@ -108,8 +108,8 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
     let legend_items = Memo::new(move |_| topo.with(|t| t.legend.clone()));
     let legend = move || legend_items.get().into_iter().map(legend_item).collect::<Vec<_>>();
     view! {
-        <div class="stage-measure" node_ref=wrap_ref>{laid_out}</div>
-        <ul class="legend stage-legend" aria-label="What the dots and tokens mean">{legend}</ul>
+        <div class="stage-measure" node_ref=wrap_ref>{move || laid_out()}</div>
+        <ul class="legend stage-legend" aria-label="What the dots and tokens mean">{move || legend()}</ul>
     }
 }
 
@@ -240,9 +240,9 @@ fn link_view(
         })
     };
     view! {
-        <g class="link" class:cut=cut class:gated=move || gate.with(|g| g.is_some())
+        <g class="link" class:cut=move || cut() class:gated=move || gate.with(|g| g.is_some())
             tabindex=if interactive { Some("0") } else { None } role=if interactive { "button" } else { "img" }
-            aria-label=label
+            aria-label=move || label()
             style:display=if ends.is_some() { "" } else { "none" }
             data-testid=link_id
             on:click=move |_| if interactive { toggle() }
@@ -251,7 +251,7 @@ fn link_view(
             }>
             <polygon class="link-hit" points=hit></polygon>
             <line class="link-line" x1=x1 y1=y1 x2=x2 y2=y2></line>
-            {gate_view}
+            {move || gate_view()}
             <g class="cut-mark" style:display=move || if cut() { "" } else { "none" }>
                 <circle cx=mx cy=my r="11"></circle>
                 <path d=format!("M{:.1},{:.1}l10,10m0,-10l-10,10", mx - 5.0, my - 5.0)></path>
@@ -360,7 +360,7 @@ where
                 });
                 let over = move || capacity.get().is_some_and(|c| c > 0 && i >= c as usize);
                 view! {
-                    <path class=move || if tone.get().is_some() { "token" } else { "slot empty" } class:over=over
+                    <path class=move || if tone.get().is_some() { "token" } else { "slot empty" } class:over=move || over()
                         display=move || (!shown.get()).then_some("none")
                         d=move || {
                             let r = place.with(|p| p.as_ref().map_or(4.0, |p| p.1 as f64 / 10.0));
@@ -387,7 +387,7 @@ where
             view! {
                 <g class="pile" data-tokens=move || work.with(|w| w.as_ref().map(|w| w.total()).unwrap_or(0))
                     data-capacity=move || capacity.get().map(|c| c.to_string())>
-                    {slots}
+                    {move || slots()}
                 </g>
             }
         })
@@ -525,7 +525,7 @@ fn node_view(
             <text class="node-label" x=x0 + TEXT_X y=y0 + COMPACT_LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
             <Show when=move || show_badge.get()>
                 <g class="badge">
-                    <rect x=badge_x y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=bw></rect>
+                    <rect x=move || badge_x() y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=move || bw()></rect>
                     <path class="badge-mark" d=move || marker_path(marker(tone_m.get()), 4.2) fill=move || colour(tone_m.get())
                         transform=move || format!("translate({:.1},{:.1})", badge_x() + 11.0, y0 + 14.5)></path>
                     <text class="badge-text" data-testid=testid.clone()
@@ -568,16 +568,16 @@ fn node_view(
                 <text class="badge-text" data-testid=format!("node-{name}-badge") x=x0 + 28.0 y=y0 + BADGE_Y + 15.5
                     style:font-size=move || format!("{:.1}px", badge_px.get())>{move || badge_m.get()}" "</text>
             </g>
-            {lines}
+            {move || lines()}
             {pile_view(work, move |w| full_pile(w, node_w), x0, top)}
         }
         .into_any()
     };
     view! {
-        <g class="node" class:actionable=actionable class:compact=compact data-testid=format!("node-{name}")
+        <g class="node" class:actionable=move || actionable() class:compact=compact data-testid=format!("node-{name}")
             tabindex=move || if actionable() { Some("0") } else { None }
             role=move || if actionable() { Some("button") } else { Some("img") }
-            aria-label=aria
+            aria-label=move || aria()
             on:click=move |_| act()
             on:keydown=move |e: web_sys::KeyboardEvent| {
                 if e.key() == "Enter" || e.key() == " " { e.prevent_default(); e.stop_propagation(); act(); }

@@ -232,7 +232,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
     let (can_undo, can_redo) = (move || session.undo_state.get().0, move || session.undo_state.get().1);
     view! {
         <div class="chaos" data-testid="chaos-track" role="group" aria-label="Fault script">
-            <div class="chaos-lane" node_ref=lane style:--max=move || format!("{:.3}", max_s.get().max(1e-3))>{track}</div>
+            <div class="chaos-lane" node_ref=lane style:--max=move || format!("{:.3}", max_s.get().max(1e-3))>{move || track()}</div>
             <div class="chaos-bar">
                 <span class="chaos-title">"Faults"</span>
                 <select data-testid="chaos-add" aria-label="Add a fault at the cursor" on:change=on_add>
@@ -249,7 +249,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                     n => format!("{n} entries"),
                 }}</span>
             </div>
-            {editor}
+            {move || editor()}
         </div>
     }
 }

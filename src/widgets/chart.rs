@@ -234,24 +234,24 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 let dash = if l.style == LineStyle::Theory { "6 4" } else { "" };
                 let id = if b { format!("series-b-{}", l.series) } else { format!("series-{}", l.series) };
                 view! {
-                    <path class="series" d=d stroke=colour(l.tone) stroke-dasharray=dash fill="none"
-                        data-series=l.series data-testid=id data-max=max></path>
+                    <path class="series" d=move || d() stroke=colour(l.tone) stroke-dasharray=dash fill="none"
+                        data-series=l.series data-testid=id data-max=move || max()></path>
                 }
             })
             .collect::<Vec<_>>()
     };
     view! {
         <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=label>
-            <g class="bands">{bands}</g>
+            <g class="bands">{move || bands()}</g>
             <g class="axes">
-                {y_labels}
-                {x_labels}
+                {move || y_labels()}
+                {move || x_labels()}
                 <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=TOP + PH></line>
                 <line class="axis" x1=LEFT x2=W - RIGHT y1=TOP + PH y2=TOP + PH></line>
             </g>
-            <g class="lines">{lines}</g>
+            <g class="lines">{move || lines()}</g>
             <line class="cursor" data-testid=if b { "time-cursor-b" } else { "time-cursor" }
-                x1=cursor_x x2=cursor_x y1=TOP - 4.0 y2=TOP + PH></line>
+                x1=move || cursor_x() x2=move || cursor_x() y1=TOP - 4.0 y2=TOP + PH></line>
         </svg>
     }
 }
@@ -325,9 +325,9 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
     view! {
         <figure class="chart" class:comparing=comparing data-testid=format!("chart-{}", spec.id) aria-labelledby=title_ref>
             <figcaption id=title_id>{spec.title}<span class="muted">{unit.clone()}</span></figcaption>
-            {plots}
-            <ul class="legend">{legend}</ul>
-            {band_legend}
+            {move || plots()}
+            <ul class="legend">{move || legend()}</ul>
+            {move || band_legend()}
         </figure>
     }
 }

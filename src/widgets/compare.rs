@@ -53,9 +53,9 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
         <div class="compare-bar">
             <label class="inline" title=format!("Runs a second simulation B with the same seed, faults and parameters, except {params_label}, and overlays it on the charts")>
                 "Compare with "
-                <select data-testid="compare" prop:value=current on:change=on_change>
+                <select data-testid="compare" prop:value=move || current() on:change=on_change>
                     <option value="" selected=move || session.compare.get().is_none()>"no comparison"</option>
-                    {groups}
+                    {move || groups()}
                 </select>
             </label>
             <span class="muted compare-hint">
@@ -124,10 +124,10 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                 <table class="compare-table" data-testid="compare-table">
                     <caption class="muted">"Same seed, faults and parameters; only the compared choice differs. ◆ = differs by more than 10 %."</caption>
                     <thead><tr><th scope="col">"Metric"</th><th scope="col">{format!("A · {a}")}</th><th scope="col">{format!("B · {b}")}</th></tr></thead>
-                    <tbody>{rows}</tbody>
+                    <tbody>{move || rows()}</tbody>
                     <tbody class="compare-invariants">
                         <tr><th scope="rowgroup" colspan="3">"Invariants (must stay 0)"</th></tr>
-                        {counters}
+                        {move || counters()}
                     </tbody>
                 </table>
                 </div>

@@ -53,10 +53,10 @@ fn counter_row(session: Session, name: &'static str) -> impl IntoView {
     };
     view! {
         <li class="counter" class:bad=move || !ok.get() title=move || field(|c| c.help.to_string())>
-            <span class="mark" aria-hidden="true">{mark}</span>
+            <span class="mark" aria-hidden="true">{move || mark()}</span>
             <span data-testid=format!("counter-{name}")>{move || field(|c| format!("{}: {}", c.label, c.value))}</span>
             <span class="sr-only">{move || if ok.get() { " (as it must be)" } else { " (violated)" }}</span>
-            {jump}
+            {move || jump()}
         </li>
     }
 }

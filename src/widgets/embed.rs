@@ -99,7 +99,7 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
             })
         };
         view! {
-            <label class="check"><input type="checkbox" data-testid=format!("embed-show-{name}") prop:checked=on
+            <label class="check"><input type="checkbox" data-testid=format!("embed-show-{name}") prop:checked=move || on()
                 on:change=move |e| { let v = checked(&e); choice.update(|c| c.options.set(name, v)); copied.set(false); } />
                 {label}</label>
         }
@@ -112,7 +112,7 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
                     <label class="row">"Start from "
                         <select data-testid="embed-preset" on:change=on_preset>
                             <option value="" selected=move || choice.with(|c| c.preset.is_none())>"this run, as it is now"</option>
-                            {presets}
+                            {move || presets()}
                         </select>
                     </label>
                     <label class="check"><input type="checkbox" data-testid="embed-at-now" prop:checked=move || choice.with(|c| c.at_now)

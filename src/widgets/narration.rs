@@ -71,9 +71,9 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
         view! { <li><span class="log-t">{format!("t={}", secs(t))}</span>" "{text}</li> }
     };
     view! {
-        <li class=format!("{class} log-burst") data-burst=n>
+        <li class=format!("{class} log-burst") data-burst=move || n()>
             <details>
-                <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{text}</summary>
+                <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{move || text()}</summary>
                 <ol class="burst-lines">
                     <For each=move || 0..n().min(BURST_SHOWN) key=|i| *i let:i>{entry(i)}</For>
                     {move || (n() > BURST_SHOWN).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_SHOWN)}</li> })}

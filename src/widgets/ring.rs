@@ -350,7 +350,7 @@ pub fn RingPanel(session: Session) -> impl IntoView {
                 </div>
                 <div class="ring-legend" role="group" node_ref=legend_ref on:click=on_press
                     aria-label="Owners and their share of the ring; press one to highlight it"
-                    inner_html=legend_markup></div>
+                    inner_html=move || legend_markup()></div>
             </div>
             <p class="ring-caption" data-testid="ring-caption">{move || text(|v| v.caption.clone())}</p>
         </section>

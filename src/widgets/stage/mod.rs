@@ -590,7 +590,7 @@ fn node_view(
                 let y = y0 + if hint_below { node_h - 7.0 } else if compact { 19.0 } else { 20.0 };
                 let x = x0 + node_w - 8.0;
                 view! {
-                    <text class="node-hint" x=x - 10.0 y=y text-anchor="end">{action_hint}" "</text>
+                    <text class="node-hint" x=x - 10.0 y=y text-anchor="end">{move || action_hint()}" "</text>
                     <path class="node-hint-mark" d=format!("M{:.1},{:.1}l6,4l-6,4z", x - 6.0, y - 8.5)></path>
                 }
             })}

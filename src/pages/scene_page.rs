@@ -13,6 +13,7 @@ use crate::app::navigate;
 use crate::driver::{self, Driver};
 use crate::session::Session;
 use crate::url_state::{self, parse_query};
+use crate::widgets::cb;
 use crate::widgets::challenge::ChallengeCard;
 use crate::widgets::chart::Chart;
 use crate::widgets::compare::{CompareSelect, CompareStages, CompareTable};
@@ -44,7 +45,7 @@ fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
             view! {
                 <button class="preset" class:chip=chips data-testid=format!("preset-{}", p.id) title=p.description
                     aria-pressed=move || if pressed() { "true" } else { "false" }
-                    on:click=move |e: web_sys::MouseEvent| {
+                    on:click=cb(move |e: web_sys::MouseEvent| {
                         session.load_preset(p.id);
                         // A mouse click leaves focus on the button; Space must not load it again.
                         if e.detail() > 0 {
@@ -53,7 +54,7 @@ fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
                                 let _ = b.blur();
                             }
                         }
-                    }>
+                    })>
                     {p.title}
                 </button>
             }
@@ -195,7 +196,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
 
     view! {
         <header class="site">
-            <a class="brand" href="?" on:click=home>"Faultline"</a>
+            <a class="brand" href="?" on:click=cb(home)>"Faultline"</a>
             <span class="crumb" aria-hidden="true">"/"</span>
             <h1>{scene.title()}</h1>
             <div class="header-tools">

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use crate::session::{Session, wall_ms};
 use crate::url_state;
+use crate::widgets::cb;
 
 /// While playing, the live numbers refresh at most this often (ms of wall time).
 const REFRESH_MS: f64 = 250.0;
@@ -183,7 +184,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
                     <div class="challenge-solution-row">
                         <input id="challenge-solution-url" type="text" readonly data-testid="challenge-solution-url"
                             prop:value=move || solution_url() />
-                        <button data-testid="challenge-copy" on:click=copy>
+                        <button data-testid="challenge-copy" on:click=cb(copy)>
                             {move || if copied.get() { "Copied" } else { "Copy" }}
                         </button>
                         <a href=move || solution_url() data-testid="challenge-solution">"Open"</a>
@@ -195,7 +196,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
                 <Show when=move || word() == "fail">
                     <details class="challenge-hint"><summary>"Hint"</summary><p>{ch.solution_note}</p></details>
                 </Show>
-                <button data-testid="challenge-reset" on:click=reset>"Start the challenge over"</button>
+                <button data-testid="challenge-reset" on:click=cb(reset)>"Start the challenge over"</button>
             </div>
         </section>
     }

@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use crate::compare::{self, Comparison, differs};
 use crate::core::format::{compact_number, secs};
 use crate::session::Session;
+use crate::widgets::cb;
 use crate::widgets::stage::{PainterSlot, Stage, StageOf, topology_of};
 
 /// "Compare with: [strategy = none ▾]": every other choice of every comparable parameter, or off. Renders
@@ -53,7 +54,7 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
         <div class="compare-bar">
             <label class="inline" title=format!("Runs a second simulation B with the same seed, faults and parameters, except {params_label}, and overlays it on the charts")>
                 "Compare with "
-                <select data-testid="compare" prop:value=move || current() on:change=on_change>
+                <select data-testid="compare" prop:value=move || current() on:change=cb(on_change)>
                     <option value="" selected=move || session.compare.get().is_none()>"no comparison"</option>
                     {move || groups()}
                 </select>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::core::format::secs;
 use crate::session::Session;
+use crate::widgets::cb;
 
 #[component]
 pub fn Counters(session: Session) -> impl IntoView {
@@ -45,7 +46,7 @@ fn counter_row(session: Session, name: &'static str) -> impl IntoView {
             view! {
                 " "
                 <button class="link" data-testid=format!("counter-{name}-jump")
-                    on:click=move |_| { session.playing.set(false); session.seek(at); }>
+                    on:click=cb(move |_| { session.playing.set(false); session.seek(at); })>
                     {format!("first at t={} (jump)", secs(at))}
                 </button>
             }

@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use crate::core::format::secs;
 use crate::core::palette::{colour, marker, marker_path, symbol, tint};
 use crate::session::Session;
+use crate::widgets::cb;
 use crate::widgets::sequence::{esc, measured_width};
 use crate::widgets::stage::layout::text_width;
 
@@ -584,10 +585,10 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
             <h2 id="hist-title">{title}</h2>
             <div inner_html=info></div>
             <div class="hist-controls">
-                <button type="button" data-testid="history-goto-violation" on:click=goto
+                <button type="button" data-testid="history-goto-violation" on:click=cb(goto)
                     hidden=move || goto_label.with(String::is_empty)>{goto_label}</button>
                 <label>"Window "
-                    <select data-testid="history-window" on:change=on_window inner_html=window_options></select>
+                    <select data-testid="history-window" on:change=cb(on_window) inner_html=window_options></select>
                 </label>
             </div>
             <div inner_html=counts_html></div>

@@ -26,3 +26,10 @@ pub mod slider;
 pub mod stage;
 pub mod tour;
 pub mod transport;
+
+/// An event handler behind one boxed type per event argument: `on:click=cb(move |_| …)`. With
+/// `erase_components` each distinct handler type compiles its own listener and attribute code; boxed, the
+/// element's side is compiled once per event kind and each handler keeps only its own body.
+pub fn cb<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(f)
+}

@@ -1,6 +1,7 @@
 //! Notices: what the page changed or ignored (a clamped value, a bad fault in a link), visible until
 //! dismissed.
 
+use crate::widgets::cb;
 use leptos::prelude::*;
 
 #[component]
@@ -15,7 +16,7 @@ pub fn Notices(notices: RwSignal<Vec<String>>) -> impl IntoView {
                         <ul>{list.into_iter().map(|n| view! { <li>{n}</li> }).collect::<Vec<_>>()}</ul>
                     </div>
                     <button class="dismiss" data-testid="notice-dismiss" aria-label="Dismiss notice"
-                        on:click=move |_| notices.set(Vec::new())>"✕"</button>
+                        on:click=cb(move |_| notices.set(Vec::new()))>"✕"</button>
                 </div>
             }
         })

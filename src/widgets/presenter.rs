@@ -10,6 +10,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::session::Session;
+use crate::widgets::cb;
 
 /// How long the last-key cue stays up.
 const CUE_MS: u64 = 1800;
@@ -35,7 +36,7 @@ pub fn PresentButton(session: Session) -> impl IntoView {
     view! {
         <button class="present-toggle" data-testid="present-toggle"
             aria-pressed=move || if session.present.get() { "true" } else { "false" }
-            on:click=move |_| session.set_present(!session.present.get_untracked())
+            on:click=cb(move |_| session.set_present(!session.present.get_untracked()))
             title="Presenter mode: stage, one chart, narration and transport in big type (p)">
             {move || if session.present.get() { "Leave presenter mode" } else { "Present" }}
         </button>

@@ -20,6 +20,7 @@ use super::plot::{category, context, escape, panel_of, pattern_group, set_attrs,
 use super::stage::layout::text_width;
 use crate::core::palette::{colour, symbol};
 use crate::session::Session;
+use crate::widgets::cb;
 
 /// An owner's run of the ring from `a` to `b` (positions clockwise from the top; `a` < 0 across the top).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -348,7 +349,7 @@ pub fn RingPanel(session: Session) -> impl IntoView {
                 <div class="ring-canvas" node_ref=wrap>
                     <canvas node_ref=canvas_ref role="img" data-testid="ring-canvas"></canvas>
                 </div>
-                <div class="ring-legend" role="group" node_ref=legend_ref on:click=on_press
+                <div class="ring-legend" role="group" node_ref=legend_ref on:click=cb(on_press)
                     aria-label="Owners and their share of the ring; press one to highlight it"
                     inner_html=move || legend_markup()></div>
             </div>

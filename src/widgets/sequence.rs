@@ -21,6 +21,7 @@ use leptos::prelude::*;
 use crate::core::format::secs;
 use crate::core::palette::{colour, marker, marker_path, symbol};
 use crate::session::Session;
+use crate::widgets::cb;
 use crate::widgets::stage::layout::text_width;
 
 /// Height the diagram's time axis aims at, in CSS px.
@@ -584,7 +585,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
             <h2 id="seq-title">{title}</h2>
             <div class="seq-controls">
                 <label>"Follow "
-                    <select data-testid="sequence-follow" on:change=on_pick inner_html=options></select>
+                    <select data-testid="sequence-follow" on:change=cb(on_pick) inner_html=options></select>
                 </label>
                 <span class="seq-note" role="status">{note}</span>
             </div>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::session::Session;
+use crate::widgets::cb;
 
 fn input_value(e: &web_sys::Event) -> String {
     e.target()
@@ -58,10 +59,10 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
                     <div class="param-row">
                         <input type="range" data-testid=format!("param-{name}") aria-label=spec.label
                             aria-describedby=help_id.clone() disabled=locked
-                            min=min max=max step=step prop:value=move || num().to_string() on:input=on_slide />
+                            min=min max=max step=step prop:value=move || num().to_string() on:input=cb(on_slide) />
                         <input type="number" class="param-field" id=field_id data-testid=format!("param-{name}-field")
                             aria-describedby=help_id.clone() disabled=locked min=min max=max step=step inputmode="decimal"
-                            prop:value=move || text() on:change=on_field />
+                            prop:value=move || text() on:change=cb(on_field) />
                         <span class="unit">{spec.unit}</span>
                     </div>
                     <p class="help" id=help_id>{spec.help}" "<span class="muted">{format!("({})", spec.allowed())}</span></p>
@@ -86,7 +87,7 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
                     <label class="param-label" for=select_id.clone() title=spec.help>{spec.label}{move || locked_note()}</label>
                     <div class="param-row">
                         <select id=select_id data-testid=format!("param-{name}") aria-describedby=help_id.clone() disabled=locked
-                            prop:value=move || current() on:change=on_change>
+                            prop:value=move || current() on:change=cb(on_change)>
                             {choices.iter().enumerate().map(|(i, c)| view! { <option value=*c selected=move || current() == *c>{spec.choice_label(i)}</option> }).collect::<Vec<_>>()}
                         </select>
                     </div>

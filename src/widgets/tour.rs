@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use crate::app::navigate;
 use crate::session::{Session, wall_ms};
 use crate::tour;
+use crate::widgets::cb;
 
 /// How often (wall ms) the card may ask for the measured value while the run is past the window's end.
 const MEASURE_INTERVAL_MS: f64 = 250.0;
@@ -63,14 +64,14 @@ pub fn TourCard(session: Session, scene: &'static dyn Scene, n: usize) -> impl I
 
     let back = (n > 1).then(|| {
         let href = tour::step_href(scene.id(), n - 1);
-        view! { <a class="button" href=href.clone() on:click=go(href) data-testid="tour-back" aria-keyshortcuts="[">"← Back"</a> }
+        view! { <a class="button" href=href.clone() on:click=cb(go(href)) data-testid="tour-back" aria-keyshortcuts="[">"← Back"</a> }
     });
     let next = if n < total {
         let href = tour::step_href(scene.id(), n + 1);
-        view! { <a class="button primary" href=href.clone() on:click=go(href) data-testid="tour-next" aria-keyshortcuts="]">"Next →"</a> }
+        view! { <a class="button primary" href=href.clone() on:click=cb(go(href)) data-testid="tour-next" aria-keyshortcuts="]">"Next →"</a> }
             .into_any()
     } else {
-        view! { <a class="button" href="?" on:click=go("?".to_string()) data-testid="tour-done">"All tours"</a> }
+        view! { <a class="button" href="?" on:click=cb(go("?".to_string())) data-testid="tour-done">"All tours"</a> }
             .into_any()
     };
 
@@ -144,10 +145,10 @@ fn PredictionForm(
                 <label for="tour-answer">"Your answer"</label>
                 <input id="tour-answer" type="number" step="any" inputmode="decimal" data-testid="tour-answer"
                     prop:disabled=move || locked()
-                    on:input=move |e| {
+                    on:input=cb(move |e| {
                         let v = event_target_value(&e).trim().parse::<f64>().ok().filter(|v| v.is_finite());
                         answer.set(v);
-                    } />
+                    }) />
                 <span class="unit">{unit}</span>
             </div>
         }
@@ -158,7 +159,7 @@ fn PredictionForm(
                     <label class="tour-option">
                         <input type="radio" name="tour-answer" value=i.to_string()
                             data-testid=format!("tour-option-{i}") prop:disabled=move || locked()
-                            on:change=move |_| answer.set(Some(i as f64)) />
+                            on:change=cb(move |_| answer.set(Some(i as f64))) />
                         " "{b.label}
                     </label>
                 }).collect::<Vec<_>>()}
@@ -206,7 +207,7 @@ fn PredictionForm(
             {input}
             <div class="tour-play">
                 <button class="primary" data-testid="tour-play" prop:disabled=move || locked()
-                    on:click=move |_| session.playing.set(true)>"▶ Play to see"</button>
+                    on:click=cb(move |_| session.playing.set(true))>"▶ Play to see"</button>
                 <span class="muted" data-testid="tour-status" aria-live="polite">{move || status()}</span>
             </div>
             <div aria-live="polite">{move || verdict()}</div>

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::core::format::{speed as speed_text, time_readout};
 use crate::session::Session;
 use crate::url_state::SPEEDS;
+use crate::widgets::cb;
 use crate::widgets::chaos::ChaosTrack;
 
 /// The scrubber reaches at least this far, so a fresh run has room to drag into.
@@ -81,22 +82,22 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
     view! {
         <div class="transport" role="group" aria-label="Transport">
             <button class="primary play" data-testid="play" aria-pressed=move || if playing.get() { "true" } else { "false" }
-                on:click=move |_| session.toggle_play() title="Play / pause (space)">
+                on:click=cb(move |_| session.toggle_play()) title="Play / pause (space)">
                 <span aria-hidden="true">{move || if playing.get() { "❚❚ " } else { "▶ " }}</span>
                 {move || if playing.get() { "Pause" } else { "Play" }}
             </button>
-            <button data-testid="next-notable" on:click=move |_| session.next_notable()
+            <button data-testid="next-notable" on:click=cb(move |_| session.next_notable())
                 title="Jump to the next notable moment: a transition, an expiry, a fault (→)">"Next »"</button>
             {(!compact).then(|| view! {
-                <button data-testid="step" on:click=move |_| session.step() title="Process the next single event (.)">"Step"</button>
+                <button data-testid="step" on:click=cb(move |_| session.step()) title="Process the next single event (.)">"Step"</button>
             })}
-            <button data-testid="reset" on:click=move |_| session.reset() title="Back to t = 0 (r)">"Reset"</button>
-            <button class="slow-toggle" data-testid="slow-toggle" on:click=move |_| session.set_slow(!session.slow.get_untracked())
+            <button data-testid="reset" on:click=cb(move |_| session.reset()) title="Back to t = 0 (r)">"Reset"</button>
+            <button class="slow-toggle" data-testid="slow-toggle" on:click=cb(move |_| session.set_slow(!session.slow.get_untracked()))
                 aria-pressed=move || if session.slow.get() { "true" } else { "false" }
                 title="Slow motion: ease down around each notable moment, then back up (s)">"Slow motion"</button>
             {(!compact).then(|| view! {
                 <label class="inline">"Speed "
-                    <select data-testid="speed" on:change=on_speed prop:value=move || session.speed.get().to_string()>
+                    <select data-testid="speed" on:change=cb(on_speed) prop:value=move || session.speed.get().to_string()>
                         {SPEEDS.iter().map(|s| {
                             let s = *s;
                             view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }
@@ -105,7 +106,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                 </label>
                 <label class="inline">"Seed "
                     <input class="seed" type="text" inputmode="numeric" data-testid="seed" size="8"
-                        prop:value=move || session.seed.get().to_string() on:change=on_seed
+                        prop:value=move || session.seed.get().to_string() on:change=cb(on_seed)
                         title="Same seed, same run: every random draw comes from it" />
                 </label>
             })}
@@ -113,7 +114,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                 <div class="scrub-track">
                     <input type="range" data-testid="scrubber" aria-label="Time" min="0" step="0.01"
                         max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
-                        on:input=on_scrub />
+                        on:input=cb(on_scrub) />
                     <div class="ticks" aria-hidden="true" style:--max=move || format!("{:.3}", scrub_max())>
                         <For each=move || ticks.get() key=|(kind, b, _, _)| (*kind, *b) let:((kind, _, t, text))>
                             <span class=format!("tick tick-{kind}") data-testid="tick" style=format!("--t:{:.3}", t.as_secs_f64())

@@ -22,6 +22,7 @@ use leptos::prelude::*;
 
 use crate::core::palette::{colour, marker, marker_path, tint};
 use crate::session::Session;
+use crate::widgets::cb;
 use layout::{
     BADGE_H, BADGE_PX, BADGE_Y, COMPACT_LABEL_Y, COMPACT_PILE_TOP, GATE_SLOT_PITCH, LABEL_PX, LABEL_Y, LINE_PX,
     LINE_STEP, LINE_Y, Pile, Rect, StageLayout, TEXT_INSET, TEXT_X, fit_px, full_pile, hint_on_own_row, hint_width,
@@ -245,10 +246,10 @@ fn link_view(
             aria-label=move || label()
             style:display=if ends.is_some() { "" } else { "none" }
             data-testid=link_id
-            on:click=move |_| if interactive { toggle() }
-            on:keydown=move |e: web_sys::KeyboardEvent| {
+            on:click=cb(move |_| if interactive { toggle() })
+            on:keydown=cb(move |e: web_sys::KeyboardEvent| {
                 if interactive && (e.key() == "Enter" || e.key() == " ") { e.prevent_default(); e.stop_propagation(); toggle2(); }
-            }>
+            })>
             <polygon class="link-hit" points=hit></polygon>
             <line class="link-line" x1=x1 y1=y1 x2=x2 y2=y2></line>
             {move || gate_view()}
@@ -578,10 +579,10 @@ fn node_view(
             tabindex=move || if actionable() { Some("0") } else { None }
             role=move || if actionable() { Some("button") } else { Some("img") }
             aria-label=move || aria()
-            on:click=move |_| act()
-            on:keydown=move |e: web_sys::KeyboardEvent| {
+            on:click=cb(move |_| act())
+            on:keydown=cb(move |e: web_sys::KeyboardEvent| {
                 if e.key() == "Enter" || e.key() == " " { e.prevent_default(); e.stop_propagation(); act(); }
-            }>
+            })>
             <clipPath id=clip_id.clone()><rect x=x0 y=y0 width=node_w - 3.0 height=node_h></rect></clipPath>
             <rect class="node-box" x=x0 y=y0 width=node_w height=node_h rx="10"
                 fill=move || tint(tone_m.get()) stroke=move || colour(tone_m.get())></rect>

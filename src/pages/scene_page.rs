@@ -31,6 +31,7 @@ use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
 use crate::widgets::tour::TourCard;
 use crate::widgets::transport::Transport;
+use crate::widgets::effect;
 
 /// The preset buttons, the active one pressed (`aria-pressed`). A click loads the preset and gives focus
 /// back to the page, so Space plays rather than loading it again.
@@ -86,7 +87,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
 
     let stage_ref = NodeRef::<Div>::new();
     let driver: StoredValue<Option<Driver>, LocalStorage> = StoredValue::new_local(None);
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(el) = stage_ref.get()
             && driver.with_value(|d| d.is_none())
         {

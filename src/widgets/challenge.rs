@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use crate::session::{Session, wall_ms};
 use crate::url_state;
 use crate::widgets::cb;
+use crate::widgets::effect;
 
 /// While playing, the live numbers refresh at most this often (ms of wall time).
 const REFRESH_MS: f64 = 250.0;
@@ -83,7 +84,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
         let seed = session.seed.get();
         session.script.with(|s| challenge::off_challenge(scene, ch, &params, seed, s))
     });
-    Effect::new(move |_| {
+    effect(move || {
         let now = session.now.get();
         let playing = session.playing.get();
         let inputs: Inputs = (session.base_params.get(), session.seed.get(), session.script.get());

@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use crate::chaos::{self, KEY_STEP_S};
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::effect;
 
 /// Markers carry their label on the track when there are at most this many (otherwise on focus or hover).
 const LABELLED_MAX: usize = 8;
@@ -195,7 +196,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
     let editor = move || {
         editing.get().map(|(idx, text)| {
             let input = NodeRef::<leptos::html::Input>::new();
-            Effect::new(move |_| {
+            effect(move || {
                 if let Some(i) = input.get() {
                     let _ = i.focus();
                     i.select();

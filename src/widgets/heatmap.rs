@@ -17,6 +17,7 @@ use super::plot::{context, panel_of, set_attrs, width_of};
 use super::stage::layout::text_width;
 use crate::core::format::axis_number;
 use crate::session::Session;
+use crate::widgets::effect;
 
 /// The sequential steps up to capacity (ColorBrewer YlGnBu, colour-blind safe), then "over capacity".
 pub const RAMP: [&str; 8] = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"];
@@ -235,7 +236,7 @@ pub fn HeatmapPanel(session: Session) -> impl IntoView {
     let wrap = NodeRef::<Div>::new();
     let width = width_of(wrap);
     let canvas_ref = NodeRef::<Canvas>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let w = width.get();
         data.with(|d| {
             let (Some(Panel::Heatmap(v)), Some(c)) = (d, canvas_ref.get()) else { return };

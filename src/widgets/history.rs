@@ -22,6 +22,7 @@ use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::sequence::{esc, measured_width};
 use crate::widgets::stage::layout::text_width;
+use crate::widgets::effect;
 
 const ROW_H: f64 = 30.0;
 const TOP: f64 = 20.0;
@@ -560,7 +561,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         drawn_at.get_untracked().0
     });
     // Every frame: slide the bars so that `now` sits at the plot's right edge.
-    Effect::new(move |_| {
+    effect(move || {
         let (now, w, win) = (session.now.get(), width.get(), window_s.get());
         svg.with(|_| ());
         session.panels.track();

@@ -33,3 +33,14 @@ pub mod transport;
 pub fn cb<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
     Box::new(f)
 }
+
+/// `Effect::new` behind one boxed closure type. An effect's runner (an async task waiting for changes) is
+/// otherwise compiled once per closure, about 1.5 KB of wasm each; boxed, it is compiled once and each effect
+/// keeps only its own body. Same effect otherwise: it runs after the current work and again on every change.
+pub fn effect(f: impl FnMut() + 'static) {
+    effect_boxed(Box::new(f));
+}
+
+fn effect_boxed(mut f: Box<dyn FnMut()>) {
+    leptos::prelude::Effect::new(move |_| f());
+}

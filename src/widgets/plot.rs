@@ -7,6 +7,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use crate::widgets::effect;
 
 /// Okabe–Ito's eight colours, for identities (owners), not states: an identity also gets a name and,
 /// past eight, a stripe ([`pattern_group`]).
@@ -49,7 +50,7 @@ pub fn width_of(el: NodeRef<Div>) -> RwSignal<f64> {
             }
         }
     };
-    Effect::new(move |_| {
+    effect(move || {
         if el.get().is_some() {
             measure();
         }

@@ -11,13 +11,14 @@ use leptos::prelude::*;
 
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::effect;
 
 /// How long the last-key cue stays up.
 const CUE_MS: u64 = 1800;
 
 /// Keeps `<body class="presenting">` in step with the session's presenter mode (removed when the page goes).
 pub fn body_class(session: Session) {
-    Effect::new(move |_| {
+    effect(move || {
         let on = session.present.get();
         if let Some(body) = document().body() {
             let _ = body.class_list().toggle_with_force("presenting", on);
@@ -49,7 +50,7 @@ pub fn PresentButton(session: Session) -> impl IntoView {
 #[component]
 pub fn KeyCue(session: Session) -> impl IntoView {
     let shown = RwSignal::new(None::<(u32, String)>);
-    Effect::new(move |_| {
+    effect(move || {
         let cue = session.key_cue.get();
         if let Some((n, _)) = &cue {
             let n = *n;

@@ -21,6 +21,7 @@ use super::stage::layout::text_width;
 use crate::core::palette::{colour, symbol};
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::effect;
 
 /// An owner's run of the ring from `a` to `b` (positions clockwise from the top; `a` < 0 across the top).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -293,7 +294,7 @@ pub fn RingPanel(session: Session) -> impl IntoView {
     let (wrap, legend_ref) = (NodeRef::<Div>::new(), NodeRef::<Div>::new());
     let width = width_of(wrap);
     let canvas_ref = NodeRef::<Canvas>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let (w, p) = (width.get().min(420.0), pick.get());
         data.with(|d| {
             let (Some(Panel::Ring(v)), Some(c)) = (d, canvas_ref.get()) else { return };

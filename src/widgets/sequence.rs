@@ -23,6 +23,7 @@ use crate::core::palette::{colour, marker, marker_path, symbol};
 use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::stage::layout::text_width;
+use crate::widgets::effect;
 
 /// Height the diagram's time axis aims at, in CSS px.
 pub const TARGET_H: f64 = 420.0;
@@ -413,7 +414,7 @@ pub(crate) fn measured_width(el: NodeRef<Div>) -> RwSignal<f64> {
             }
         }
     };
-    Effect::new(move |_| {
+    effect(move || {
         if el.get().is_some() {
             measure();
         }
@@ -533,7 +534,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     let (title, heading, options, head, body) = (part(0), part(1), part(2), part(3), part(4));
     // Every frame: clip what lies after `now`, move the `now` line, keep it in view as the flow grows; and if
     // a pinned flow left the bounded list, follow the latest again and say so.
-    Effect::new(move |_| {
+    effect(move || {
         let now = session.now.get();
         body.with(|_| ());
         key.with(|_| ());

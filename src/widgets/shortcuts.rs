@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::effect;
 
 /// (typing in a field, keyboard focus on something Space activates).
 fn focus_context(e: &web_sys::KeyboardEvent) -> (bool, bool) {
@@ -139,7 +140,7 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
     };
     // Opening it moves focus into it (a dialog added to the page does not take `autofocus`).
     let close_ref = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if open.get()
             && let Some(b) = close_ref.get()
         {

@@ -15,6 +15,7 @@ use crate::app::navigate;
 use crate::session::{Session, wall_ms};
 use crate::tour;
 use crate::widgets::cb;
+use crate::widgets::effect;
 
 /// How often (wall ms) the card may ask for the measured value while the run is past the window's end.
 const MEASURE_INTERVAL_MS: f64 = 250.0;
@@ -104,7 +105,7 @@ fn PredictionForm(
     let answer = RwSignal::new(None::<f64>);
     // Locked once the reader has pressed play or moved past the step's moment.
     let started = RwSignal::new(false);
-    Effect::new(move |_| {
+    effect(move || {
         if !started.get_untracked() && (session.playing.get() || session.now.get() > step_at) {
             started.set(true);
         }
@@ -115,7 +116,7 @@ fn PredictionForm(
     let asked_at = StoredValue::new(f64::NEG_INFINITY);
     let paused_once = StoredValue::new(false);
     let (_, to) = p.window();
-    Effect::new(move |_| {
+    effect(move || {
         let now = session.now.get();
         if !matches.get() {
             measured.set(None);

@@ -28,6 +28,7 @@ use layout::{
     LINE_STEP, LINE_Y, Pile, Rect, StageLayout, TEXT_INSET, TEXT_X, fit_px, full_pile, hint_on_own_row, hint_width,
     pile, pile_top, text_width, token_at,
 };
+use crate::widgets::effect;
 
 /// The topology among a set of panels.
 pub fn topology_of(panels: RwSignal<Vec<Panel>>) -> Memo<TopologyView> {
@@ -83,14 +84,14 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
             }
         }
     };
-    Effect::new(move |_| {
+    effect(move || {
         if wrap_ref.get().is_some() {
             measure();
         }
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
     // Entering or leaving presenter mode changes the stage's width without a resize.
-    Effect::new(move |_| {
+    effect(move || {
         session.present.track();
         set_timeout(measure, std::time::Duration::from_millis(30));
     });
@@ -140,9 +141,9 @@ fn StageLaidOut(
     let (vb_w, vb_h, vertical) = (layout.vb_w, layout.vb_h, layout.vertical);
     let layout = Rc::new(layout);
     let names: Rc<Vec<String>> = Rc::new(topo.with_untracked(|t| t.nodes.iter().map(|n| n.name.clone()).collect()));
-    Effect::new({
+    effect({
         let layout = layout.clone();
-        move |_| {
+        move || {
             if let Some(canvas) = canvas_ref.get() {
                 let (layout, names) = (layout.clone(), names.clone());
                 let canvas: web_sys::HtmlCanvasElement = canvas;

@@ -32,11 +32,12 @@ use crate::widgets::stage::Stage;
 use crate::widgets::tour::TourCard;
 use crate::widgets::transport::Transport;
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// The preset buttons, the active one pressed (`aria-pressed`). A click loads the preset and gives focus
 /// back to the page, so Space plays rather than loading it again.
 fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
-    let active = Memo::new(move |_| session.active_preset().map(|p| p.id));
+    let active = memo(move |_| session.active_preset().map(|p| p.id));
     session
         .scene
         .presets()
@@ -130,7 +131,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     // Which charts the run shows may change with its parameters (no state band without a breaker); the
     // first is the scene's key chart.
     let chart_specs =
-        Memo::new(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
+        memo(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
     let key_chart = move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> });
     let other_charts = move || {
         chart_specs

@@ -13,6 +13,7 @@ use crate::session::{Session, wall_ms};
 use crate::url_state;
 use crate::widgets::cb;
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// While playing, the live numbers refresh at most this often (ms of wall time).
 const REFRESH_MS: f64 = 250.0;
@@ -79,7 +80,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
     let judged: StoredValue<Option<(Inputs, Verdict)>, LocalStorage> = StoredValue::new_local(None);
     let last_wall = StoredValue::new_local(f64::NEG_INFINITY);
     let before_end = StoredValue::new_local(true);
-    let off = Memo::new(move |_| {
+    let off = memo(move |_| {
         let params = session.base_params.get();
         let seed = session.seed.get();
         session.script.with(|s| challenge::off_challenge(scene, ch, &params, seed, s))

@@ -14,6 +14,7 @@ use crate::chaos::{self, KEY_STEP_S};
 use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// Markers carry their label on the track when there are at most this many (otherwise on focus or hover).
 const LABELLED_MAX: usize = 8;
@@ -155,7 +156,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
 
     // The "Add" palette: the scene's actions, placed at the cursor. A parameter change opens the editor on
     // the new entry, to type its value.
-    let stage = Memo::new(move |_| {
+    let stage = memo(move |_| {
         session.panels.with(|ps| {
             ps.iter().find_map(|p| match p {
                 Panel::Topology(t) => Some(chaos::StageNames::of(t)),
@@ -163,7 +164,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
             })
         })
     });
-    let palette = Memo::new(move |_| {
+    let palette = memo(move |_| {
         let params = session.params.get_untracked();
         stage.with(|st| {
             chaos::palette(session.scene, st.as_ref(), |name| {

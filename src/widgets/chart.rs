@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use crate::core::format::axis_number;
 use crate::core::palette::{colour, marker, marker_path, symbol, tint};
 use crate::session::Session;
+use crate::widgets::memo;
 
 const W: f64 = 560.0;
 const H: f64 = 200.0;
@@ -163,14 +164,14 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
     let get = move |f: &dyn Fn(&PlotData) -> String| {
         data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(f).unwrap_or_default())
     };
-    let x_max = Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.x_max).unwrap_or(MIN_SPAN_S)));
-    let spec = Memo::new(move |_| {
+    let x_max = memo(move |_| data.with(|d| d.as_ref().map(|d| d.x_max).unwrap_or(MIN_SPAN_S)));
+    let spec = memo(move |_| {
         data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| p.spec))
     });
     let cursor_x = move || format!("{:.1}", x_px(session.now.get().as_secs_f64(), x_max.get()));
     // Bands as one path per state (its spans as subpaths): a rebuild of the chart changes a few `d`
     // attributes instead of recreating a rectangle per span.
-    let band_paths = Memo::new(move |_| {
+    let band_paths = memo(move |_| {
         let Some(band) = spec.get().and_then(|s| s.band) else { return Vec::new() };
         data.with(|d| {
             let spans = d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| &p.bands);
@@ -195,7 +196,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
             })
             .collect::<Vec<_>>()
     };
-    let y_max = Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.y_max).unwrap_or(1.0)));
+    let y_max = memo(move |_| data.with(|d| d.as_ref().map(|d| d.y_max).unwrap_or(1.0)));
     let y_labels = move || {
         let y_max = y_max.get();
         [0.0, 0.5, 1.0]
@@ -274,11 +275,11 @@ fn legend_entry(l: &faultline_sim::scene::LineSpec, prefix: &str) -> impl IntoVi
 
 #[component]
 pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl IntoView {
-    let data = Memo::new(move |_| session.charts.with(|c| c.get(idx).cloned()));
+    let data = memo(move |_| session.charts.with(|c| c.get(idx).cloned()));
     let title_id = format!("chart-{}-title", spec.id);
     let title_ref = title_id.clone();
     let unit = if spec.unit.is_empty() { String::new() } else { format!(" ({})", spec.unit) };
-    let comparing = Memo::new(move |_| data.with(|d| d.as_ref().is_some_and(|d| d.b.is_some())));
+    let comparing = memo(move |_| data.with(|d| d.as_ref().is_some_and(|d| d.b.is_some())));
     let label = format!("{}{} over time", spec.title, unit);
     let plots = move || {
         let label = label.clone();
@@ -298,7 +299,7 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         }
     };
     // A's lines; B's theory line too where B's expectation differs (another strategy, another theory).
-    let spec_b = Memo::new(move |_| data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().map(|b| b.spec))));
+    let spec_b = memo(move |_| data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().map(|b| b.spec))));
     let legend = move || {
         let mut items: Vec<AnyView> = spec.lines.iter().map(|l| legend_entry(l, "").into_any()).collect();
         if let Some(spec_b) = spec_b.get() {

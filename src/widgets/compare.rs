@@ -11,6 +11,7 @@ use crate::core::format::{compact_number, secs};
 use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::stage::{PainterSlot, Stage, StageOf, topology_of};
+use crate::widgets::memo;
 
 /// "Compare with: [strategy = none ▾]": every other choice of every comparable parameter, or off. Renders
 /// nothing for scenes without comparable parameters.
@@ -154,7 +155,7 @@ pub fn CompareStages(session: Session) -> impl IntoView {
         }
     });
     on_cleanup(move || resize.remove());
-    let both = Memo::new(move |_| wide.get() && session.compare.get().is_some());
+    let both = memo(move |_| wide.get() && session.compare.get().is_some());
     move || {
         if !both.get() {
             return view! { <Stage session /> }.into_any();

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::core::format::secs;
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::memo;
 
 #[component]
 pub fn Counters(session: Session) -> impl IntoView {
@@ -25,10 +26,10 @@ pub fn Counters(session: Session) -> impl IntoView {
 }
 
 fn counter_row(session: Session, name: &'static str) -> impl IntoView {
-    let c = Memo::new(move |_| session.counters.with(|cs| cs.iter().find(|c| c.name == name).cloned()));
+    let c = memo(move |_| session.counters.with(|cs| cs.iter().find(|c| c.name == name).cloned()));
     let field = move |f: fn(&CounterView) -> String| c.with(|c| c.as_ref().map(f).unwrap_or_default());
-    let ok = Memo::new(move |_| c.with(|c| c.as_ref().is_none_or(|c| !c.must_be_zero || c.value == 0)));
-    let must_be_zero = Memo::new(move |_| c.with(|c| c.as_ref().is_some_and(|c| c.must_be_zero)));
+    let ok = memo(move |_| c.with(|c| c.as_ref().is_none_or(|c| !c.must_be_zero || c.value == 0)));
+    let must_be_zero = memo(move |_| c.with(|c| c.as_ref().is_some_and(|c| c.must_be_zero)));
     let mark = move || {
         if !must_be_zero.get() {
             "•"
@@ -38,7 +39,7 @@ fn counter_row(session: Session, name: &'static str) -> impl IntoView {
             "✕"
         }
     };
-    let first_at = Memo::new(move |_| {
+    let first_at = memo(move |_| {
         c.with(|c| c.as_ref().and_then(|c| (c.must_be_zero && c.value > 0).then_some(c.first_at).flatten()))
     });
     let jump = move || {

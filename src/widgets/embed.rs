@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::session::Session;
 use crate::url_state::{self, EmbedOptions, SceneUrl};
 use crate::widgets::cb;
+use crate::widgets::memo;
 
 /// The absolute URL of this page with `query`, wherever the app is hosted.
 pub fn absolute_url(query: &str) -> String {
@@ -57,7 +58,7 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
     let open = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let choice = RwSignal::new(Choice { preset: None, at_now: true, options: EmbedOptions::default() });
-    let text = Memo::new(move |_| {
+    let text = memo(move |_| {
         session.now.track();
         session.script.track();
         choice.with(|c| snippet(session, c))

@@ -23,6 +23,7 @@ use crate::widgets::cb;
 use crate::widgets::sequence::{esc, measured_width};
 use crate::widgets::stage::layout::text_width;
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 const ROW_H: f64 = 30.0;
 const TOP: f64 = 20.0;
@@ -491,7 +492,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     // eighth of a second of wall time (speed × 125 ms), so the markup is rebuilt about 8 times a second, not
     // every frame (bars are placed at absolute times: only the slide moves per frame); while paused, `now`
     // itself, and the run's digest (a parameter changed at the same moment redraws).
-    let drawn_at = Memo::new(move |_| {
+    let drawn_at = memo(move |_| {
         session.panels.track();
         let now = session.now.get().as_micros();
         if session.playing.get() {
@@ -502,7 +503,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         }
     });
     let part = move |which: u8| {
-        Memo::new(move |_| {
+        memo(move |_| {
             let (now, win) = (SimTime::from_micros(drawn_at.get().0), window_s.get());
             with_hist(session, |h| {
                 let Some(h) = h else { return String::new() };
@@ -542,7 +543,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         })
     };
     let (title, info, counts_html, goto_label, window_options) = (part(0), part(1), part(2), part(3), part(5));
-    let drawing = Memo::new(move |_| {
+    let drawing = memo(move |_| {
         let (now, w, win) = (SimTime::from_micros(drawn_at.get().0), width.get(), window_s.get());
         with_hist(session, |h| {
             h.map(|h| history_drawing(h, now, w, win, &summary(h, now, win).0, session.now.get_untracked()))
@@ -553,7 +554,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     // the frame).
     let shown: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
     // A memo, read by the per-frame effect below, so the bars are in place before the slide moves them.
-    let svg = Memo::new(move |_| {
+    let svg = memo(move |_| {
         let Some(plot) = plot_ref.get() else { return 0u64 };
         drawing.with(|d| {
             shown.update_value(|shown| draw(&plot, d.as_ref(), shown));

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::core::palette::{colour, symbol, tint};
 use crate::session::Session;
+use crate::widgets::memo;
 
 const W: f64 = 540.0;
 const H: f64 = 182.0;
@@ -42,7 +43,7 @@ fn clip_to_box(c: (f64, f64), toward: (f64, f64)) -> (f64, f64) {
 /// Every machine of the session's Machines panel (nothing when the run shows none).
 #[component]
 pub fn Machines(session: Session) -> impl IntoView {
-    let machines = Memo::new(move |_| {
+    let machines = memo(move |_| {
         session.panels.with(|ps| {
             ps.iter()
                 .find_map(|p| match p {

@@ -44,3 +44,11 @@ pub fn effect(f: impl FnMut() + 'static) {
 fn effect_boxed(mut f: Box<dyn FnMut()>) {
     leptos::prelude::Effect::new(move |_| f());
 }
+
+/// `Memo::new` with its closure boxed: a memo's code is otherwise compiled once per closure; boxed, once per
+/// value type. Same memo: it recomputes when what it reads changes and notifies only when its value does.
+pub fn memo<T: PartialEq + Send + Sync + 'static>(
+    f: impl Fn(Option<&T>) -> T + Send + Sync + 'static,
+) -> leptos::prelude::Memo<T> {
+    leptos::prelude::Memo::new(Box::new(f) as Box<dyn Fn(Option<&T>) -> T + Send + Sync>)
+}

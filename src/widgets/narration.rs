@@ -9,6 +9,7 @@ use crate::core::format::secs;
 use faultline_sim::kernel::SimTime;
 
 use crate::session::{LogLine, Session};
+use crate::widgets::memo;
 
 #[component]
 pub fn Narration(session: Session) -> impl IntoView {
@@ -58,7 +59,7 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
     }
     // A burst grows in place: its summary and count follow the log, its entries (oldest first, so the
     // ones shown never change) are appended.
-    let now = Memo::new(move |_| {
+    let now = memo(move |_| {
         session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst.len())))
     });
     let n = move || now.with(|x| x.as_ref().map_or(0, |x| x.1));

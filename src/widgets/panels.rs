@@ -10,12 +10,13 @@ use crate::widgets::heatmap::HeatmapPanel;
 use crate::widgets::history::HistoryPanel;
 use crate::widgets::ring::RingPanel;
 use crate::widgets::sequence::SequencePanel;
+use crate::widgets::memo;
 
 /// Every widget panel of the run, by the order of [`Run::panels`](faultline_sim::scene::Run::panels). The list
 /// is re-rendered only when which panels exist changes, not at every frame: each widget reads its own data.
 #[component]
 pub fn ScenePanels(session: Session) -> impl IntoView {
-    let kinds = Memo::new(move |_| {
+    let kinds = memo(move |_| {
         session.panels.with(|ps| {
             ps.iter()
                 .filter_map(|p| match p {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// Okabe–Ito's eight colours, for identities (owners), not states: an identity also gets a name and,
 /// past eight, a stripe ([`pattern_group`]).
@@ -27,7 +28,7 @@ pub fn pattern_group(i: usize) -> usize {
 /// The run's panel `id`, if it shows one (one memo type for every panel widget: fewer copies of the
 /// reactive machinery in the app's code).
 pub fn panel_of(panels: RwSignal<Vec<Panel>>, id: &'static str) -> Memo<Option<Panel>> {
-    Memo::new(move |_| panels.with(|ps| ps.iter().find(|p| p.id() == id).cloned()))
+    memo(move |_| panels.with(|ps| ps.iter().find(|p| p.id() == id).cloned()))
 }
 
 /// Sets `el`'s attributes (hooks for tests, labels, styles) from a widget's draw step.

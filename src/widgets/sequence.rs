@@ -24,6 +24,7 @@ use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::stage::layout::text_width;
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// Height the diagram's time axis aims at, in CSS px.
 pub const TARGET_H: f64 = 420.0;
@@ -476,7 +477,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     // pick or the width changes). One closure type for all, so the memo machinery is instantiated once.
     // What the parts below are drawn from, in a few numbers: the panels change every frame, the followed flow
     // and the list of flows only when a message is delivered or a flow starts or ends.
-    let key = Memo::new(move |_| {
+    let key = memo(move |_| {
         session.panels.track();
         follow.track();
         // Paused, a changed run (a parameter set at the same moment) redraws whatever the numbers say.
@@ -493,7 +494,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
         k
     });
     let part = move |which: u8| {
-        Memo::new(move |_| {
+        memo(move |_| {
             // Read, not only tracked: a memo recomputes (and subscribes to its own sources) when it is read.
             key.with(|_| ());
             let (w, sel) = (width.get(), follow.get());

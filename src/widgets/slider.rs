@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::memo;
 
 fn input_value(e: &web_sys::Event) -> String {
     e.target()
@@ -21,7 +22,7 @@ fn input_value(e: &web_sys::Event) -> String {
 pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView {
     let name = spec.name;
     let help_id = format!("help-{name}");
-    let value = Memo::new(move |_| session.params.with(|p| p.get(name)));
+    let value = memo(move |_| session.params.with(|p| p.get(name)));
     let locked = session.challenge.is_some_and(|c| !c.may_change.contains(&name));
     let locked_note = move || {
         locked.then(

@@ -16,6 +16,7 @@ use crate::session::{Session, wall_ms};
 use crate::tour;
 use crate::widgets::cb;
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// How often (wall ms) the card may ask for the measured value while the run is past the window's end.
 const MEASURE_INTERVAL_MS: f64 = 250.0;
@@ -36,7 +37,7 @@ pub fn TourCard(session: Session, scene: &'static dyn Scene, n: usize) -> impl I
     let total = steps.len();
     // The state the step opened in: the prediction is scored only on that run (same parameters, seed, script).
     let inputs = step.inputs(scene).ok();
-    let matches = Memo::new(move |_| {
+    let matches = memo(move |_| {
         let Some((p, s)) = &inputs else { return false };
         session.seed.get() == step.seed && session.base_params.with(|b| b == p) && session.script.with(|x| x == s)
     });

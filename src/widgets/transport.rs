@@ -12,6 +12,7 @@ use crate::session::Session;
 use crate::url_state::SPEEDS;
 use crate::widgets::cb;
 use crate::widgets::chaos::ChaosTrack;
+use crate::widgets::memo;
 
 /// The scrubber reaches at least this far, so a fresh run has room to drag into.
 const MIN_SCRUB_S: f64 = 30.0;
@@ -45,8 +46,8 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
     // frame costs one style change, not one per tick. A busy run's thousands of moments are thinned to one
     // tick per kind per 1/400 of a span that only changes when the run doubles in length, and ticks are
     // keyed, so a new moment adds one element instead of redrawing the rest.
-    let span = Memo::new(move |_| scrub_max().log2().ceil().exp2());
-    let ticks = Memo::new(move |_| {
+    let span = memo(move |_| scrub_max().log2().ceil().exp2());
+    let ticks = memo(move |_| {
         let bucket = span.get() / 400.0;
         let mut seen = std::collections::HashSet::new();
         session.notable.with(|ns| {
@@ -148,7 +149,7 @@ fn rate_text(r: f64) -> String {
 /// playback stopped at. A polite status says the moment once (not the rate changing every frame).
 #[component]
 fn SlowIndicator(session: Session) -> impl IntoView {
-    let label = Memo::new(move |_| {
+    let label = memo(move |_| {
         if let Some(m) = session.stopped_at.get() {
             return Some(format!("Paused at {}: {} — press play to go on", crate::core::format::secs(m.t), m.label));
         }

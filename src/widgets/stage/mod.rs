@@ -29,10 +29,11 @@ use layout::{
     pile, pile_top, text_width, token_at,
 };
 use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// The topology among a set of panels.
 pub fn topology_of(panels: RwSignal<Vec<Panel>>) -> Memo<TopologyView> {
-    Memo::new(move |_| {
+    memo(move |_| {
         panels.with(|ps| {
             ps.iter()
                 .find_map(|p| match p {
@@ -95,9 +96,9 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
         session.present.track();
         set_timeout(measure, std::time::Duration::from_millis(30));
     });
-    let zoom = Memo::new(move |_| if session.present.get() { PRESENT_ZOOM } else { 1.0 });
+    let zoom = memo(move |_| if session.present.get() { PRESENT_ZOOM } else { 1.0 });
     on_cleanup(move || resize.remove());
-    let key = Memo::new(move |_| topo.with(|t| t.layout_key()));
+    let key = memo(move |_| topo.with(|t| t.layout_key()));
     let laid_out = move || {
         // Read, not only tracked: a memo recomputes (and notifies) when it is read.
         let _ = key.get();
@@ -107,7 +108,7 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
         view! { <StageLaidOut session topo layout which=slot zoom /> }
     };
     // Rebuilt only when the legend's items change, not with every frame's topology.
-    let legend_items = Memo::new(move |_| topo.with(|t| t.legend.clone()));
+    let legend_items = memo(move |_| topo.with(|t| t.legend.clone()));
     let legend = move || legend_items.get().into_iter().map(legend_item).collect::<Vec<_>>();
     view! {
         <div class="stage-measure" node_ref=wrap_ref>{move || laid_out()}</div>
@@ -185,7 +186,7 @@ fn link_view(
     i: usize,
     slot: PainterSlot,
 ) -> impl IntoView {
-    let link = Memo::new(move |_| topo.with(|t| t.links.get(i).cloned()));
+    let link = memo(move |_| topo.with(|t| t.links.get(i).cloned()));
     let (na, nb, la, lb, ends) = topo.with_untracked(|t| {
         let link = &t.links[i];
         let pos = |name: &str| t.nodes.iter().position(|n| n.name == name);
@@ -196,7 +197,7 @@ fn link_view(
     // A link to a box this layout does not have is not drawn (the topology is being re-laid out).
     let ((x1, y1), (x2, y2)) = ends.unwrap_or(((0.0, 0.0), (0.0, 0.0)));
     let cut = move || link.with(|l| l.as_ref().map(|l| l.cut).unwrap_or(false));
-    let gate = Memo::new(move |_| link.with(|l| l.as_ref().and_then(|l| l.gate.clone())));
+    let gate = memo(move |_| link.with(|l| l.as_ref().and_then(|l| l.gate.clone())));
     // The visible text (a gate's label and caption) comes first in the accessible name, in order.
     let label = move || -> String {
         let g = gate.with(|g| g.as_ref().map(|g| format!("{} {} {}. ", g.label, g.state_label, g.caption)));
@@ -331,8 +332,8 @@ fn pile_view<G>(work: Memo<Option<WorkView>>, geometry: G, x0: f64, top: Memo<f6
 where
     G: Fn(&WorkView) -> Pile + Copy + Send + Sync + 'static,
 {
-    let layout = Memo::new(move |_| work.with(|w| w.as_ref().map(geometry)));
-    let tones = Memo::new(move |_| {
+    let layout = memo(move |_| work.with(|w| w.as_ref().map(geometry)));
+    let tones = memo(move |_| {
         work.with(|w| {
             w.as_ref()
                 .map(|w| {
@@ -341,18 +342,18 @@ where
                 .unwrap_or_default()
         })
     });
-    let n_slots = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.slots)));
-    let hidden = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.hidden)));
-    let capacity = Memo::new(move |_| work.with(|w| w.as_ref().and_then(|w| w.capacity)));
+    let n_slots = memo(move |_| layout.with(|p| p.map_or(0, |p| p.slots)));
+    let hidden = memo(move |_| layout.with(|p| p.map_or(0, |p| p.hidden)));
+    let capacity = memo(move |_| work.with(|w| w.as_ref().and_then(|w| w.capacity)));
     // As many slot elements as the box could ever show (its columns at the tightest pitch × rows): built
     // once per box width; a slot's place, shape and visibility then follow the layout reactively.
-    let most = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.most)));
+    let most = memo(move |_| layout.with(|p| p.map_or(0, |p| p.most)));
     let slots = move || {
         let tokens = (0..most.get())
             .map(|i| {
-                let tone = Memo::new(move |_| tones.with(|t| t.get(i).copied()));
-                let shown = Memo::new(move |_| i < n_slots.get());
-                let place = Memo::new(move |_| {
+                let tone = memo(move |_| tones.with(|t| t.get(i).copied()));
+                let shown = memo(move |_| i < n_slots.get());
+                let place = memo(move |_| {
                     layout.with(|p| {
                         p.map(|p| {
                             let (x, y) = token_at(&p, x0, top.get(), i);
@@ -383,7 +384,7 @@ where
                 x=move || more_at().0 - 4.0 y=move || more_at().1 + 4.5>{move || format!("+{} ", hidden.get())}</text>
         }
     };
-    let present = Memo::new(move |_| work.with(|w| w.is_some()));
+    let present = memo(move |_| work.with(|w| w.is_some()));
     move || {
         present.get().then(|| {
             view! {
@@ -405,7 +406,7 @@ fn node_view(
     slot: PainterSlot,
 ) -> impl IntoView {
     let (node_w, node_h) = (r.w, r.h);
-    let node = Memo::new(move |_| topo.with(|t| t.nodes.get(i).cloned()));
+    let node = memo(move |_| topo.with(|t| t.nodes.get(i).cloned()));
     let name = topo.with_untracked(|t| t.nodes[i].name.clone());
     let (x0, y0) = (r.x, r.y);
     let clip_id = format!("node-clip-{}-{name}", if slot == PainterSlot::A { "a" } else { "b" });
@@ -416,7 +417,7 @@ fn node_view(
         move || node.with(|n| n.as_ref().and_then(|n| n.actions.first().cloned())).filter(|_| interactive);
     // Memos, so the attributes and the hint that read them update when the answer changes, not every time
     // the node's data does (its lines change every frame in a busy run).
-    let actionable_m = Memo::new(move |_| first_action().is_some());
+    let actionable_m = memo(move |_| first_action().is_some());
     let actionable = move || actionable_m.get();
     let label = move || get(|n| Some(n.label.clone())).unwrap_or_default();
     let badge = move || get(|n| n.badge.clone()).unwrap_or_default();
@@ -430,9 +431,9 @@ fn node_view(
     };
     let avail = node_w - TEXT_INSET;
     let badge_w = move |px: f64, t: &str| text_width(t, px, true) + 0.02 * px * t.chars().count() as f64;
-    let action_hint_m = Memo::new(move |_| first_action().map(|a| a.label.to_string()).unwrap_or_default());
+    let action_hint_m = memo(move |_| first_action().map(|a| a.label.to_string()).unwrap_or_default());
     let action_hint = move || action_hint_m.get();
-    let has_hint = Memo::new(move |_| action_hint_m.with(|h| !h.is_empty()));
+    let has_hint = memo(move |_| action_hint_m.with(|h| !h.is_empty()));
     // The hint sits inside the box, top right on the label's row, or on a row of its own at the bottom when
     // that row is too narrow for both (the layout left room for it).
     let hint_below =
@@ -448,7 +449,7 @@ fn node_view(
     };
     // The state word comes before the action hint: on a compact box the hint is drawn only if it fits too
     // (the box stays clickable and its name says what clicking does).
-    let hint_drawn_m = Memo::new(move |_| {
+    let hint_drawn_m = memo(move |_| {
         !compact || {
             let bw = if compact_badge_shown() { badge_w(12.0, &badge_text()) + 26.0 } else { 0.0 };
             text_width(&label(), 14.0, true) + bw + hint_w() + 10.0 <= avail
@@ -499,19 +500,19 @@ fn node_view(
         parts.retain(|p| !p.is_empty());
         format!("{}. {}", parts.join(" "), extra.join(", "))
     };
-    let work = Memo::new(move |_| node.with(|n| n.as_ref().and_then(|n| n.work.clone())));
+    let work = memo(move |_| node.with(|n| n.as_ref().and_then(|n| n.work.clone())));
     // What changes from frame to frame (texts, the pile's tokens) updates in place: the content's elements
     // are built once per box, and each reads its own memo.
-    let label_m = Memo::new(move |_| label());
-    let badge_m = Memo::new(move |_| badge());
-    let tone_m = Memo::new(move |_| tone());
-    let lines_m = Memo::new(move |_| node.with(|n| n.as_ref().map(|n| n.lines.clone()).unwrap_or_default()));
-    let n_lines = Memo::new(move |_| lines_m.with(Vec::len));
+    let label_m = memo(move |_| label());
+    let badge_m = memo(move |_| badge());
+    let tone_m = memo(move |_| tone());
+    let lines_m = memo(move |_| node.with(|n| n.as_ref().map(|n| n.lines.clone()).unwrap_or_default()));
+    let n_lines = memo(move |_| lines_m.with(Vec::len));
     let content = if compact {
         // Label on the left, badge on the right of one row (when both fit); a strip of tokens under them.
         let badge_px = 12.0;
         let full_bw = move || badge_w(badge_px, &badge_m.get()) + 26.0;
-        let show_badge = Memo::new(move |_| compact_badge_shown());
+        let show_badge = memo(move |_| compact_badge_shown());
         let bw = move || if show_badge.get() { full_bw() } else { 0.0 };
         // Room the hint takes at the row's right end when it is drawn; the badge sits left of it.
         let hint_room = move || if hint_drawn() && hint_w() > 0.0 { hint_w() + 6.0 } else { 0.0 };
@@ -520,8 +521,8 @@ fn node_view(
         // A box without work uses the strip's row for its first line (its state in words).
         let first_line = move || lines_m.with(|l| l.first().cloned());
         let line_px = move || fit_px(avail, LINE_PX, first_line().map(|l| text_width(&l, LINE_PX, false)));
-        let has_work = Memo::new(move |_| work.with(|w| w.is_some()));
-        let top = Memo::new(move |_| y0 + COMPACT_PILE_TOP);
+        let has_work = memo(move |_| work.with(|w| w.is_some()));
+        let top = memo(move |_| y0 + COMPACT_PILE_TOP);
         let testid = format!("node-{name}-badge");
         view! {
             <text class="node-label" x=x0 + TEXT_X y=y0 + COMPACT_LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
@@ -543,8 +544,8 @@ fn node_view(
         .into_any()
     } else {
         let label_px = move || fit_px(avail - hint_w(), LABEL_PX, [text_width(&label_m.get(), LABEL_PX, true)]);
-        let badge_px = Memo::new(move |_| fit_px(avail - 30.0, BADGE_PX, [badge_w(BADGE_PX, &badge_m.get())]));
-        let lines_px = Memo::new(move |_| {
+        let badge_px = memo(move |_| fit_px(avail - 30.0, BADGE_PX, [badge_w(BADGE_PX, &badge_m.get())]));
+        let lines_px = memo(move |_| {
             lines_m.with(|ls| fit_px(avail, LINE_PX, ls.iter().map(|l| text_width(l, LINE_PX, false))))
         });
         let lines = move || {
@@ -559,7 +560,7 @@ fn node_view(
                 })
                 .collect::<Vec<_>>()
         };
-        let top = Memo::new(move |_| y0 + node.with(|n| n.as_ref().map(pile_top).unwrap_or(0.0)));
+        let top = memo(move |_| y0 + node.with(|n| n.as_ref().map(pile_top).unwrap_or(0.0)));
         view! {
             <text class="node-label" x=x0 + TEXT_X y=y0 + LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
             <g class="badge">

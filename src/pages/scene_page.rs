@@ -33,6 +33,7 @@ use crate::widgets::tour::TourCard;
 use crate::widgets::transport::Transport;
 use crate::widgets::effect;
 use crate::widgets::memo;
+use crate::widgets::show;
 
 /// The preset buttons, the active one pressed (`aria-pressed`). A click loads the preset and gives focus
 /// back to the page, so Space plays rather than loading it again.
@@ -232,9 +233,9 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         <div class="scene-panels"><ScenePanels session /></div>
         <main class="scene-layout">
             <div class="col-main">
-                <Show when=has_machines>
+                {show(has_machines, move || view! {
                     <section class="panel machine-panel" aria-label="State machine"><Machines session /></section>
-                </Show>
+                }.into_any())}
                 <CompareSelect session />
                 <section class="charts" aria-label="Charts">{move || other_charts()}</section>
                 <CompareTable session />

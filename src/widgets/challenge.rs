@@ -14,6 +14,7 @@ use crate::url_state;
 use crate::widgets::cb;
 use crate::widgets::effect;
 use crate::widgets::memo;
+use crate::widgets::show;
 
 /// While playing, the live numbers refresh at most this often (ms of wall time).
 const REFRESH_MS: f64 = 250.0;
@@ -177,10 +178,10 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
             <p class="challenge-verdict" data-testid="challenge-verdict" role="status">
                 <strong>{move || verdict_line()}</strong>
             </p>
-            <Show when=move || word() == "off">
+            {show(move || word() == "off", move || view! {
                 <ul class="challenge-off" data-testid="challenge-off">{move || reasons()}</ul>
-            </Show>
-            <Show when=move || word() == "pass">
+            }.into_any())}
+            {show(move || word() == "pass", move || view! {
                 <div class="challenge-solution">
                     <label for="challenge-solution-url">"Link to your solution (your parameters and seed):"</label>
                     <div class="challenge-solution-row">
@@ -193,11 +194,11 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
                     </div>
                     <p class="muted">{ch.solution_note}</p>
                 </div>
-            </Show>
+            }.into_any())}
             <div class="challenge-actions">
-                <Show when=move || word() == "fail">
+                {show(move || word() == "fail", move || view! {
                     <details class="challenge-hint"><summary>"Hint"</summary><p>{ch.solution_note}</p></details>
-                </Show>
+                }.into_any())}
                 <button data-testid="challenge-reset" on:click=cb(reset)>"Start the challenge over"</button>
             </div>
         </section>

@@ -11,6 +11,7 @@ use crate::session::Session;
 use crate::url_state::{self, EmbedOptions, SceneUrl};
 use crate::widgets::cb;
 use crate::widgets::memo;
+use crate::widgets::show;
 
 /// The absolute URL of this page with `query`, wherever the app is hosted.
 pub fn absolute_url(query: &str) -> String {
@@ -109,7 +110,7 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
     view! {
         <div class="embed">
             <button data-testid="embed-button" aria-expanded=move || open.get().to_string() on:click=cb(toggle)>"Embed"</button>
-            <Show when=move || open.get()>
+            {show(move || open.get(), move || view! {
                 <div class="embed-box" role="dialog" aria-label="Embed this scene">
                     <label class="row">"Start from "
                         <select data-testid="embed-preset" on:change=cb(on_preset)>
@@ -135,7 +136,7 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
                         })></textarea>
                     <button on:click=cb(copy)>{move || if copied.get() { "Copied ✓" } else { "Copy" }}</button>
                 </div>
-            </Show>
+            }.into_any())}
         </div>
     }
 }

@@ -52,3 +52,20 @@ pub fn memo<T: PartialEq + Send + Sync + 'static>(
 ) -> leptos::prelude::Memo<T> {
     leptos::prelude::Memo::new(Box::new(f) as Box<dyn Fn(Option<&T>) -> T + Send + Sync>)
 }
+
+/// `<Show when=…>` compiled once for every use: `view` is built while `when` holds, through a memo, so it is
+/// rebuilt only when the condition flips (a `<Show>` is compiled once per condition and children type).
+pub fn show(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> leptos::prelude::AnyView + Send + Sync + 'static,
+) -> leptos::prelude::AnyView {
+    show_boxed(memo(move |_| when()), Box::new(view))
+}
+
+fn show_boxed(
+    when: leptos::prelude::Memo<bool>,
+    view: Box<dyn Fn() -> leptos::prelude::AnyView + Send + Sync>,
+) -> leptos::prelude::AnyView {
+    use leptos::prelude::{Get, IntoAny};
+    (move || when.get().then(|| view())).into_any()
+}

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::effect;
+use crate::widgets::show;
 
 /// How long the last-key cue stays up.
 const CUE_MS: u64 = 1800;
@@ -66,10 +67,10 @@ pub fn KeyCue(session: Session) -> impl IntoView {
         }
     });
     view! {
-        <Show when=move || session.present.get()>
+        {show(move || session.present.get(), move || view! {
             {move || shown.get().map(|(n, text)| view! {
                 <div class="key-cue" data-testid="key-cue" data-n=n aria-hidden="true"><kbd>{text}</kbd></div>
             })}
-        </Show>
+        }.into_any())}
     }
 }

@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::effect;
+use crate::widgets::show;
 
 /// (typing in a field, keyboard focus on something Space activates).
 fn focus_context(e: &web_sys::KeyboardEvent) -> (bool, bool) {
@@ -150,7 +151,7 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
     view! {
         <button class="shortcut-button" data-testid="keys-button" on:click=cb(move |_| open.update(|o| *o = !*o))
             aria-haspopup="dialog" title="Keyboard shortcuts (?)">"Keys ?"</button>
-        <Show when=move || open.get()>
+        {show(move || open.get(), move || view! {
             <div class="dialog-backdrop" on:click=cb(move |_| close())>
                 <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" data-testid="shortcuts"
                     on:click=cb(|e: web_sys::MouseEvent| e.stop_propagation())>
@@ -172,6 +173,6 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
                     <button class="primary" node_ref=close_ref on:click=cb(move |_| close())>"Close"</button>
                 </div>
             </div>
-        </Show>
+        }.into_any())}
     }
 }

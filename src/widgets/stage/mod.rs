@@ -30,6 +30,7 @@ use layout::{
 };
 use crate::widgets::effect;
 use crate::widgets::memo;
+use crate::widgets::show;
 
 /// The topology among a set of panels.
 pub fn topology_of(panels: RwSignal<Vec<Panel>>) -> Memo<TopologyView> {
@@ -526,7 +527,7 @@ fn node_view(
         let testid = format!("node-{name}-badge");
         view! {
             <text class="node-label" x=x0 + TEXT_X y=y0 + COMPACT_LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
-            <Show when=move || show_badge.get()>
+            {show(move || show_badge.get(), move || view! {
                 <g class="badge">
                     <rect x=move || badge_x() y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=move || bw()></rect>
                     <path class="badge-mark" d=move || marker_path(marker(tone_m.get()), 4.2) fill=move || colour(tone_m.get())
@@ -534,11 +535,11 @@ fn node_view(
                     <text class="badge-text" data-testid=testid.clone()
                         x=move || badge_x() + 19.0 y=y0 + 18.5 style:font-size=format!("{badge_px:.1}px")>{move || badge_m.get()}" "</text>
                 </g>
-            </Show>
-            <Show when=move || !has_work.get() && first_line().is_some()>
+            }.into_any())}
+            {show(move || !has_work.get() && first_line().is_some(), move || view! {
                 <text class="node-line" x=x0 + TEXT_X y=y0 + COMPACT_PILE_TOP + 4.5
                     style:font-size=move || format!("{:.1}px", line_px())>{move || first_line().unwrap_or_default()}" "</text>
-            </Show>
+            }.into_any())}
             {pile_view(work, move |w| pile(w, node_w, 1), x0, top)}
         }
         .into_any()

@@ -18,22 +18,22 @@ use crate::widgets::challenge::ChallengeCard;
 use crate::widgets::chart::Chart;
 use crate::widgets::compare::{CompareSelect, CompareStages, CompareTable};
 use crate::widgets::counters::Counters;
+use crate::widgets::effect;
 use crate::widgets::embed::EmbedButton;
 use crate::widgets::explain::ExplainPanel;
 use crate::widgets::export::ExportMenu;
 use crate::widgets::machine::Machines;
+use crate::widgets::memo;
 use crate::widgets::narration::{LatestLine, Narration};
 use crate::widgets::notice::Notices;
 use crate::widgets::panels::ScenePanels;
 use crate::widgets::presenter::{self, KeyCue, PresentButton};
 use crate::widgets::shortcuts::{self, Shortcuts};
+use crate::widgets::show;
 use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
 use crate::widgets::tour::TourCard;
 use crate::widgets::transport::Transport;
-use crate::widgets::effect;
-use crate::widgets::memo;
-use crate::widgets::show;
 
 /// The preset buttons, the active one pressed (`aria-pressed`). A click loads the preset and gives focus
 /// back to the page, so Space plays rather than loading it again.
@@ -131,8 +131,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     };
     // Which charts the run shows may change with its parameters (no state band without a breaker); the
     // first is the scene's key chart.
-    let chart_specs =
-        memo(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
+    let chart_specs = memo(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
     let key_chart = move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> });
     let other_charts = move || {
         chart_specs

@@ -225,7 +225,7 @@ impl Session {
                 }
             }
             // Newest first, by each line's newest entry.
-            second.sort_by_key(|(k, _)| *k);
+            faultline_sim::kernel::sort_stable_by(&mut second, |a, b| a.0.cmp(&b.0));
             lines.extend(second.into_iter().map(|(_, l)| l).take(LOG_LINES - lines.len()));
             i = j;
         }

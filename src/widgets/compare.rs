@@ -10,8 +10,8 @@ use crate::compare::{self, Comparison, differs};
 use crate::core::format::{compact_number, secs};
 use crate::session::Session;
 use crate::widgets::cb;
-use crate::widgets::stage::{PainterSlot, Stage, StageOf, topology_of};
 use crate::widgets::memo;
+use crate::widgets::stage::{PainterSlot, Stage, StageOf, topology_of};
 
 /// "Compare with: [strategy = none ▾]": every other choice of every comparable parameter, or off. Renders
 /// nothing for scenes without comparable parameters.

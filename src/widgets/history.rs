@@ -20,10 +20,10 @@ use crate::core::format::secs;
 use crate::core::palette::{colour, marker, marker_path, symbol, tint};
 use crate::session::Session;
 use crate::widgets::cb;
-use crate::widgets::sequence::{esc, measured_width};
-use crate::widgets::stage::layout::text_width;
 use crate::widgets::effect;
 use crate::widgets::memo;
+use crate::widgets::sequence::{esc, measured_width};
+use crate::widgets::stage::layout::text_width;
 
 const ROW_H: f64 = 30.0;
 const TOP: f64 = 20.0;

@@ -59,9 +59,8 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
     }
     // A burst grows in place: its summary and count follow the log, its entries (oldest first, so the
     // ones shown never change) are appended.
-    let now = memo(move |_| {
-        session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst.len())))
-    });
+    let now =
+        memo(move |_| session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst.len()))));
     let n = move || now.with(|x| x.as_ref().map_or(0, |x| x.1));
     let text = move || now.with(|x| x.as_ref().map(|x| x.0.clone()).unwrap_or_default());
     let entry = move |i: usize| {

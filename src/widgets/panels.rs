@@ -8,9 +8,9 @@ use crate::session::Session;
 use crate::widgets::bars::BarsPanel;
 use crate::widgets::heatmap::HeatmapPanel;
 use crate::widgets::history::HistoryPanel;
+use crate::widgets::memo;
 use crate::widgets::ring::RingPanel;
 use crate::widgets::sequence::SequencePanel;
-use crate::widgets::memo;
 
 /// Every widget panel of the run, by the order of [`Run::panels`](faultline_sim::scene::Run::panels). The list
 /// is re-rendered only when which panels exist changes, not at every frame: each widget reads its own data.

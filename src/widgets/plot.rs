@@ -2,13 +2,13 @@
 //! follows an element's box, a 2-D canvas context in CSS pixels, a categorical palette for identities, and
 //! the escaping of text put into SVG markup. Drawn to the real width, text keeps its CSS size on a phone.
 
+use crate::widgets::effect;
+use crate::widgets::memo;
 use faultline_sim::scene::Panel;
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
-use crate::widgets::effect;
-use crate::widgets::memo;
 
 /// Okabe–Ito's eight colours, for identities (owners), not states: an identity also gets a name and,
 /// past eight, a stripe ([`pattern_group`]).

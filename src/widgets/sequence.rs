@@ -22,9 +22,9 @@ use crate::core::format::secs;
 use crate::core::palette::{colour, marker, marker_path, symbol};
 use crate::session::Session;
 use crate::widgets::cb;
-use crate::widgets::stage::layout::text_width;
 use crate::widgets::effect;
 use crate::widgets::memo;
+use crate::widgets::stage::layout::text_width;
 
 /// Height the diagram's time axis aims at, in CSS px.
 pub const TARGET_H: f64 = 420.0;

@@ -23,14 +23,14 @@ use leptos::prelude::*;
 use crate::core::palette::{colour, marker, marker_path, tint};
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::memo;
+use crate::widgets::show;
 use layout::{
     BADGE_H, BADGE_PX, BADGE_Y, COMPACT_LABEL_Y, COMPACT_PILE_TOP, GATE_SLOT_PITCH, LABEL_PX, LABEL_Y, LINE_PX,
     LINE_STEP, LINE_Y, Pile, Rect, StageLayout, TEXT_INSET, TEXT_X, fit_px, full_pile, hint_on_own_row, hint_width,
     pile, pile_top, text_width, token_at,
 };
-use crate::widgets::effect;
-use crate::widgets::memo;
-use crate::widgets::show;
 
 /// The topology among a set of panels.
 pub fn topology_of(panels: RwSignal<Vec<Panel>>) -> Memo<TopologyView> {
@@ -546,9 +546,8 @@ fn node_view(
     } else {
         let label_px = move || fit_px(avail - hint_w(), LABEL_PX, [text_width(&label_m.get(), LABEL_PX, true)]);
         let badge_px = memo(move |_| fit_px(avail - 30.0, BADGE_PX, [badge_w(BADGE_PX, &badge_m.get())]));
-        let lines_px = memo(move |_| {
-            lines_m.with(|ls| fit_px(avail, LINE_PX, ls.iter().map(|l| text_width(l, LINE_PX, false))))
-        });
+        let lines_px =
+            memo(move |_| lines_m.with(|ls| fit_px(avail, LINE_PX, ls.iter().map(|l| text_width(l, LINE_PX, false)))));
         let lines = move || {
             (0..n_lines.get())
                 .map(|k| {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::core::format::secs;
 use crate::session::Session;
 use crate::widgets::cb;
-use crate::widgets::memo;
+use crate::widgets::{keyed, memo};
 
 #[component]
 pub fn Counters(session: Session) -> impl IntoView {
@@ -17,12 +17,18 @@ pub fn Counters(session: Session) -> impl IntoView {
         <section class="panel" aria-labelledby="counters-title">
             <h2 id="counters-title">"Correctness"</h2>
             <ul class="counters" data-testid="counters">
-                <For each=move || session.counters.with(|cs| cs.iter().map(|c| c.name).collect::<Vec<_>>()) key=|name| *name let:name>
-                    {counter_row(session, name)}
-                </For>
+                {keyed(move || session.counters.with(|cs| cs.iter().map(|c| (name_key(c.name), 0)).collect()), move |(k, _)| {
+                    let name = session.counters.with_untracked(|cs| cs.iter().find(|c| name_key(c.name) == k).map(|c| c.name));
+                    name.map(|name| counter_row(session, name)).into_any()
+                })}
             </ul>
         </section>
     }
+}
+
+/// A counter's row key: its name, hashed.
+fn name_key(name: &str) -> u64 {
+    faultline_sim::kernel::fnv1a(name.as_bytes())
 }
 
 fn counter_row(session: Session, name: &'static str) -> impl IntoView {

@@ -9,7 +9,7 @@ use crate::core::format::secs;
 use faultline_sim::kernel::SimTime;
 
 use crate::session::{LogLine, Session};
-use crate::widgets::memo;
+use crate::widgets::{RowKey, keyed, memo};
 
 #[component]
 pub fn Narration(session: Session) -> impl IntoView {
@@ -21,9 +21,10 @@ pub fn Narration(session: Session) -> impl IntoView {
                 <ol class="narration" data-testid="narration" reversed>
                     // Keyed by where a line starts, not by its size: the newest burst grows every frame of a
                     // busy run, and rebuilding it (up to 100 entries) each time was most of the narration's cost.
-                    <For each=move || session.log.with(|ls| ls.iter().map(key).collect::<Vec<_>>()) key=|k| *k let:k>
-                        {line_view(session, k)}
-                    </For>
+                    {keyed(
+                        move || session.log.with(|ls| ls.iter().map(|l| row_key(key(l))).collect()),
+                        move |k| line_view(session, line_key(k)).into_any(),
+                    )}
                 </ol>
                 {move || session.log.with(|l| l.is_empty()).then(|| view! {
                     <p class="muted narration-empty">{move || if session.playing.get() { "Nothing notable yet." } else { "Nothing notable yet. Press play." }}</p>
@@ -39,6 +40,15 @@ type LineKey = (u64, SimTime, bool);
 
 fn key(l: &LogLine) -> LineKey {
     (l.idx, l.t, !l.burst.is_empty())
+}
+
+/// A line's key as a [`keyed`] row's: the time and the burst flag share the second number.
+fn row_key((idx, t, burst): LineKey) -> RowKey {
+    (idx, t.as_micros() << 1 | burst as u64)
+}
+
+fn line_key((idx, tb): RowKey) -> LineKey {
+    (idx, SimTime::from_micros(tb >> 1), tb & 1 == 1)
 }
 
 /// Entries of a burst listed under it at most.
@@ -75,7 +85,7 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
             <details>
                 <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{move || text()}</summary>
                 <ol class="burst-lines">
-                    <For each=move || 0..n().min(BURST_SHOWN) key=|i| *i let:i>{entry(i)}</For>
+                    {keyed(move || (0..n().min(BURST_SHOWN) as u64).map(|i| (i, 0)).collect(), move |(i, _)| entry(i as usize).into_any())}
                     {move || (n() > BURST_SHOWN).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_SHOWN)}</li> })}
                 </ol>
             </details>

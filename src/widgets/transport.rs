@@ -12,7 +12,7 @@ use crate::session::Session;
 use crate::url_state::SPEEDS;
 use crate::widgets::cb;
 use crate::widgets::chaos::ChaosTrack;
-use crate::widgets::memo;
+use crate::widgets::{RowKey, keyed, memo};
 
 /// The scrubber reaches at least this far, so a fresh run has room to drag into.
 const MIN_SCRUB_S: f64 = 30.0;
@@ -117,10 +117,12 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                         max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
                         on:input=cb(on_scrub) />
                     <div class="ticks" aria-hidden="true" style:--max=move || format!("{:.3}", scrub_max())>
-                        <For each=move || ticks.get() key=|(kind, b, _, _)| (*kind, *b) let:((kind, _, t, text))>
-                            <span class=format!("tick tick-{kind}") data-testid="tick" style=format!("--t:{:.3}", t.as_secs_f64())
-                                title=format!("{}: {}", crate::core::format::secs(t), text)></span>
-                        </For>
+                        {keyed(move || ticks.with(|ts| ts.iter().map(tick_key).collect()), move |k| {
+                            ticks.with_untracked(|ts| ts.iter().find(|x| tick_key(x) == k).cloned()).map(|(kind, _, t, text)| view! {
+                                <span class=format!("tick tick-{kind}") data-testid="tick" style=format!("--t:{:.3}", t.as_secs_f64())
+                                    title=format!("{}: {}", crate::core::format::secs(t), text)></span>
+                            }).into_any()
+                        })}
                     </div>
                     {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> })}
                 </div>
@@ -134,6 +136,11 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// A tick's row key: its kind and its bucket (one tick per kind per bucket).
+fn tick_key((kind, b, _, _): &(&'static str, u32, SimTime, String)) -> RowKey {
+    (faultline_sim::kernel::fnv1a(kind.as_bytes()), *b as u64)
 }
 
 /// A playback rate in a few characters: "0.1×", "0.37×", "2×".

@@ -126,20 +126,20 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             .key_params()
             .iter()
             .filter_map(|n| scene.params().iter().find(|s| s.name == *n))
-            .map(|spec| view! { <ParamControl session spec /> })
+            .map(|spec| view! { <ParamControl session spec /> }.into_any())
             .collect::<Vec<_>>()
     };
     // Which charts the run shows may change with its parameters (no state band without a breaker); the
     // first is the scene's key chart.
     let chart_specs = memo(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
-    let key_chart = move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> });
+    let key_chart = move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> }.into_any());
     let other_charts = move || {
         chart_specs
             .get()
             .into_iter()
             .enumerate()
             .skip(1)
-            .map(|(idx, spec)| view! { <Chart session idx spec /> })
+            .map(|(idx, spec)| view! { <Chart session idx spec /> }.into_any())
             .collect::<Vec<_>>()
     };
     let has_machines = move || session.panels.with(|ps| ps.iter().any(|p| matches!(p, Panel::Machines { .. })));
@@ -163,13 +163,13 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 </div>
                 <Transport session compact=true />
                 <div class="embed-lower">
-                    {options.chart.then(|| view! { <div class="embed-chart">{move || key_chart()}</div> })}
+                    {options.chart.then(|| view! { <div class="embed-chart">{move || key_chart()}</div> }.into_any())}
                     <div class="embed-side">
-                        {move || (options.narration || session.present.get()).then(|| view! { <LatestLine session /> })}
+                        {move || (options.narration || session.present.get()).then(|| view! { <LatestLine session /> }.into_any())}
                         {options.presets.then(|| view! {
                             <div class="presets chips" role="group" aria-label="Presets">{preset_buttons(session, true)}</div>
-                        })}
-                        {options.params.then(|| view! { <div class="embed-params">{move || key_params()}</div> })}
+                        }.into_any())}
+                        {options.params.then(|| view! { <div class="embed-params">{move || key_params()}</div> }.into_any())}
                         <p class="embed-foot muted">{move || in_flight()}" · "
                             <a href=move || open_url() target="_blank" rel="noopener">"Open in Faultline ↗"</a>
                         </p>
@@ -186,7 +186,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         .params()
         .iter()
         .filter(|s| !scene.key_params().contains(&s.name))
-        .map(|spec| view! { <ParamControl session spec /> })
+        .map(|spec| view! { <ParamControl session spec /> }.into_any())
         .collect::<Vec<_>>();
     let home = move |e: web_sys::MouseEvent| {
         if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
@@ -209,7 +209,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             </div>
         </header>
         <Notices notices=session.notices />
-        {tour_step.map(|n| view! { <TourCard session scene n /> })}
+        {tour_step.map(|n| view! { <TourCard session scene n /> }.into_any())}
         <ChallengeCard session />
         <section class="stage-card" aria-label="Simulation">
             <p class="watch" data-testid="watch"><strong>"Watch: "</strong>{move || watch().trim_start_matches("Watch ").to_string()}</p>
@@ -221,7 +221,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                         " · click a node or a link to inject a fault"
                     </p>
                     <Transport session compact=false />
-                    {move || session.present.get().then(|| view! { <div class="present-latest"><LatestLine session /></div> })}
+                    {move || session.present.get().then(|| view! { <div class="present-latest"><LatestLine session /></div> }.into_any())}
                 </div>
                 <div class="story-col">
                     <div class="key-chart">{move || key_chart()}</div>

@@ -145,7 +145,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
         let is_off = !off.with(Vec::is_empty);
         verdict.with(|v| v.as_ref().map(|v| verdict_text(ch, v, is_off)).unwrap_or_default())
     };
-    let reasons = move || off.get().into_iter().map(|r| view! { <li>{r}</li> }).collect::<Vec<_>>();
+    let reasons = move || off.get().into_iter().map(|r| view! { <li>{r}</li> }.into_any()).collect::<Vec<_>>();
     let reset = move |_| {
         if let Ok((params, script)) = challenge::setup_inputs(scene, ch) {
             session.load_inputs(params, ch.seed, script);

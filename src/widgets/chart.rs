@@ -319,7 +319,7 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
                 {band.states.iter().map(|(name, tone)| view! {
                     <span class="band-key"><span class="swatch" style:background=tint(*tone)
                         style:border-color=colour(*tone)></span>{format!("{} {}", symbol(*tone), name)}</span>
-                }).collect::<Vec<_>>()}
+                }.into_any()).collect::<Vec<_>>()}
             </p>
         })
     };

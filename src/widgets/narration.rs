@@ -28,7 +28,7 @@ pub fn Narration(session: Session) -> impl IntoView {
                 </ol>
                 {move || session.log.with(|l| l.is_empty()).then(|| view! {
                     <p class="muted narration-empty">{move || if session.playing.get() { "Nothing notable yet." } else { "Nothing notable yet. Press play." }}</p>
-                })}
+                }.into_any())}
             </div>
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || session.announcement.get()}</div>
         </section>
@@ -86,7 +86,7 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
                 <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{move || text()}</summary>
                 <ol class="burst-lines">
                     {keyed(move || (0..n().min(BURST_SHOWN) as u64).map(|i| (i, 0)).collect(), move |(i, _)| entry(i as usize).into_any())}
-                    {move || (n() > BURST_SHOWN).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_SHOWN)}</li> })}
+                    {move || (n() > BURST_SHOWN).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_SHOWN)}</li> }.into_any())}
                 </ol>
             </details>
         </li>

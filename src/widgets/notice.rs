@@ -13,7 +13,7 @@ pub fn Notices(notices: RwSignal<Vec<String>>) -> impl IntoView {
                 <div class="notice" data-testid="notice" role="status">
                     <div>
                         <strong>"Some values were changed or ignored:"</strong>
-                        <ul>{list.into_iter().map(|n| view! { <li>{n}</li> }).collect::<Vec<_>>()}</ul>
+                        <ul>{list.into_iter().map(|n| view! { <li>{n}</li> }.into_any()).collect::<Vec<_>>()}</ul>
                     </div>
                     <button class="dismiss" data-testid="notice-dismiss" aria-label="Dismiss notice"
                         on:click=cb(move |_| notices.set(Vec::new()))>"✕"</button>

@@ -70,7 +70,7 @@ pub fn KeyCue(session: Session) -> impl IntoView {
         {show(move || session.present.get(), move || view! {
             {move || shown.get().map(|(n, text)| view! {
                 <div class="key-cue" data-testid="key-cue" data-n=n aria-hidden="true"><kbd>{text}</kbd></div>
-            })}
+            }.into_any())}
         }.into_any())}
     }
 }

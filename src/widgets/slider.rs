@@ -89,7 +89,7 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
                     <div class="param-row">
                         <select id=select_id data-testid=format!("param-{name}") aria-describedby=help_id.clone() disabled=locked
                             prop:value=move || current() on:change=cb(on_change)>
-                            {choices.iter().enumerate().map(|(i, c)| view! { <option value=*c selected=move || current() == *c>{spec.choice_label(i)}</option> }).collect::<Vec<_>>()}
+                            {choices.iter().enumerate().map(|(i, c)| view! { <option value=*c selected=move || current() == *c>{spec.choice_label(i)}</option> }.into_any()).collect::<Vec<_>>()}
                         </select>
                     </div>
                     <p class="help" id=help_id>{spec.help}</p>

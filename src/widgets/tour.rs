@@ -77,7 +77,7 @@ pub fn TourCard(session: Session, scene: &'static dyn Scene, n: usize) -> impl I
             .into_any()
     };
 
-    let prediction = step.prediction.map(|p| view! { <PredictionForm session p step_at=step.at() matches /> });
+    let prediction = step.prediction.map(|p| view! { <PredictionForm session p step_at=step.at() matches /> }.into_any());
 
     view! {
         <section class="panel tour-card" aria-labelledby="tour-title" data-testid="tour-card"
@@ -164,7 +164,7 @@ fn PredictionForm(
                             on:change=cb(move |_| answer.set(Some(i as f64))) />
                         " "{b.label}
                     </label>
-                }).collect::<Vec<_>>()}
+                }.into_any()).collect::<Vec<_>>()}
             </div>
         }
         .into_any(),

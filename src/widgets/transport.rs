@@ -91,7 +91,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                 title="Jump to the next notable moment: a transition, an expiry, a fault (→)">"Next »"</button>
             {(!compact).then(|| view! {
                 <button data-testid="step" on:click=cb(move |_| session.step()) title="Process the next single event (.)">"Step"</button>
-            })}
+            }.into_any())}
             <button data-testid="reset" on:click=cb(move |_| session.reset()) title="Back to t = 0 (r)">"Reset"</button>
             <button class="slow-toggle" data-testid="slow-toggle" on:click=cb(move |_| session.set_slow(!session.slow.get_untracked()))
                 aria-pressed=move || if session.slow.get() { "true" } else { "false" }
@@ -110,7 +110,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                         prop:value=move || session.seed.get().to_string() on:change=cb(on_seed)
                         title="Same seed, same run: every random draw comes from it" />
                 </label>
-            })}
+            }.into_any())}
             <div class="scrub">
                 <div class="scrub-track">
                     <input type="range" data-testid="scrubber" aria-label="Time" min="0" step="0.01"
@@ -121,10 +121,10 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                             ticks.with_untracked(|ts| ts.iter().find(|x| tick_key(x) == k).cloned()).map(|(kind, _, t, text)| view! {
                                 <span class=format!("tick tick-{kind}") data-testid="tick" style=format!("--t:{:.3}", t.as_secs_f64())
                                     title=format!("{}: {}", crate::core::format::secs(t), text)></span>
-                            }).into_any()
+                            }.into_any()).into_any()
                         })}
                     </div>
-                    {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> })}
+                    {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> }.into_any())}
                 </div>
                 <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>
                 <SlowIndicator session />
@@ -132,7 +132,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                     <span class="fast-forward" data-testid="fast-forward" role="status">
                         {format!("fast-forwarding to the link's moment… {:.0}%", f * 100.0)}
                     </span>
-                })}
+                }.into_any())}
             </div>
         </div>
     }
@@ -173,7 +173,7 @@ fn SlowIndicator(session: Session) -> impl IntoView {
             <span class="slowmo" data-testid="slowmo" aria-hidden="true">
                 <strong class="slowmo-rate">{rate}</strong>" — "{label}
             </span>
-        })}
+        }.into_any())}
         <span class="sr-only" role="status" data-testid="slowmo-status">
             {move || label.get().map(|l| format!("Slow motion: {l}")).unwrap_or_default()}
         </span>

@@ -60,7 +60,7 @@ fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
                     })>
                     {p.title}
                 </button>
-            }
+            }.into_any()
         })
         .collect::<Vec<_>>()
 }

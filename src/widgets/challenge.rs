@@ -136,7 +136,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
                             <span>{text}</span>
                             <strong class="goal-status">{r.status.word()}</strong>
                         </li>
-                    }
+                    }.into_any()
                 })
                 .collect::<Vec<_>>(),
         )

@@ -192,7 +192,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
         (0..band.states.len())
             .map(|k| {
                 let tone = band.states[k].1;
-                view! { <path d=move || band_paths.with(|p| p.get(k).cloned().unwrap_or_default()) fill=tint(tone)></path> }
+                view! { <path d=move || band_paths.with(|p| p.get(k).cloned().unwrap_or_default()) fill=tint(tone)></path> }.into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -206,7 +206,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 view! {
                     <line class="grid" x1=LEFT x2=W - RIGHT y1=y y2=y></line>
                     <text class="tick" x=LEFT - 6.0 y=y + 4.0 text-anchor="end">{axis_number(f * y_max)}</text>
-                }
+                }.into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -220,7 +220,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 let x = x_px(t, x_max);
                 let last = i == n;
                 let text = if last { format!("{t:.0} s") } else { format!("{t:.0}") };
-                view! { <text class="tick" x=x y=H - 10.0 text-anchor=if last { "end" } else { "middle" }>{text}</text> }
+                view! { <text class="tick" x=x y=H - 10.0 text-anchor=if last { "end" } else { "middle" }>{text}</text> }.into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -237,7 +237,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 view! {
                     <path class="series" d=move || d() stroke=colour(l.tone) stroke-dasharray=dash fill="none"
                         data-series=l.series data-testid=id data-max=move || max()></path>
-                }
+                }.into_any()
             })
             .collect::<Vec<_>>()
     };

@@ -43,11 +43,11 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
                     .filter(|(i, _)| Some(*i) != a || b == Some(Comparison { param, choice: *i }))
                     .map(|(i, _)| {
                         let cmp = Comparison { param, choice: i };
-                        view! { <option value=cmp.text(session.scene) selected=move || session.compare.get() == Some(cmp)>{cmp.label(session.scene)}</option> }
+                        view! { <option value=cmp.text(session.scene) selected=move || session.compare.get() == Some(cmp)>{cmp.label(session.scene)}</option> }.into_any()
                     })
                     .collect::<Vec<_>>();
                 let group = session.scene.params().iter().find(|s| s.name == param).map_or(param, |s| s.label);
-                view! { <optgroup label=group>{options}</optgroup> }
+                view! { <optgroup label=group>{options}</optgroup> }.into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -90,7 +90,7 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                                         <td>{compact_number(m.a)}</td>
                                         <td>{compact_number(m.b)}</td>
                                     </tr>
-                                }
+                                }.into_any()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -112,7 +112,7 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                                         <td>{mark(c.a)}</td>
                                         <td>{mark(c.b)}</td>
                                     </tr>
-                                }
+                                }.into_any()
                             })
                             .collect::<Vec<_>>()
                     })

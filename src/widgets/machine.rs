@@ -88,7 +88,7 @@ fn diagram(m: MachineView) -> impl IntoView {
                         marker-end="url(#arrow)"></path>
                     <text x=lx y=ly text-anchor=anchor>{label}</text>
                 </g>
-            }
+            }.into_any()
         })
         .collect::<Vec<_>>();
     let states = m
@@ -106,7 +106,7 @@ fn diagram(m: MachineView) -> impl IntoView {
                         stroke-width=if lit { "3" } else { "1.5" }></rect>
                     <text x=x y=y + 5.0 text-anchor="middle">{text}</text>
                 </g>
-            }
+            }.into_any()
         })
         .collect::<Vec<_>>();
     view! {

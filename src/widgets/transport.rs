@@ -101,7 +101,7 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                     <select data-testid="speed" on:change=cb(on_speed) prop:value=move || session.speed.get().to_string()>
                         {SPEEDS.iter().map(|s| {
                             let s = *s;
-                            view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }
+                            view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }.into_any()
                         }).collect::<Vec<_>>()}
                     </select>
                 </label>

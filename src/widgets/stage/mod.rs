@@ -375,7 +375,7 @@ where
                         }
                         fill=move || tone.get().map(colour).unwrap_or("none")
                         transform=move || place.with(|p| p.as_ref().map(|p| p.0.clone()).unwrap_or_default())></path>
-                }
+                }.into_any()
             })
             .collect::<Vec<_>>();
         let more_at = move || layout.with(|p| p.map_or((0.0, 0.0), |p| token_at(&p, x0, top.get(), p.slots)));
@@ -556,7 +556,7 @@ fn node_view(
                             style:font-size=move || format!("{:.1}px", lines_px.get())>
                             {move || lines_m.with(|l| l.get(k).cloned().unwrap_or_default())}" "
                         </text>
-                    }
+                    }.into_any()
                 })
                 .collect::<Vec<_>>()
         };

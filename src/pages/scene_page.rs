@@ -132,7 +132,8 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     // Which charts the run shows may change with its parameters (no state band without a breaker); the
     // first is the scene's key chart.
     let chart_specs = memo(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
-    let key_chart = move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> }.into_any());
+    let key_chart =
+        move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> }.into_any());
     let other_charts = move || {
         chart_specs
             .get()

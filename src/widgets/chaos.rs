@@ -139,7 +139,8 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                     <div class="chaos-span" aria-hidden="true"
                         style:--a=move || format!("{:.3}", at(i, a).min(at(j, b)))
                         style:--b=move || format!("{:.3}", at(i, a).max(at(j, b)))></div>
-                }.into_any()
+                }
+                .into_any()
             })
             .collect::<Vec<_>>();
         let times: Vec<f64> = ms.iter().map(|m| m.at.as_secs_f64()).collect();

@@ -206,7 +206,8 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 view! {
                     <line class="grid" x1=LEFT x2=W - RIGHT y1=y y2=y></line>
                     <text class="tick" x=LEFT - 6.0 y=y + 4.0 text-anchor="end">{axis_number(f * y_max)}</text>
-                }.into_any()
+                }
+                .into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -237,7 +238,8 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 view! {
                     <path class="series" d=move || d() stroke=colour(l.tone) stroke-dasharray=dash fill="none"
                         data-series=l.series data-testid=id data-max=move || max()></path>
-                }.into_any()
+                }
+                .into_any()
             })
             .collect::<Vec<_>>()
     };

@@ -10,6 +10,7 @@ use crate::compare::{self, Comparison, differs};
 use crate::core::format::{compact_number, secs};
 use crate::session::Session;
 use crate::widgets::cb;
+use crate::widgets::dynamic;
 use crate::widgets::memo;
 use crate::widgets::stage::{PainterSlot, Stage, StageOf, topology_of};
 
@@ -74,7 +75,7 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
 /// Metrics and invariants of A and B side by side (only while comparing).
 #[component]
 pub fn CompareTable(session: Session) -> impl IntoView {
-    move || {
+    dynamic(move || {
         let (_, a, b) = session.compare_names()?;
         let rows = move || {
             session.compare_table.with(|t| {
@@ -90,7 +91,8 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                                         <td>{compact_number(m.a)}</td>
                                         <td>{compact_number(m.b)}</td>
                                     </tr>
-                                }.into_any()
+                                }
+                                .into_any()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -112,7 +114,8 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                                         <td>{mark(c.a)}</td>
                                         <td>{mark(c.b)}</td>
                                     </tr>
-                                }.into_any()
+                                }
+                                .into_any()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -134,8 +137,9 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                 </table>
                 </div>
             </section>
-        })
-    }
+        }
+        .into_any())
+    })
 }
 
 /// Below this viewport width the two runs' stages do not fit side by side: only A's is drawn (B's effect
@@ -156,7 +160,7 @@ pub fn CompareStages(session: Session) -> impl IntoView {
     });
     on_cleanup(move || resize.remove());
     let both = memo(move |_| wide.get() && session.compare.get().is_some());
-    move || {
+    dynamic(move || {
         if !both.get() {
             return view! { <Stage session /> }.into_any();
         }
@@ -175,5 +179,5 @@ pub fn CompareStages(session: Session) -> impl IntoView {
             </div>
         }
         .into_any()
-    }
+    })
 }

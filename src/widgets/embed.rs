@@ -79,7 +79,10 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
             .scene
             .presets()
             .iter()
-            .map(|p| view! { <option value=p.id selected=move || choice.with(|c| c.preset == Some(p.id))>{p.title}</option> }.into_any())
+            .map(|p| {
+                view! { <option value=p.id selected=move || choice.with(|c| c.preset == Some(p.id))>{p.title}</option> }
+                    .into_any()
+            })
             .collect::<Vec<_>>()
     };
     let on_preset = move |e: web_sys::Event| {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::core::palette::{colour, symbol, tint};
 use crate::session::Session;
+use crate::widgets::dynamic;
 use crate::widgets::memo;
 
 const W: f64 = 540.0;
@@ -53,7 +54,7 @@ pub fn Machines(session: Session) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    move || machines.get().into_iter().map(diagram).collect::<Vec<_>>()
+    dynamic(move || machines.get().into_iter().map(|m| diagram(m).into_any()).collect::<Vec<_>>())
 }
 
 fn diagram(m: MachineView) -> impl IntoView {
@@ -88,7 +89,8 @@ fn diagram(m: MachineView) -> impl IntoView {
                         marker-end="url(#arrow)"></path>
                     <text x=lx y=ly text-anchor=anchor>{label}</text>
                 </g>
-            }.into_any()
+            }
+            .into_any()
         })
         .collect::<Vec<_>>();
     let states = m
@@ -106,7 +108,8 @@ fn diagram(m: MachineView) -> impl IntoView {
                         stroke-width=if lit { "3" } else { "1.5" }></rect>
                     <text x=x y=y + 5.0 text-anchor="middle">{text}</text>
                 </g>
-            }.into_any()
+            }
+            .into_any()
         })
         .collect::<Vec<_>>();
     view! {

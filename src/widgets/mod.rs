@@ -87,3 +87,11 @@ fn keyed_boxed(
 ) -> AnyView {
     view! { <For each=move || keys() key=|k| *k children=move |k| row(k) /> }.into_any()
 }
+
+/// A component's body that follows signals (`dynamic(move || …)` as its return value), behind the type the
+/// view macro gives a `{move || …}` child: one render instance per output type instead of per closure.
+pub fn dynamic<T: 'static>(
+    f: impl FnMut() -> T + Send + 'static,
+) -> leptos::tachys::reactive_graph::SharedReactiveFunction<T> {
+    Arc::new(std::sync::Mutex::new(f))
+}

@@ -2,11 +2,12 @@
 //! dismissed.
 
 use crate::widgets::cb;
+use crate::widgets::dynamic;
 use leptos::prelude::*;
 
 #[component]
 pub fn Notices(notices: RwSignal<Vec<String>>) -> impl IntoView {
-    move || {
+    dynamic(move || {
         let list = notices.get();
         (!list.is_empty()).then(|| {
             view! {
@@ -19,6 +20,7 @@ pub fn Notices(notices: RwSignal<Vec<String>>) -> impl IntoView {
                         on:click=cb(move |_| notices.set(Vec::new()))>"✕"</button>
                 </div>
             }
+            .into_any()
         })
-    }
+    })
 }

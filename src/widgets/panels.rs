@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::session::Session;
 use crate::widgets::bars::BarsPanel;
+use crate::widgets::dynamic;
 use crate::widgets::heatmap::HeatmapPanel;
 use crate::widgets::history::HistoryPanel;
 use crate::widgets::memo;
@@ -28,7 +29,7 @@ pub fn ScenePanels(session: Session) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    move || {
+    dynamic(move || {
         kinds
             .get()
             .into_iter()
@@ -47,5 +48,5 @@ pub fn ScenePanels(session: Session) -> impl IntoView {
                 _ => ().into_any(),
             })
             .collect::<Vec<_>>()
-    }
+    })
 }

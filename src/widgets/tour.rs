@@ -77,7 +77,8 @@ pub fn TourCard(session: Session, scene: &'static dyn Scene, n: usize) -> impl I
             .into_any()
     };
 
-    let prediction = step.prediction.map(|p| view! { <PredictionForm session p step_at=step.at() matches /> }.into_any());
+    let prediction =
+        step.prediction.map(|p| view! { <PredictionForm session p step_at=step.at() matches /> }.into_any());
 
     view! {
         <section class="panel tour-card" aria-labelledby="tour-title" data-testid="tour-card"

@@ -556,7 +556,8 @@ fn node_view(
                             style:font-size=move || format!("{:.1}px", lines_px.get())>
                             {move || lines_m.with(|l| l.get(k).cloned().unwrap_or_default())}" "
                         </text>
-                    }.into_any()
+                    }
+                    .into_any()
                 })
                 .collect::<Vec<_>>()
         };

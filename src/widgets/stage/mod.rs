@@ -24,6 +24,7 @@ use crate::core::palette::{colour, marker, marker_path, tint};
 use crate::session::Session;
 use crate::widgets::cb;
 use crate::widgets::effect;
+use crate::widgets::dynamic;
 use crate::widgets::memo;
 use crate::widgets::show;
 use layout::{
@@ -329,11 +330,14 @@ fn gate_drawing(g: GateView, c: (f64, f64), u: (f64, f64), testid: String) -> im
 /// Fine-grained: the slot elements are built once per box (as many as it could ever show); from frame to
 /// frame each slot updates only when its own tone, place or visibility does, so a busy pile costs a few
 /// attribute changes per frame, not a rebuild.
-fn pile_view<G>(work: Memo<Option<WorkView>>, geometry: G, x0: f64, top: Memo<f64>) -> impl IntoView + use<G>
-where
-    G: Fn(&WorkView) -> Pile + Copy + Send + Sync + 'static,
-{
-    let layout = memo(move |_| work.with(|w| w.as_ref().map(geometry)));
+/// `geometry` is boxed so that the compact and the full box share one compiled pile.
+fn pile_view(
+    work: Memo<Option<WorkView>>,
+    geometry: Box<dyn Fn(&WorkView) -> Pile + Send + Sync>,
+    x0: f64,
+    top: Memo<f64>,
+) -> AnyView {
+    let layout = memo(move |_| work.with(|w| w.as_ref().map(&geometry)));
     let tones = memo(move |_| {
         work.with(|w| {
             w.as_ref()
@@ -384,9 +388,10 @@ where
             <text class="pile-more" display=move || (hidden.get() == 0).then_some("none")
                 x=move || more_at().0 - 4.0 y=move || more_at().1 + 4.5>{move || format!("+{} ", hidden.get())}</text>
         }
+        .into_any()
     };
     let present = memo(move |_| work.with(|w| w.is_some()));
-    move || {
+    dynamic(move || {
         present.get().then(|| {
             view! {
                 <g class="pile" data-tokens=move || work.with(|w| w.as_ref().map(|w| w.total()).unwrap_or(0))
@@ -394,8 +399,10 @@ where
                     {move || slots()}
                 </g>
             }
+            .into_any()
         })
-    }
+    })
+    .into_any()
 }
 
 fn node_view(
@@ -540,7 +547,7 @@ fn node_view(
                 <text class="node-line" x=x0 + TEXT_X y=y0 + COMPACT_PILE_TOP + 4.5
                     style:font-size=move || format!("{:.1}px", line_px())>{move || first_line().unwrap_or_default()}" "</text>
             }.into_any())}
-            {pile_view(work, move |w| pile(w, node_w, 1), x0, top)}
+            {pile_view(work, Box::new(move |w| pile(w, node_w, 1)), x0, top)}
         }
         .into_any()
     } else {
@@ -573,7 +580,7 @@ fn node_view(
                     style:font-size=move || format!("{:.1}px", badge_px.get())>{move || badge_m.get()}" "</text>
             </g>
             {move || lines()}
-            {pile_view(work, move |w| full_pile(w, node_w), x0, top)}
+            {pile_view(work, Box::new(move |w| full_pile(w, node_w)), x0, top)}
         }
         .into_any()
     };

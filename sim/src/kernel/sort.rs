@@ -38,7 +38,7 @@ mod tests {
             for _ in 0..20 {
                 let v: Vec<(u32, usize)> = (0..len).map(|i| (rng.below(5) as u32, i)).collect();
                 let (mut a, mut b) = (v.clone(), v);
-                a.sort_by(|x, y| x.0.cmp(&y.0));
+                a.sort_by_key(|x| x.0);
                 sort_stable_by(&mut b, |x, y| x.0.cmp(&y.0));
                 assert_eq!(a, b);
             }

@@ -23,8 +23,8 @@ use leptos::prelude::*;
 use crate::core::palette::{colour, marker, marker_path, tint};
 use crate::session::Session;
 use crate::widgets::cb;
-use crate::widgets::effect;
 use crate::widgets::dynamic;
+use crate::widgets::effect;
 use crate::widgets::memo;
 use crate::widgets::show;
 use layout::{

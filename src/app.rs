@@ -8,6 +8,7 @@ use crate::pages::bench::BenchPage;
 use crate::pages::home::HomePage;
 use crate::pages::scene_page::ScenePage;
 use crate::url_state::{Route, bundle_for, parse_query, route, serves};
+use crate::widgets::cb;
 
 /// Bumped on every navigation, so the page remounts even when only the query's details changed.
 #[derive(Clone, Copy)]
@@ -58,7 +59,7 @@ pub fn App() -> impl IntoView {
             view! {
                 <div class="notice global-notice" role="alert" data-testid="import-notice">
                     <span>{m}</span>
-                    <button type="button" on:click=move |_| drop_notice.set(None) aria-label="Dismiss">"×"</button>
+                    <button type="button" on:click=cb(move |_| drop_notice.set(None)) aria-label="Dismiss">"×"</button>
                 </div>
             }
         })
@@ -110,7 +111,7 @@ pub fn App() -> impl IntoView {
             _ => reload_for_bundle(&query).into_any(),
         }
     };
-    view! { {drop_notice_view}{page} }
+    view! { {move || drop_notice_view()}{move || page()} }
 }
 
 /// This bundle does not run the page the address asks for (a link edited in place, or history crossing

@@ -170,7 +170,7 @@ fn lines_of(scene: &dyn Scene, tail: &[&Rc<LogEntry>], total: u64) -> Vec<(u64, 
             }
         }
         // Newest first, by each line's newest entry.
-        in_second.sort_by_key(|(k, _)| *k);
+        faultline_sim::kernel::sort_stable_by(&mut in_second, |a, b| a.0.cmp(&b.0));
         let room = LOG_LINES - lines.len();
         lines.extend(in_second.into_iter().map(|(_, l)| (s, l)).take(room));
         i = j;

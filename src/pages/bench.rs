@@ -72,7 +72,7 @@ fn seek_figures(run: Box<dyn Run>) -> (f64, f64, f64, usize) {
         seeks.push(wall_ms() - s0);
         tl.seek(end);
     }
-    seeks.sort_by(|a, b| a.total_cmp(b));
+    faultline_sim::kernel::sort_stable_by(&mut seeks, |a, b| a.total_cmp(b));
     (seeks.last().copied().unwrap_or(0.0), seeks[seeks.len() / 2], build_ms, tl.n_snapshots())
 }
 

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app::navigate;
+use crate::widgets::cb;
 use crate::widgets::notice::Notices;
 
 /// A link's click handler: in-app navigation for a plain click; a click with a modifier (new tab, new window)
@@ -28,7 +29,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
             let go = follow(&href);
             view! {
                 <li class="card" data-testid=format!("scene-card-{}", s.id())>
-                    <h2><a href=href on:click=go>{s.title()}</a></h2>
+                    <h2><a href=href on:click=cb(go)>{s.title()}</a></h2>
                     <p>{s.teaches()}</p>
                     <p class="card-presets">
                         <span class="muted">{format!("{} presets: ", s.presets().len())}</span>
@@ -37,7 +38,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                             let go = follow(&href);
                             view! {
                                 {(i > 0).then_some(" · ")}
-                                <a href=href on:click=go data-testid=format!("home-preset-{}-{}", s.id(), p.id)>{p.title}</a>
+                                <a href=href on:click=cb(go) data-testid=format!("home-preset-{}-{}", s.id(), p.id)>{p.title}</a>
                             }
                         }).collect::<Vec<_>>()}
                     </p>
@@ -48,7 +49,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                         let q = s.tour().iter().filter(|t| t.prediction.is_some()).count();
                         view! {
                             <p class="card-tour">
-                                <a href=href on:click=go data-testid=format!("home-tour-{}", s.id())>"Guided tour"</a>
+                                <a href=href on:click=cb(go) data-testid=format!("home-tour-{}", s.id())>"Guided tour"</a>
                                 <span class="muted">{format!(" · {n} steps, {q} predictions")}</span>
                             </p>
                         }
@@ -60,7 +61,7 @@ pub fn HomePage(notices: Vec<String>) -> impl IntoView {
                             let go = follow(&href);
                             view! {
                                 {(i > 0).then_some(" · ")}
-                                <a href=href on:click=go data-testid=format!("home-challenge-{}-{}", s.id(), c.id)>{c.title}</a>
+                                <a href=href on:click=cb(go) data-testid=format!("home-challenge-{}-{}", s.id(), c.id)>{c.title}</a>
                             }
                         }).collect::<Vec<_>>()}
                     </p>

@@ -13,19 +13,23 @@ use crate::app::navigate;
 use crate::driver::{self, Driver};
 use crate::session::Session;
 use crate::url_state::{self, parse_query};
+use crate::widgets::cb;
 use crate::widgets::challenge::ChallengeCard;
 use crate::widgets::chart::Chart;
 use crate::widgets::compare::{CompareSelect, CompareStages, CompareTable};
 use crate::widgets::counters::Counters;
+use crate::widgets::effect;
 use crate::widgets::embed::EmbedButton;
 use crate::widgets::explain::ExplainPanel;
 use crate::widgets::export::ExportMenu;
 use crate::widgets::machine::Machines;
+use crate::widgets::memo;
 use crate::widgets::narration::{LatestLine, Narration};
 use crate::widgets::notice::Notices;
 use crate::widgets::panels::ScenePanels;
 use crate::widgets::presenter::{self, KeyCue, PresentButton};
 use crate::widgets::shortcuts::{self, Shortcuts};
+use crate::widgets::show;
 use crate::widgets::slider::ParamControl;
 use crate::widgets::stage::Stage;
 use crate::widgets::tour::TourCard;
@@ -34,7 +38,7 @@ use crate::widgets::transport::Transport;
 /// The preset buttons, the active one pressed (`aria-pressed`). A click loads the preset and gives focus
 /// back to the page, so Space plays rather than loading it again.
 fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
-    let active = Memo::new(move |_| session.active_preset().map(|p| p.id));
+    let active = memo(move |_| session.active_preset().map(|p| p.id));
     session
         .scene
         .presets()
@@ -44,7 +48,7 @@ fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
             view! {
                 <button class="preset" class:chip=chips data-testid=format!("preset-{}", p.id) title=p.description
                     aria-pressed=move || if pressed() { "true" } else { "false" }
-                    on:click=move |e: web_sys::MouseEvent| {
+                    on:click=cb(move |e: web_sys::MouseEvent| {
                         session.load_preset(p.id);
                         // A mouse click leaves focus on the button; Space must not load it again.
                         if e.detail() > 0 {
@@ -53,10 +57,10 @@ fn preset_buttons(session: Session, chips: bool) -> impl IntoView {
                                 let _ = b.blur();
                             }
                         }
-                    }>
+                    })>
                     {p.title}
                 </button>
-            }
+            }.into_any()
         })
         .collect::<Vec<_>>()
 }
@@ -85,7 +89,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
 
     let stage_ref = NodeRef::<Div>::new();
     let driver: StoredValue<Option<Driver>, LocalStorage> = StoredValue::new_local(None);
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(el) = stage_ref.get()
             && driver.with_value(|d| d.is_none())
         {
@@ -122,21 +126,21 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             .key_params()
             .iter()
             .filter_map(|n| scene.params().iter().find(|s| s.name == *n))
-            .map(|spec| view! { <ParamControl session spec /> })
+            .map(|spec| view! { <ParamControl session spec /> }.into_any())
             .collect::<Vec<_>>()
     };
     // Which charts the run shows may change with its parameters (no state band without a breaker); the
     // first is the scene's key chart.
-    let chart_specs =
-        Memo::new(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
-    let key_chart = move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> });
+    let chart_specs = memo(move |_| session.panels.with(|ps| faultline_sim::scene::charts(ps).collect::<Vec<_>>()));
+    let key_chart =
+        move || chart_specs.get().first().copied().map(|spec| view! { <Chart session idx=0 spec /> }.into_any());
     let other_charts = move || {
         chart_specs
             .get()
             .into_iter()
             .enumerate()
             .skip(1)
-            .map(|(idx, spec)| view! { <Chart session idx spec /> })
+            .map(|(idx, spec)| view! { <Chart session idx spec /> }.into_any())
             .collect::<Vec<_>>()
     };
     let has_machines = move || session.panels.with(|ps| ps.iter().any(|p| matches!(p, Panel::Machines { .. })));
@@ -160,15 +164,15 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 </div>
                 <Transport session compact=true />
                 <div class="embed-lower">
-                    {options.chart.then(|| view! { <div class="embed-chart">{key_chart}</div> })}
+                    {options.chart.then(|| view! { <div class="embed-chart">{move || key_chart()}</div> }.into_any())}
                     <div class="embed-side">
-                        {move || (options.narration || session.present.get()).then(|| view! { <LatestLine session /> })}
+                        {move || (options.narration || session.present.get()).then(|| view! { <LatestLine session /> }.into_any())}
                         {options.presets.then(|| view! {
                             <div class="presets chips" role="group" aria-label="Presets">{preset_buttons(session, true)}</div>
-                        })}
-                        {options.params.then(|| view! { <div class="embed-params">{key_params}</div> })}
-                        <p class="embed-foot muted">{in_flight}" · "
-                            <a href=open_url target="_blank" rel="noopener">"Open in Faultline ↗"</a>
+                        }.into_any())}
+                        {options.params.then(|| view! { <div class="embed-params">{move || key_params()}</div> }.into_any())}
+                        <p class="embed-foot muted">{move || in_flight()}" · "
+                            <a href=move || open_url() target="_blank" rel="noopener">"Open in Faultline ↗"</a>
                         </p>
                     </div>
                 </div>
@@ -183,7 +187,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         .params()
         .iter()
         .filter(|s| !scene.key_params().contains(&s.name))
-        .map(|spec| view! { <ParamControl session spec /> })
+        .map(|spec| view! { <ParamControl session spec /> }.into_any())
         .collect::<Vec<_>>();
     let home = move |e: web_sys::MouseEvent| {
         if !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0) {
@@ -195,7 +199,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
 
     view! {
         <header class="site">
-            <a class="brand" href="?" on:click=home>"Faultline"</a>
+            <a class="brand" href="?" on:click=cb(home)>"Faultline"</a>
             <span class="crumb" aria-hidden="true">"/"</span>
             <h1>{scene.title()}</h1>
             <div class="header-tools">
@@ -206,7 +210,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             </div>
         </header>
         <Notices notices=session.notices />
-        {tour_step.map(|n| view! { <TourCard session scene n /> })}
+        {tour_step.map(|n| view! { <TourCard session scene n /> }.into_any())}
         <ChallengeCard session />
         <section class="stage-card" aria-label="Simulation">
             <p class="watch" data-testid="watch"><strong>"Watch: "</strong>{move || watch().trim_start_matches("Watch ").to_string()}</p>
@@ -214,14 +218,14 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 <div class="stage-col" node_ref=stage_ref>
                     <CompareStages session />
                     <p class="stage-foot muted">
-                        <span data-testid="in-flight">{in_flight}</span>
+                        <span data-testid="in-flight">{move || in_flight()}</span>
                         " · click a node or a link to inject a fault"
                     </p>
                     <Transport session compact=false />
-                    {move || session.present.get().then(|| view! { <div class="present-latest"><LatestLine session /></div> })}
+                    {move || session.present.get().then(|| view! { <div class="present-latest"><LatestLine session /></div> }.into_any())}
                 </div>
                 <div class="story-col">
-                    <div class="key-chart">{key_chart}</div>
+                    <div class="key-chart">{move || key_chart()}</div>
                     <Narration session />
                 </div>
             </div>
@@ -229,22 +233,22 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
         <div class="scene-panels"><ScenePanels session /></div>
         <main class="scene-layout">
             <div class="col-main">
-                <Show when=has_machines>
+                {show(has_machines, move || view! {
                     <section class="panel machine-panel" aria-label="State machine"><Machines session /></section>
-                </Show>
+                }.into_any())}
                 <CompareSelect session />
-                <section class="charts" aria-label="Charts">{other_charts}</section>
+                <section class="charts" aria-label="Charts">{move || other_charts()}</section>
                 <CompareTable session />
             </div>
             <aside class="col-side">
                 <section class="panel" aria-labelledby="presets-title">
                     <h2 id="presets-title">"Presets"</h2>
                     <div class="presets" role="group" aria-label="Presets">{preset_buttons(session, false)}</div>
-                    <p class="muted preset-desc" data-testid="preset-desc">{preset_desc}</p>
+                    <p class="muted preset-desc" data-testid="preset-desc">{move || preset_desc()}</p>
                 </section>
                 <section class="panel" aria-labelledby="params-title">
                     <h2 id="params-title">"Parameters"</h2>
-                    {key_params}
+                    {move || key_params()}
                     <details class="more-params">
                         <summary>"More parameters"</summary>
                         {other_params}

@@ -11,6 +11,10 @@ use leptos::prelude::*;
 
 use crate::session::{Session, wall_ms};
 use crate::url_state;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::memo;
+use crate::widgets::show;
 
 /// While playing, the live numbers refresh at most this often (ms of wall time).
 const REFRESH_MS: f64 = 250.0;
@@ -77,12 +81,12 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
     let judged: StoredValue<Option<(Inputs, Verdict)>, LocalStorage> = StoredValue::new_local(None);
     let last_wall = StoredValue::new_local(f64::NEG_INFINITY);
     let before_end = StoredValue::new_local(true);
-    let off = Memo::new(move |_| {
+    let off = memo(move |_| {
         let params = session.base_params.get();
         let seed = session.seed.get();
         session.script.with(|s| challenge::off_challenge(scene, ch, &params, seed, s))
     });
-    Effect::new(move |_| {
+    effect(move || {
         let now = session.now.get();
         let playing = session.playing.get();
         let inputs: Inputs = (session.base_params.get(), session.seed.get(), session.script.get());
@@ -132,7 +136,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
                             <span>{text}</span>
                             <strong class="goal-status">{r.status.word()}</strong>
                         </li>
-                    }
+                    }.into_any()
                 })
                 .collect::<Vec<_>>(),
         )
@@ -141,7 +145,7 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
         let is_off = !off.with(Vec::is_empty);
         verdict.with(|v| v.as_ref().map(|v| verdict_text(ch, v, is_off)).unwrap_or_default())
     };
-    let reasons = move || off.get().into_iter().map(|r| view! { <li>{r}</li> }).collect::<Vec<_>>();
+    let reasons = move || off.get().into_iter().map(|r| view! { <li>{r}</li> }.into_any()).collect::<Vec<_>>();
     let reset = move |_| {
         if let Ok((params, script)) = challenge::setup_inputs(scene, ch) {
             session.load_inputs(params, ch.seed, script);
@@ -163,39 +167,39 @@ pub fn ChallengeCard(session: Session) -> impl IntoView {
 
     view! {
         <section class="panel challenge" aria-labelledby="challenge-title" data-testid="challenge"
-            data-challenge=ch.id data-verdict=word>
+            data-challenge=ch.id data-verdict=move || word()>
             <h2 id="challenge-title">"Challenge: "{ch.title}</h2>
             <p class="challenge-brief">{ch.brief}</p>
             <p class="challenge-rules muted">
                 {format!("Measured over the first {end_text} of the run. You may change: {}. Everything else is locked.",
                     may_change_text(scene, ch))}
             </p>
-            <ul class="challenge-goals">{goals}</ul>
+            <ul class="challenge-goals">{move || goals()}</ul>
             <p class="challenge-verdict" data-testid="challenge-verdict" role="status">
-                <strong>{verdict_line}</strong>
+                <strong>{move || verdict_line()}</strong>
             </p>
-            <Show when=move || word() == "off">
-                <ul class="challenge-off" data-testid="challenge-off">{reasons}</ul>
-            </Show>
-            <Show when=move || word() == "pass">
+            {show(move || word() == "off", move || view! {
+                <ul class="challenge-off" data-testid="challenge-off">{move || reasons()}</ul>
+            }.into_any())}
+            {show(move || word() == "pass", move || view! {
                 <div class="challenge-solution">
                     <label for="challenge-solution-url">"Link to your solution (your parameters and seed):"</label>
                     <div class="challenge-solution-row">
                         <input id="challenge-solution-url" type="text" readonly data-testid="challenge-solution-url"
-                            prop:value=solution_url />
-                        <button data-testid="challenge-copy" on:click=copy>
+                            prop:value=move || solution_url() />
+                        <button data-testid="challenge-copy" on:click=cb(copy)>
                             {move || if copied.get() { "Copied" } else { "Copy" }}
                         </button>
-                        <a href=solution_url data-testid="challenge-solution">"Open"</a>
+                        <a href=move || solution_url() data-testid="challenge-solution">"Open"</a>
                     </div>
                     <p class="muted">{ch.solution_note}</p>
                 </div>
-            </Show>
+            }.into_any())}
             <div class="challenge-actions">
-                <Show when=move || word() == "fail">
+                {show(move || word() == "fail", move || view! {
                     <details class="challenge-hint"><summary>"Hint"</summary><p>{ch.solution_note}</p></details>
-                </Show>
-                <button data-testid="challenge-reset" on:click=reset>"Start the challenge over"</button>
+                }.into_any())}
+                <button data-testid="challenge-reset" on:click=cb(reset)>"Start the challenge over"</button>
             </div>
         </section>
     }

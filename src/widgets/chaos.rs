@@ -12,6 +12,9 @@ use wasm_bindgen::JsCast;
 
 use crate::chaos::{self, KEY_STEP_S};
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// Markers carry their label on the track when there are at most this many (otherwise on focus or hover).
 const LABELLED_MAX: usize = 8;
@@ -115,8 +118,8 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                 data-testid="marker" data-idx=idx data-t=format!("{t}") data-text=m.text.clone()
                 style:--t=move || format!("{:.3}", shown_t()) style:--next=next title=format!("{} — drag, arrows or Enter to edit, Delete to remove", m.text)
                 aria-label=name aria-pressed=move || if selected.get() == Some(idx) { "true" } else { "false" }
-                on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=move |_| dragging.set(None)
-                on:keydown=on_key on:focus=move |_| selected.set(Some(idx))>
+                on:pointerdown=cb(on_down) on:pointermove=cb(on_move) on:pointerup=cb(on_up) on:pointercancel=cb(move |_| dragging.set(None))
+                on:keydown=cb(on_key) on:focus=cb(move |_| selected.set(Some(idx)))>
                 <span class="marker-symbol" aria-hidden="true">{m.symbol}</span>
                 <span class="marker-label">{m.label.clone()}</span>
             </button>
@@ -137,6 +140,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                         style:--a=move || format!("{:.3}", at(i, a).min(at(j, b)))
                         style:--b=move || format!("{:.3}", at(i, a).max(at(j, b)))></div>
                 }
+                .into_any()
             })
             .collect::<Vec<_>>();
         let times: Vec<f64> = ms.iter().map(|m| m.at.as_secs_f64()).collect();
@@ -153,7 +157,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
 
     // The "Add" palette: the scene's actions, placed at the cursor. A parameter change opens the editor on
     // the new entry, to type its value.
-    let stage = Memo::new(move |_| {
+    let stage = memo(move |_| {
         session.panels.with(|ps| {
             ps.iter().find_map(|p| match p {
                 Panel::Topology(t) => Some(chaos::StageNames::of(t)),
@@ -161,7 +165,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
             })
         })
     });
-    let palette = Memo::new(move |_| {
+    let palette = memo(move |_| {
         let params = session.params.get_untracked();
         stage.with(|st| {
             chaos::palette(session.scene, st.as_ref(), |name| {
@@ -194,7 +198,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
     let editor = move || {
         editing.get().map(|(idx, text)| {
             let input = NodeRef::<leptos::html::Input>::new();
-            Effect::new(move |_| {
+            effect(move || {
                 if let Some(i) = input.get() {
                     let _ = i.focus();
                     i.select();
@@ -214,15 +218,15 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                 <div class="chaos-editor">
                     <label>"Edit entry "
                         <input type="text" data-testid="chaos-edit" node_ref=input value=text spellcheck="false" size="28"
-                            on:keydown=move |e: web_sys::KeyboardEvent| match e.key().as_str() {
+                            on:keydown=cb(move |e: web_sys::KeyboardEvent| match e.key().as_str() {
                                 "Enter" => { e.prevent_default(); apply() }
                                 "Escape" => { e.prevent_default(); editing.set(None); focus_marker_later(lane, idx) }
                                 _ => {}
-                            } />
+                            }) />
                     </label>
-                    <button type="button" on:click=move |_| apply()>"Apply"</button>
-                    <button type="button" on:click=move |_| remove(idx)>"Remove"</button>
-                    <button type="button" on:click=move |_| editing.set(None)>"Cancel"</button>
+                    <button type="button" on:click=cb(move |_| apply())>"Apply"</button>
+                    <button type="button" on:click=cb(move |_| remove(idx))>"Remove"</button>
+                    <button type="button" on:click=cb(move |_| editing.set(None))>"Cancel"</button>
                     <span class="muted">"time:verb:args, e.g. 12.5:crash:dependency"</span>
                 </div>
             }
@@ -232,16 +236,16 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
     let (can_undo, can_redo) = (move || session.undo_state.get().0, move || session.undo_state.get().1);
     view! {
         <div class="chaos" data-testid="chaos-track" role="group" aria-label="Fault script">
-            <div class="chaos-lane" node_ref=lane style:--max=move || format!("{:.3}", max_s.get().max(1e-3))>{track}</div>
+            <div class="chaos-lane" node_ref=lane style:--max=move || format!("{:.3}", max_s.get().max(1e-3))>{move || track()}</div>
             <div class="chaos-bar">
                 <span class="chaos-title">"Faults"</span>
-                <select data-testid="chaos-add" aria-label="Add a fault at the cursor" on:change=on_add>
+                <select data-testid="chaos-add" aria-label="Add a fault at the cursor" on:change=cb(on_add)>
                     <option value="" selected>{move || format!("Add at {} …", crate::core::format::secs(session.now.get()))}</option>
-                    {move || palette.get().into_iter().enumerate().map(|(i, p)| view! { <option value=i.to_string()>{p.label}</option> }).collect::<Vec<_>>()}
+                    {move || palette.get().into_iter().enumerate().map(|(i, p)| view! { <option value=i.to_string()>{p.label}</option> }.into_any()).collect::<Vec<_>>()}
                 </select>
-                <button type="button" data-testid="undo" disabled=move || !can_undo() on:click=move |_| session.undo()
+                <button type="button" data-testid="undo" disabled=move || !can_undo() on:click=cb(move |_| session.undo())
                     title="Undo the last change to the fault script (Ctrl+Z)">"Undo"</button>
-                <button type="button" data-testid="redo" disabled=move || !can_redo() on:click=move |_| session.redo()
+                <button type="button" data-testid="redo" disabled=move || !can_redo() on:click=cb(move |_| session.redo())
                     title="Redo (Ctrl+Shift+Z)">"Redo"</button>
                 <span class="muted chaos-count" data-testid="chaos-count">{move || match script.with(|s| s.len()) {
                     0 => "no faults yet: click the stage or add one".to_string(),
@@ -249,7 +253,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
                     n => format!("{n} entries"),
                 }}</span>
             </div>
-            {editor}
+            {move || editor()}
         </div>
     }
 }

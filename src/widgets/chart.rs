@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use crate::core::format::axis_number;
 use crate::core::palette::{colour, marker, marker_path, symbol, tint};
 use crate::session::Session;
+use crate::widgets::memo;
 
 const W: f64 = 560.0;
 const H: f64 = 200.0;
@@ -163,14 +164,14 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
     let get = move |f: &dyn Fn(&PlotData) -> String| {
         data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(f).unwrap_or_default())
     };
-    let x_max = Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.x_max).unwrap_or(MIN_SPAN_S)));
-    let spec = Memo::new(move |_| {
+    let x_max = memo(move |_| data.with(|d| d.as_ref().map(|d| d.x_max).unwrap_or(MIN_SPAN_S)));
+    let spec = memo(move |_| {
         data.with(|d| d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| p.spec))
     });
     let cursor_x = move || format!("{:.1}", x_px(session.now.get().as_secs_f64(), x_max.get()));
     // Bands as one path per state (its spans as subpaths): a rebuild of the chart changes a few `d`
     // attributes instead of recreating a rectangle per span.
-    let band_paths = Memo::new(move |_| {
+    let band_paths = memo(move |_| {
         let Some(band) = spec.get().and_then(|s| s.band) else { return Vec::new() };
         data.with(|d| {
             let spans = d.as_ref().and_then(|d| if b { d.b.as_ref() } else { Some(&d.a) }).map(|p| &p.bands);
@@ -191,11 +192,11 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
         (0..band.states.len())
             .map(|k| {
                 let tone = band.states[k].1;
-                view! { <path d=move || band_paths.with(|p| p.get(k).cloned().unwrap_or_default()) fill=tint(tone)></path> }
+                view! { <path d=move || band_paths.with(|p| p.get(k).cloned().unwrap_or_default()) fill=tint(tone)></path> }.into_any()
             })
             .collect::<Vec<_>>()
     };
-    let y_max = Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.y_max).unwrap_or(1.0)));
+    let y_max = memo(move |_| data.with(|d| d.as_ref().map(|d| d.y_max).unwrap_or(1.0)));
     let y_labels = move || {
         let y_max = y_max.get();
         [0.0, 0.5, 1.0]
@@ -206,6 +207,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                     <line class="grid" x1=LEFT x2=W - RIGHT y1=y y2=y></line>
                     <text class="tick" x=LEFT - 6.0 y=y + 4.0 text-anchor="end">{axis_number(f * y_max)}</text>
                 }
+                .into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -219,7 +221,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 let x = x_px(t, x_max);
                 let last = i == n;
                 let text = if last { format!("{t:.0} s") } else { format!("{t:.0}") };
-                view! { <text class="tick" x=x y=H - 10.0 text-anchor=if last { "end" } else { "middle" }>{text}</text> }
+                view! { <text class="tick" x=x y=H - 10.0 text-anchor=if last { "end" } else { "middle" }>{text}</text> }.into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -234,24 +236,25 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
                 let dash = if l.style == LineStyle::Theory { "6 4" } else { "" };
                 let id = if b { format!("series-b-{}", l.series) } else { format!("series-{}", l.series) };
                 view! {
-                    <path class="series" d=d stroke=colour(l.tone) stroke-dasharray=dash fill="none"
-                        data-series=l.series data-testid=id data-max=max></path>
+                    <path class="series" d=move || d() stroke=colour(l.tone) stroke-dasharray=dash fill="none"
+                        data-series=l.series data-testid=id data-max=move || max()></path>
                 }
+                .into_any()
             })
             .collect::<Vec<_>>()
     };
     view! {
         <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=label>
-            <g class="bands">{bands}</g>
+            <g class="bands">{move || bands()}</g>
             <g class="axes">
-                {y_labels}
-                {x_labels}
+                {move || y_labels()}
+                {move || x_labels()}
                 <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=TOP + PH></line>
                 <line class="axis" x1=LEFT x2=W - RIGHT y1=TOP + PH y2=TOP + PH></line>
             </g>
-            <g class="lines">{lines}</g>
+            <g class="lines">{move || lines()}</g>
             <line class="cursor" data-testid=if b { "time-cursor-b" } else { "time-cursor" }
-                x1=cursor_x x2=cursor_x y1=TOP - 4.0 y2=TOP + PH></line>
+                x1=move || cursor_x() x2=move || cursor_x() y1=TOP - 4.0 y2=TOP + PH></line>
         </svg>
     }
 }
@@ -274,11 +277,11 @@ fn legend_entry(l: &faultline_sim::scene::LineSpec, prefix: &str) -> impl IntoVi
 
 #[component]
 pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl IntoView {
-    let data = Memo::new(move |_| session.charts.with(|c| c.get(idx).cloned()));
+    let data = memo(move |_| session.charts.with(|c| c.get(idx).cloned()));
     let title_id = format!("chart-{}-title", spec.id);
     let title_ref = title_id.clone();
     let unit = if spec.unit.is_empty() { String::new() } else { format!(" ({})", spec.unit) };
-    let comparing = Memo::new(move |_| data.with(|d| d.as_ref().is_some_and(|d| d.b.is_some())));
+    let comparing = memo(move |_| data.with(|d| d.as_ref().is_some_and(|d| d.b.is_some())));
     let label = format!("{}{} over time", spec.title, unit);
     let plots = move || {
         let label = label.clone();
@@ -298,7 +301,7 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
         }
     };
     // A's lines; B's theory line too where B's expectation differs (another strategy, another theory).
-    let spec_b = Memo::new(move |_| data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().map(|b| b.spec))));
+    let spec_b = memo(move |_| data.with(|d| d.as_ref().and_then(|d| d.b.as_ref().map(|b| b.spec))));
     let legend = move || {
         let mut items: Vec<AnyView> = spec.lines.iter().map(|l| legend_entry(l, "").into_any()).collect();
         if let Some(spec_b) = spec_b.get() {
@@ -318,16 +321,16 @@ pub fn Chart(session: Session, idx: usize, spec: &'static ChartSpec) -> impl Int
                 {band.states.iter().map(|(name, tone)| view! {
                     <span class="band-key"><span class="swatch" style:background=tint(*tone)
                         style:border-color=colour(*tone)></span>{format!("{} {}", symbol(*tone), name)}</span>
-                }).collect::<Vec<_>>()}
+                }.into_any()).collect::<Vec<_>>()}
             </p>
         })
     };
     view! {
         <figure class="chart" class:comparing=comparing data-testid=format!("chart-{}", spec.id) aria-labelledby=title_ref>
             <figcaption id=title_id>{spec.title}<span class="muted">{unit.clone()}</span></figcaption>
-            {plots}
-            <ul class="legend">{legend}</ul>
-            {band_legend}
+            {move || plots()}
+            <ul class="legend">{move || legend()}</ul>
+            {move || band_legend()}
         </figure>
     }
 }

@@ -9,6 +9,9 @@ use wasm_bindgen::JsCast;
 use crate::compare::{self, Comparison, differs};
 use crate::core::format::{compact_number, secs};
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::dynamic;
+use crate::widgets::memo;
 use crate::widgets::stage::{PainterSlot, Stage, StageOf, topology_of};
 
 /// "Compare with: [strategy = none ▾]": every other choice of every comparable parameter, or off. Renders
@@ -41,11 +44,11 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
                     .filter(|(i, _)| Some(*i) != a || b == Some(Comparison { param, choice: *i }))
                     .map(|(i, _)| {
                         let cmp = Comparison { param, choice: i };
-                        view! { <option value=cmp.text(session.scene) selected=move || session.compare.get() == Some(cmp)>{cmp.label(session.scene)}</option> }
+                        view! { <option value=cmp.text(session.scene) selected=move || session.compare.get() == Some(cmp)>{cmp.label(session.scene)}</option> }.into_any()
                     })
                     .collect::<Vec<_>>();
                 let group = session.scene.params().iter().find(|s| s.name == param).map_or(param, |s| s.label);
-                view! { <optgroup label=group>{options}</optgroup> }
+                view! { <optgroup label=group>{options}</optgroup> }.into_any()
             })
             .collect::<Vec<_>>()
     };
@@ -53,9 +56,9 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
         <div class="compare-bar">
             <label class="inline" title=format!("Runs a second simulation B with the same seed, faults and parameters, except {params_label}, and overlays it on the charts")>
                 "Compare with "
-                <select data-testid="compare" prop:value=current on:change=on_change>
+                <select data-testid="compare" prop:value=move || current() on:change=cb(on_change)>
                     <option value="" selected=move || session.compare.get().is_none()>"no comparison"</option>
-                    {groups}
+                    {move || groups()}
                 </select>
             </label>
             <span class="muted compare-hint">
@@ -72,7 +75,7 @@ pub fn CompareSelect(session: Session) -> impl IntoView {
 /// Metrics and invariants of A and B side by side (only while comparing).
 #[component]
 pub fn CompareTable(session: Session) -> impl IntoView {
-    move || {
+    dynamic(move || {
         let (_, a, b) = session.compare_names()?;
         let rows = move || {
             session.compare_table.with(|t| {
@@ -89,6 +92,7 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                                         <td>{compact_number(m.b)}</td>
                                     </tr>
                                 }
+                                .into_any()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -111,6 +115,7 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                                         <td>{mark(c.b)}</td>
                                     </tr>
                                 }
+                                .into_any()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -124,16 +129,17 @@ pub fn CompareTable(session: Session) -> impl IntoView {
                 <table class="compare-table" data-testid="compare-table">
                     <caption class="muted">"Same seed, faults and parameters; only the compared choice differs. ◆ = differs by more than 10 %."</caption>
                     <thead><tr><th scope="col">"Metric"</th><th scope="col">{format!("A · {a}")}</th><th scope="col">{format!("B · {b}")}</th></tr></thead>
-                    <tbody>{rows}</tbody>
+                    <tbody>{move || rows()}</tbody>
                     <tbody class="compare-invariants">
                         <tr><th scope="rowgroup" colspan="3">"Invariants (must stay 0)"</th></tr>
-                        {counters}
+                        {move || counters()}
                     </tbody>
                 </table>
                 </div>
             </section>
-        })
-    }
+        }
+        .into_any())
+    })
 }
 
 /// Below this viewport width the two runs' stages do not fit side by side: only A's is drawn (B's effect
@@ -153,8 +159,8 @@ pub fn CompareStages(session: Session) -> impl IntoView {
         }
     });
     on_cleanup(move || resize.remove());
-    let both = Memo::new(move |_| wide.get() && session.compare.get().is_some());
-    move || {
+    let both = memo(move |_| wide.get() && session.compare.get().is_some());
+    dynamic(move || {
         if !both.get() {
             return view! { <Stage session /> }.into_any();
         }
@@ -173,5 +179,5 @@ pub fn CompareStages(session: Session) -> impl IntoView {
             </div>
         }
         .into_any()
-    }
+    })
 }

@@ -9,6 +9,9 @@ use wasm_bindgen::JsCast;
 
 use crate::session::Session;
 use crate::url_state::{self, EmbedOptions, SceneUrl};
+use crate::widgets::cb;
+use crate::widgets::memo;
+use crate::widgets::show;
 
 /// The absolute URL of this page with `query`, wherever the app is hosted.
 pub fn absolute_url(query: &str) -> String {
@@ -56,7 +59,7 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
     let open = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let choice = RwSignal::new(Choice { preset: None, at_now: true, options: EmbedOptions::default() });
-    let text = Memo::new(move |_| {
+    let text = memo(move |_| {
         session.now.track();
         session.script.track();
         choice.with(|c| snippet(session, c))
@@ -76,7 +79,10 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
             .scene
             .presets()
             .iter()
-            .map(|p| view! { <option value=p.id selected=move || choice.with(|c| c.preset == Some(p.id))>{p.title}</option> })
+            .map(|p| {
+                view! { <option value=p.id selected=move || choice.with(|c| c.preset == Some(p.id))>{p.title}</option> }
+                    .into_any()
+            })
             .collect::<Vec<_>>()
     };
     let on_preset = move |e: web_sys::Event| {
@@ -99,27 +105,27 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
             })
         };
         view! {
-            <label class="check"><input type="checkbox" data-testid=format!("embed-show-{name}") prop:checked=on
-                on:change=move |e| { let v = checked(&e); choice.update(|c| c.options.set(name, v)); copied.set(false); } />
+            <label class="check"><input type="checkbox" data-testid=format!("embed-show-{name}") prop:checked=move || on()
+                on:change=cb(move |e| { let v = checked(&e); choice.update(|c| c.options.set(name, v)); copied.set(false); }) />
                 {label}</label>
         }
     };
     view! {
         <div class="embed">
-            <button data-testid="embed-button" aria-expanded=move || open.get().to_string() on:click=toggle>"Embed"</button>
-            <Show when=move || open.get()>
+            <button data-testid="embed-button" aria-expanded=move || open.get().to_string() on:click=cb(toggle)>"Embed"</button>
+            {show(move || open.get(), move || view! {
                 <div class="embed-box" role="dialog" aria-label="Embed this scene">
                     <label class="row">"Start from "
-                        <select data-testid="embed-preset" on:change=on_preset>
+                        <select data-testid="embed-preset" on:change=cb(on_preset)>
                             <option value="" selected=move || choice.with(|c| c.preset.is_none())>"this run, as it is now"</option>
-                            {presets}
+                            {move || presets()}
                         </select>
                     </label>
                     <label class="check"><input type="checkbox" data-testid="embed-at-now" prop:checked=move || choice.with(|c| c.at_now)
-                        on:change=move |e| { let v = checked(&e); choice.update(|c| c.at_now = v); copied.set(false); } />
+                        on:change=cb(move |e| { let v = checked(&e); choice.update(|c| c.at_now = v); copied.set(false); }) />
                         {move || format!("open at this moment ({}), not at 0 s", crate::core::format::secs(session.now.get()))}</label>
                     <label class="check"><input type="checkbox" data-testid="embed-autoplay" prop:checked=move || choice.with(|c| c.options.autoplay)
-                        on:change=move |e| { let v = checked(&e); choice.update(|c| c.options.autoplay = v); copied.set(false); } />
+                        on:change=cb(move |e| { let v = checked(&e); choice.update(|c| c.options.autoplay = v); copied.set(false); }) />
                         "play when a reader scrolls to it"</label>
                     <fieldset class="embed-parts"><legend>"Show beside the stage"</legend>
                         {part("chart", "key chart")}{part("narration", "latest narration line")}
@@ -128,12 +134,12 @@ pub fn EmbedButton(session: Session) -> impl IntoView {
                     <label for="embed-snippet">"Paste this where the scene should appear:"</label>
                     <textarea id="embed-snippet" data-testid="embed-snippet" readonly rows="4"
                         prop:value=move || text.get()
-                        on:focus=move |e| {
+                        on:focus=cb(move |e: web_sys::FocusEvent| {
                             if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) { t.select(); }
-                        }></textarea>
-                    <button on:click=copy>{move || if copied.get() { "Copied ✓" } else { "Copy" }}</button>
+                        })></textarea>
+                    <button on:click=cb(copy)>{move || if copied.get() { "Copied ✓" } else { "Copy" }}</button>
                 </div>
-            </Show>
+            }.into_any())}
         </div>
     }
 }

@@ -12,10 +12,10 @@ pub fn ExplainPanel(scene: &'static dyn Scene) -> impl IntoView {
             <h2 id="explain-title">"What is a "{scene.title().to_ascii_lowercase()}"?"</h2>
             <p>{e.what}</p>
             <h3>"What to try"</h3>
-            <ol>{e.try_steps.iter().map(|s| view! { <li>{*s}</li> }).collect::<Vec<_>>()}</ol>
+            <ol>{e.try_steps.iter().map(|s| view! { <li>{*s}</li> }.into_any()).collect::<Vec<_>>()}</ol>
             <details>
                 <summary>"Model card: what this simulation simplifies"</summary>
-                <ul>{e.model_card.iter().map(|s| view! { <li>{*s}</li> }).collect::<Vec<_>>()}</ul>
+                <ul>{e.model_card.iter().map(|s| view! { <li>{*s}</li> }.into_any()).collect::<Vec<_>>()}</ul>
             </details>
         </section>
     }

@@ -12,6 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::export;
 use crate::session::Session;
+use crate::widgets::cb;
 
 /// Computed style properties an exported SVG needs to look like the page.
 const STYLE_PROPS: [&str; 15] = [
@@ -246,14 +247,14 @@ pub fn ExportMenu(session: Session) -> impl IntoView {
         <details class="export-menu" data-testid="export-menu">
             <summary class="button-like">"Export"</summary>
             <div class="export-items" role="group" aria-label="Export this run">
-                <button type="button" data-testid="export-json" on:click=json>"Run JSON"</button>
-                <button type="button" data-testid="export-csv" on:click=csv>"Series CSV"</button>
-                <button type="button" data-testid="export-svg" on:click=svg_file>"Stage SVG"</button>
-                <button type="button" data-testid="export-png" on:click=png_file>"Stage PNG"</button>
-                <button type="button" data-testid="export-charts" on:click=charts_file>"Charts SVG"</button>
-                <button type="button" data-testid="copy-link" on:click=copy_link>"Copy link to this moment"</button>
+                <button type="button" data-testid="export-json" on:click=cb(json)>"Run JSON"</button>
+                <button type="button" data-testid="export-csv" on:click=cb(csv)>"Series CSV"</button>
+                <button type="button" data-testid="export-svg" on:click=cb(svg_file)>"Stage SVG"</button>
+                <button type="button" data-testid="export-png" on:click=cb(png_file)>"Stage PNG"</button>
+                <button type="button" data-testid="export-charts" on:click=cb(charts_file)>"Charts SVG"</button>
+                <button type="button" data-testid="copy-link" on:click=cb(copy_link)>"Copy link to this moment"</button>
                 <label class="file-open">"Open a run JSON… "
-                    <input type="file" accept=".json,application/json" data-testid="import-file" on:change=open_file />
+                    <input type="file" accept=".json,application/json" data-testid="import-file" on:change=cb(open_file) />
                 </label>
             </div>
         </details>

@@ -17,6 +17,8 @@ use super::plot::{context, panel_of, set_attrs, width_of};
 use super::stage::layout::text_width;
 use crate::core::format::axis_number;
 use crate::session::Session;
+use crate::widgets::effect;
+use faultline_sim::kernel::sort_stable_by;
 
 /// The sequential steps up to capacity (ColorBrewer YlGnBu, colour-blind safe), then "over capacity".
 pub const RAMP: [&str; 8] = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"];
@@ -66,7 +68,7 @@ pub fn span_cols(n_cols: usize) -> usize {
 /// is at least a line of text away from those already named.
 pub fn named_rows(maxes: &[f32], rh: f64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..maxes.len()).filter(|&r| maxes[r] > 0.0).collect();
-    order.sort_by(|&a, &b| maxes[b].total_cmp(&maxes[a]).then(a.cmp(&b)));
+    sort_stable_by(&mut order, |&a, &b| maxes[b].total_cmp(&maxes[a]).then(a.cmp(&b)));
     let bright = order.iter().take_while(|&&r| maxes[r] >= 0.5).count();
     if let Some(last) = maxes.len().checked_sub(1) {
         order.splice(bright..bright, [0, last]);
@@ -235,7 +237,7 @@ pub fn HeatmapPanel(session: Session) -> impl IntoView {
     let wrap = NodeRef::<Div>::new();
     let width = width_of(wrap);
     let canvas_ref = NodeRef::<Canvas>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let w = width.get();
         data.with(|d| {
             let (Some(Panel::Heatmap(v)), Some(c)) = (d, canvas_ref.get()) else { return };

@@ -23,6 +23,9 @@ use leptos::prelude::*;
 use crate::core::format::secs;
 use crate::core::palette::{colour, marker, marker_path, symbol, tint};
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::memo;
 use crate::widgets::sequence::{esc, measured_width};
 use crate::widgets::stage::layout::text_width;
 
@@ -555,7 +558,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     // eighth of a second of wall time (speed × 125 ms), so the markup is rebuilt about 8 times a second, not
     // every frame (bars are placed at absolute times: only the slide moves per frame); while paused, `now`
     // itself, and the run's digest (a parameter changed at the same moment redraws).
-    let drawn_at = Memo::new(move |_| {
+    let drawn_at = memo(move |_| {
         session.panels.track();
         let now = session.now.get().as_micros();
         if session.playing.get() {
@@ -566,7 +569,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         }
     });
     let part = move |which: u8| {
-        Memo::new(move |_| {
+        memo(move |_| {
             let (now, win) = (SimTime::from_micros(drawn_at.get().0), window_s.get());
             with_hist(session, |h| {
                 let Some(h) = h else { return String::new() };
@@ -606,7 +609,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         })
     };
     let (title, info, counts_html, goto_label, window_options) = (part(0), part(1), part(2), part(3), part(5));
-    let drawing = Memo::new(move |_| {
+    let drawing = memo(move |_| {
         let (now, w, win) = (SimTime::from_micros(drawn_at.get().0), width.get(), window_s.get());
         with_hist(session, |h| {
             h.map(|h| history_drawing(h, now, w, win, &summary(h, now, win).0, session.now.get_untracked()))
@@ -617,7 +620,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     // the frame).
     let shown: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
     // A memo, read by the per-frame effect below, so the bars are in place before the slide moves them.
-    let svg = Memo::new(move |_| {
+    let svg = memo(move |_| {
         let Some(plot) = plot_ref.get() else { return 0u64 };
         drawing.with(|d| {
             shown.update_value(|shown| draw(&plot, d.as_ref(), shown));
@@ -625,7 +628,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         drawn_at.get_untracked().0
     });
     // Every frame: slide the bars so that `now` sits at the plot's right edge.
-    Effect::new(move |_| {
+    effect(move || {
         let (now, w, win) = (session.now.get(), width.get(), window_s.get());
         svg.with(|_| ());
         session.panels.track();
@@ -650,10 +653,10 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
             <h2 id="hist-title">{title}</h2>
             <div inner_html=info></div>
             <div class="hist-controls">
-                <button type="button" data-testid="history-goto-violation" on:click=goto
+                <button type="button" data-testid="history-goto-violation" on:click=cb(goto)
                     hidden=move || goto_label.with(String::is_empty)>{goto_label}</button>
                 <label>"Window "
-                    <select data-testid="history-window" on:change=on_window inner_html=window_options></select>
+                    <select data-testid="history-window" on:change=cb(on_window) inner_html=window_options></select>
                 </label>
             </div>
             <div inner_html=counts_html></div>

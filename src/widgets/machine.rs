@@ -8,6 +8,8 @@ use leptos::prelude::*;
 
 use crate::core::palette::{colour, symbol, tint};
 use crate::session::Session;
+use crate::widgets::dynamic;
+use crate::widgets::memo;
 
 const W: f64 = 540.0;
 const H: f64 = 182.0;
@@ -42,7 +44,7 @@ fn clip_to_box(c: (f64, f64), toward: (f64, f64)) -> (f64, f64) {
 /// Every machine of the session's Machines panel (nothing when the run shows none).
 #[component]
 pub fn Machines(session: Session) -> impl IntoView {
-    let machines = Memo::new(move |_| {
+    let machines = memo(move |_| {
         session.panels.with(|ps| {
             ps.iter()
                 .find_map(|p| match p {
@@ -52,7 +54,7 @@ pub fn Machines(session: Session) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    move || machines.get().into_iter().map(diagram).collect::<Vec<_>>()
+    dynamic(move || machines.get().into_iter().map(|m| diagram(m).into_any()).collect::<Vec<_>>())
 }
 
 fn diagram(m: MachineView) -> impl IntoView {
@@ -88,6 +90,7 @@ fn diagram(m: MachineView) -> impl IntoView {
                     <text x=lx y=ly text-anchor=anchor>{label}</text>
                 </g>
             }
+            .into_any()
         })
         .collect::<Vec<_>>();
     let states = m
@@ -106,6 +109,7 @@ fn diagram(m: MachineView) -> impl IntoView {
                     <text x=x y=y + 5.0 text-anchor="middle">{text}</text>
                 </g>
             }
+            .into_any()
         })
         .collect::<Vec<_>>();
     view! {

@@ -9,6 +9,7 @@ use crate::core::format::secs;
 use faultline_sim::kernel::SimTime;
 
 use crate::session::{BURST_KEPT, LogLine, Session};
+use crate::widgets::{RowKey, keyed, memo};
 
 #[component]
 pub fn Narration(session: Session) -> impl IntoView {
@@ -20,13 +21,14 @@ pub fn Narration(session: Session) -> impl IntoView {
                 <ol class="narration" data-testid="narration" reversed>
                     // Keyed by where a line starts, not by its size: the newest burst grows every frame of a
                     // busy run, and rebuilding it (up to 100 entries) each time was most of the narration's cost.
-                    <For each=move || session.log.with(|ls| ls.iter().map(key).collect::<Vec<_>>()) key=|k| *k let:k>
-                        {line_view(session, k)}
-                    </For>
+                    {keyed(
+                        move || session.log.with(|ls| ls.iter().map(|l| row_key(key(l))).collect()),
+                        move |k| line_view(session, line_key(k)).into_any(),
+                    )}
                 </ol>
                 {move || session.log.with(|l| l.is_empty()).then(|| view! {
                     <p class="muted narration-empty">{move || if session.playing.get() { "Nothing notable yet." } else { "Nothing notable yet. Press play." }}</p>
-                })}
+                }.into_any())}
             </div>
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || session.announcement.get()}</div>
         </section>
@@ -38,6 +40,15 @@ type LineKey = (u64, SimTime, bool);
 
 fn key(l: &LogLine) -> LineKey {
     (l.idx, l.t, l.burst_len > 0)
+}
+
+/// A line's key as a [`keyed`] row's: the time and the burst flag share the second number.
+fn row_key((idx, t, burst): LineKey) -> RowKey {
+    (idx, t.as_micros() << 1 | burst as u64)
+}
+
+fn line_key((idx, tb): RowKey) -> LineKey {
+    (idx, SimTime::from_micros(tb >> 1), tb & 1 == 1)
 }
 
 fn line_view(session: Session, k: LineKey) -> impl IntoView {
@@ -55,9 +66,8 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
     }
     // A burst grows in place: its summary and count follow the log, its entries (oldest first, so the
     // ones shown never change) are appended.
-    let now = Memo::new(move |_| {
-        session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst_len)))
-    });
+    let now =
+        memo(move |_| session.log.with(|ls| ls.iter().find(|l| key(l) == k).map(|l| (l.text.clone(), l.burst_len))));
     let n = move || now.with(|x| x.as_ref().map_or(0, |x| x.1));
     let text = move || now.with(|x| x.as_ref().map(|x| x.0.clone()).unwrap_or_default());
     let entry = move |i: usize| {
@@ -68,12 +78,12 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
         view! { <li><span class="log-t">{format!("t={}", secs(t))}</span>" "{text}</li> }
     };
     view! {
-        <li class=format!("{class} log-burst") data-burst=n>
+        <li class=format!("{class} log-burst") data-burst=move || n()>
             <details>
-                <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{text}</summary>
+                <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{move || text()}</summary>
                 <ol class="burst-lines">
-                    <For each=move || 0..n().min(BURST_KEPT) key=|i| *i let:i>{entry(i)}</For>
-                    {move || (n() > BURST_KEPT).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_KEPT)}</li> })}
+                    {keyed(move || (0..n().min(BURST_KEPT) as u64).map(|i| (i, 0)).collect(), move |(i, _)| entry(i as usize).into_any())}
+                    {move || (n() > BURST_KEPT).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_KEPT)}</li> }.into_any())}
                 </ol>
             </details>
         </li>

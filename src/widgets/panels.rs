@@ -6,8 +6,10 @@ use leptos::prelude::*;
 
 use crate::session::Session;
 use crate::widgets::bars::BarsPanel;
+use crate::widgets::dynamic;
 use crate::widgets::heatmap::HeatmapPanel;
 use crate::widgets::history::HistoryPanel;
+use crate::widgets::memo;
 use crate::widgets::ring::RingPanel;
 use crate::widgets::sequence::SequencePanel;
 
@@ -15,7 +17,7 @@ use crate::widgets::sequence::SequencePanel;
 /// is re-rendered only when which panels exist changes, not at every frame: each widget reads its own data.
 #[component]
 pub fn ScenePanels(session: Session) -> impl IntoView {
-    let kinds = Memo::new(move |_| {
+    let kinds = memo(move |_| {
         session.panels.with(|ps| {
             ps.iter()
                 .filter_map(|p| match p {
@@ -27,7 +29,7 @@ pub fn ScenePanels(session: Session) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    move || {
+    dynamic(move || {
         kinds
             .get()
             .into_iter()
@@ -46,5 +48,5 @@ pub fn ScenePanels(session: Session) -> impl IntoView {
                 _ => ().into_any(),
             })
             .collect::<Vec<_>>()
-    }
+    })
 }

@@ -2,6 +2,8 @@
 //! follows an element's box, a 2-D canvas context in CSS pixels, a categorical palette for identities, and
 //! the escaping of text put into SVG markup. Drawn to the real width, text keeps its CSS size on a phone.
 
+use crate::widgets::effect;
+use crate::widgets::memo;
 use faultline_sim::scene::Panel;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -26,7 +28,7 @@ pub fn pattern_group(i: usize) -> usize {
 /// The run's panel `id`, if it shows one (one memo type for every panel widget: fewer copies of the
 /// reactive machinery in the app's code).
 pub fn panel_of(panels: RwSignal<Vec<Panel>>, id: &'static str) -> Memo<Option<Panel>> {
-    Memo::new(move |_| panels.with(|ps| ps.iter().find(|p| p.id() == id).cloned()))
+    memo(move |_| panels.with(|ps| ps.iter().find(|p| p.id() == id).cloned()))
 }
 
 /// Sets `el`'s attributes (hooks for tests, labels, styles) from a widget's draw step.
@@ -49,7 +51,7 @@ pub fn width_of(el: NodeRef<Div>) -> RwSignal<f64> {
             }
         }
     };
-    Effect::new(move |_| {
+    effect(move || {
         if el.get().is_some() {
             measure();
         }

@@ -10,13 +10,16 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::show;
 
 /// How long the last-key cue stays up.
 const CUE_MS: u64 = 1800;
 
 /// Keeps `<body class="presenting">` in step with the session's presenter mode (removed when the page goes).
 pub fn body_class(session: Session) {
-    Effect::new(move |_| {
+    effect(move || {
         let on = session.present.get();
         if let Some(body) = document().body() {
             let _ = body.class_list().toggle_with_force("presenting", on);
@@ -35,7 +38,7 @@ pub fn PresentButton(session: Session) -> impl IntoView {
     view! {
         <button class="present-toggle" data-testid="present-toggle"
             aria-pressed=move || if session.present.get() { "true" } else { "false" }
-            on:click=move |_| session.set_present(!session.present.get_untracked())
+            on:click=cb(move |_| session.set_present(!session.present.get_untracked()))
             title="Presenter mode: stage, one chart, narration and transport in big type (p)">
             {move || if session.present.get() { "Leave presenter mode" } else { "Present" }}
         </button>
@@ -48,7 +51,7 @@ pub fn PresentButton(session: Session) -> impl IntoView {
 #[component]
 pub fn KeyCue(session: Session) -> impl IntoView {
     let shown = RwSignal::new(None::<(u32, String)>);
-    Effect::new(move |_| {
+    effect(move || {
         let cue = session.key_cue.get();
         if let Some((n, _)) = &cue {
             let n = *n;
@@ -64,10 +67,10 @@ pub fn KeyCue(session: Session) -> impl IntoView {
         }
     });
     view! {
-        <Show when=move || session.present.get()>
+        {show(move || session.present.get(), move || view! {
             {move || shown.get().map(|(n, text)| view! {
                 <div class="key-cue" data-testid="key-cue" data-n=n aria-hidden="true"><kbd>{text}</kbd></div>
-            })}
-        </Show>
+            }.into_any())}
+        }.into_any())}
     }
 }

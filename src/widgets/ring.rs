@@ -20,6 +20,9 @@ use super::plot::{category, context, escape, panel_of, pattern_group, set_attrs,
 use super::stage::layout::text_width;
 use crate::core::palette::{colour, symbol};
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use faultline_sim::kernel::sort_stable_by;
 
 /// An owner's run of the ring from `a` to `b` (positions clockwise from the top; `a` < 0 across the top).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,7 +43,7 @@ pub fn arcs(v: &RingView) -> Vec<Arc> {
         .filter(|p| p.position.is_finite() && p.owner < n_owners)
         .map(|p| ((p.position as f64).rem_euclid(1.0), p.owner))
         .collect();
-    p.sort_by(|x, y| x.0.total_cmp(&y.0));
+    sort_stable_by(&mut p, |x, y| x.0.total_cmp(&y.0));
     let mut out: Vec<Arc> = Vec::new();
     let mut prev = p.last().map_or(0.0, |l| l.0 - 1.0);
     for (pos, owner) in p {
@@ -101,7 +104,7 @@ pub fn place_labels(arcs: &[Arc], names: &[String], cx: f64, cy: f64, r: f64, w:
         }
     }
     let mut order: Vec<Arc> = best.into_iter().flatten().filter(|a| a.b - a.a >= MIN_LABELLED_ARC).collect();
-    order.sort_by(|x, y| (y.b - y.a).total_cmp(&(x.b - x.a)));
+    sort_stable_by(&mut order, |x, y| (y.b - y.a).total_cmp(&(x.b - x.a)));
     let mut out: Vec<Label> = Vec::new();
     let bh = LABEL_PX + 4.0;
     for a in order {
@@ -292,7 +295,7 @@ pub fn RingPanel(session: Session) -> impl IntoView {
     let (wrap, legend_ref) = (NodeRef::<Div>::new(), NodeRef::<Div>::new());
     let width = width_of(wrap);
     let canvas_ref = NodeRef::<Canvas>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let (w, p) = (width.get().min(420.0), pick.get());
         data.with(|d| {
             let (Some(Panel::Ring(v)), Some(c)) = (d, canvas_ref.get()) else { return };
@@ -348,9 +351,9 @@ pub fn RingPanel(session: Session) -> impl IntoView {
                 <div class="ring-canvas" node_ref=wrap>
                     <canvas node_ref=canvas_ref role="img" data-testid="ring-canvas"></canvas>
                 </div>
-                <div class="ring-legend" role="group" node_ref=legend_ref on:click=on_press
+                <div class="ring-legend" role="group" node_ref=legend_ref on:click=cb(on_press)
                     aria-label="Owners and their share of the ring; press one to highlight it"
-                    inner_html=legend_markup></div>
+                    inner_html=move || legend_markup()></div>
             </div>
             <p class="ring-caption" data-testid="ring-caption">{move || text(|v| v.caption.clone())}</p>
         </section>

@@ -21,6 +21,9 @@ use leptos::prelude::*;
 use crate::core::format::secs;
 use crate::core::palette::{colour, marker, marker_path, symbol};
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::memo;
 use crate::widgets::stage::layout::text_width;
 
 /// Height the diagram's time axis aims at, in CSS px.
@@ -412,7 +415,7 @@ pub(crate) fn measured_width(el: NodeRef<Div>) -> RwSignal<f64> {
             }
         }
     };
-    Effect::new(move |_| {
+    effect(move || {
         if el.get().is_some() {
             measure();
         }
@@ -474,7 +477,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     // pick or the width changes). One closure type for all, so the memo machinery is instantiated once.
     // What the parts below are drawn from, in a few numbers: the panels change every frame, the followed flow
     // and the list of flows only when a message is delivered or a flow starts or ends.
-    let key = Memo::new(move |_| {
+    let key = memo(move |_| {
         session.panels.track();
         follow.track();
         // Paused, a changed run (a parameter set at the same moment) redraws whatever the numbers say.
@@ -495,7 +498,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     // reads a list that changes sixty times a second. Paused, or on a pick, at once.
     let options_built = StoredValue::new(f64::NEG_INFINITY);
     let part = move |which: u8| {
-        Memo::new(move |prev: Option<&String>| {
+        memo(move |prev: Option<&String>| {
             // Read, not only tracked: a memo recomputes (and subscribes to its own sources) when it is read.
             key.with(|_| ());
             let (w, sel) = (width.get(), follow.get());
@@ -548,7 +551,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     let (title, heading, options, head, body) = (part(0), part(1), part(2), part(3), part(4));
     // Every frame: clip what lies after `now`, move the `now` line, keep it in view as the flow grows; and if
     // a pinned flow left the bounded list, follow the latest again and say so.
-    Effect::new(move |_| {
+    effect(move || {
         let now = session.now.get();
         body.with(|_| ());
         key.with(|_| ());
@@ -600,7 +603,7 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
             <h2 id="seq-title">{title}</h2>
             <div class="seq-controls">
                 <label>"Follow "
-                    <select data-testid="sequence-follow" on:change=on_pick inner_html=options></select>
+                    <select data-testid="sequence-follow" on:change=cb(on_pick) inner_html=options></select>
                 </label>
                 <span class="seq-note" role="status">{note}</span>
             </div>

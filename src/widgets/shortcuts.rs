@@ -13,6 +13,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::show;
 
 /// (typing in a field, keyboard focus on something Space activates).
 fn focus_context(e: &web_sys::KeyboardEvent) -> (bool, bool) {
@@ -138,7 +141,7 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
     };
     // Opening it moves focus into it (a dialog added to the page does not take `autofocus`).
     let close_ref = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if open.get()
             && let Some(b) = close_ref.get()
         {
@@ -146,12 +149,12 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
         }
     });
     view! {
-        <button class="shortcut-button" data-testid="keys-button" on:click=move |_| open.update(|o| *o = !*o)
+        <button class="shortcut-button" data-testid="keys-button" on:click=cb(move |_| open.update(|o| *o = !*o))
             aria-haspopup="dialog" title="Keyboard shortcuts (?)">"Keys ?"</button>
-        <Show when=move || open.get()>
-            <div class="dialog-backdrop" on:click=move |_| close()>
+        {show(move || open.get(), move || view! {
+            <div class="dialog-backdrop" on:click=cb(move |_| close())>
                 <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" data-testid="shortcuts"
-                    on:click=|e| e.stop_propagation()>
+                    on:click=cb(|e: web_sys::MouseEvent| e.stop_propagation())>
                     <h2 id="shortcuts-title">"Keyboard shortcuts"</h2>
                     <dl class="keys">
                         <dt><kbd>"Space"</kbd></dt><dd>"play / pause"</dd>
@@ -167,9 +170,9 @@ pub fn Shortcuts(session: Session) -> impl IntoView {
                         <dt><kbd>"?"</kbd></dt><dd>"show / hide this help"</dd>
                         <dt><kbd>"Tab"</kbd></dt><dd>"move between controls; Enter on a node or link injects its fault"</dd>
                     </dl>
-                    <button class="primary" node_ref=close_ref on:click=move |_| close()>"Close"</button>
+                    <button class="primary" node_ref=close_ref on:click=cb(move |_| close())>"Close"</button>
                 </div>
             </div>
-        </Show>
+        }.into_any())}
     }
 }

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::memo;
 
 fn input_value(e: &web_sys::Event) -> String {
     e.target()
@@ -20,7 +22,7 @@ fn input_value(e: &web_sys::Event) -> String {
 pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView {
     let name = spec.name;
     let help_id = format!("help-{name}");
-    let value = Memo::new(move |_| session.params.with(|p| p.get(name)));
+    let value = memo(move |_| session.params.with(|p| p.get(name)));
     let locked = session.challenge.is_some_and(|c| !c.may_change.contains(&name));
     let locked_note = move || {
         locked.then(
@@ -54,14 +56,14 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
             };
             view! {
                 <div class="param">
-                    <label class="param-label" for=field_id.clone() title=spec.help>{spec.label}{locked_note}</label>
+                    <label class="param-label" for=field_id.clone() title=spec.help>{spec.label}{move || locked_note()}</label>
                     <div class="param-row">
                         <input type="range" data-testid=format!("param-{name}") aria-label=spec.label
                             aria-describedby=help_id.clone() disabled=locked
-                            min=min max=max step=step prop:value=move || num().to_string() on:input=on_slide />
+                            min=min max=max step=step prop:value=move || num().to_string() on:input=cb(on_slide) />
                         <input type="number" class="param-field" id=field_id data-testid=format!("param-{name}-field")
                             aria-describedby=help_id.clone() disabled=locked min=min max=max step=step inputmode="decimal"
-                            prop:value=text on:change=on_field />
+                            prop:value=move || text() on:change=cb(on_field) />
                         <span class="unit">{spec.unit}</span>
                     </div>
                     <p class="help" id=help_id>{spec.help}" "<span class="muted">{format!("({})", spec.allowed())}</span></p>
@@ -83,11 +85,11 @@ pub fn ParamControl(session: Session, spec: &'static ParamSpec) -> impl IntoView
             let select_id = format!("select-{name}");
             view! {
                 <div class="param">
-                    <label class="param-label" for=select_id.clone() title=spec.help>{spec.label}{locked_note}</label>
+                    <label class="param-label" for=select_id.clone() title=spec.help>{spec.label}{move || locked_note()}</label>
                     <div class="param-row">
                         <select id=select_id data-testid=format!("param-{name}") aria-describedby=help_id.clone() disabled=locked
-                            prop:value=current on:change=on_change>
-                            {choices.iter().enumerate().map(|(i, c)| view! { <option value=*c selected=move || current() == *c>{spec.choice_label(i)}</option> }).collect::<Vec<_>>()}
+                            prop:value=move || current() on:change=cb(on_change)>
+                            {choices.iter().enumerate().map(|(i, c)| view! { <option value=*c selected=move || current() == *c>{spec.choice_label(i)}</option> }.into_any()).collect::<Vec<_>>()}
                         </select>
                     </div>
                     <p class="help" id=help_id>{spec.help}</p>

@@ -14,6 +14,9 @@ use wasm_bindgen::JsCast;
 use crate::app::navigate;
 use crate::session::{Session, wall_ms};
 use crate::tour;
+use crate::widgets::cb;
+use crate::widgets::effect;
+use crate::widgets::memo;
 
 /// How often (wall ms) the card may ask for the measured value while the run is past the window's end.
 const MEASURE_INTERVAL_MS: f64 = 250.0;
@@ -34,7 +37,7 @@ pub fn TourCard(session: Session, scene: &'static dyn Scene, n: usize) -> impl I
     let total = steps.len();
     // The state the step opened in: the prediction is scored only on that run (same parameters, seed, script).
     let inputs = step.inputs(scene).ok();
-    let matches = Memo::new(move |_| {
+    let matches = memo(move |_| {
         let Some((p, s)) = &inputs else { return false };
         session.seed.get() == step.seed && session.base_params.with(|b| b == p) && session.script.with(|x| x == s)
     });
@@ -63,18 +66,19 @@ pub fn TourCard(session: Session, scene: &'static dyn Scene, n: usize) -> impl I
 
     let back = (n > 1).then(|| {
         let href = tour::step_href(scene.id(), n - 1);
-        view! { <a class="button" href=href.clone() on:click=go(href) data-testid="tour-back" aria-keyshortcuts="[">"← Back"</a> }
+        view! { <a class="button" href=href.clone() on:click=cb(go(href)) data-testid="tour-back" aria-keyshortcuts="[">"← Back"</a> }
     });
     let next = if n < total {
         let href = tour::step_href(scene.id(), n + 1);
-        view! { <a class="button primary" href=href.clone() on:click=go(href) data-testid="tour-next" aria-keyshortcuts="]">"Next →"</a> }
+        view! { <a class="button primary" href=href.clone() on:click=cb(go(href)) data-testid="tour-next" aria-keyshortcuts="]">"Next →"</a> }
             .into_any()
     } else {
-        view! { <a class="button" href="?" on:click=go("?".to_string()) data-testid="tour-done">"All tours"</a> }
+        view! { <a class="button" href="?" on:click=cb(go("?".to_string())) data-testid="tour-done">"All tours"</a> }
             .into_any()
     };
 
-    let prediction = step.prediction.map(|p| view! { <PredictionForm session p step_at=step.at() matches /> });
+    let prediction =
+        step.prediction.map(|p| view! { <PredictionForm session p step_at=step.at() matches /> }.into_any());
 
     view! {
         <section class="panel tour-card" aria-labelledby="tour-title" data-testid="tour-card"
@@ -103,7 +107,7 @@ fn PredictionForm(
     let answer = RwSignal::new(None::<f64>);
     // Locked once the reader has pressed play or moved past the step's moment.
     let started = RwSignal::new(false);
-    Effect::new(move |_| {
+    effect(move || {
         if !started.get_untracked() && (session.playing.get() || session.now.get() > step_at) {
             started.set(true);
         }
@@ -114,7 +118,7 @@ fn PredictionForm(
     let asked_at = StoredValue::new(f64::NEG_INFINITY);
     let paused_once = StoredValue::new(false);
     let (_, to) = p.window();
-    Effect::new(move |_| {
+    effect(move || {
         let now = session.now.get();
         if !matches.get() {
             measured.set(None);
@@ -143,11 +147,11 @@ fn PredictionForm(
             <div class="tour-number">
                 <label for="tour-answer">"Your answer"</label>
                 <input id="tour-answer" type="number" step="any" inputmode="decimal" data-testid="tour-answer"
-                    prop:disabled=locked
-                    on:input=move |e| {
+                    prop:disabled=move || locked()
+                    on:input=cb(move |e| {
                         let v = event_target_value(&e).trim().parse::<f64>().ok().filter(|v| v.is_finite());
                         answer.set(v);
-                    } />
+                    }) />
                 <span class="unit">{unit}</span>
             </div>
         }
@@ -157,11 +161,11 @@ fn PredictionForm(
                 {options.iter().enumerate().map(|(i, b)| view! {
                     <label class="tour-option">
                         <input type="radio" name="tour-answer" value=i.to_string()
-                            data-testid=format!("tour-option-{i}") prop:disabled=locked
-                            on:change=move |_| answer.set(Some(i as f64)) />
+                            data-testid=format!("tour-option-{i}") prop:disabled=move || locked()
+                            on:change=cb(move |_| answer.set(Some(i as f64))) />
                         " "{b.label}
                     </label>
-                }).collect::<Vec<_>>()}
+                }.into_any()).collect::<Vec<_>>()}
             </div>
         }
         .into_any(),
@@ -205,11 +209,11 @@ fn PredictionForm(
             <legend id="tour-question">{p.question}</legend>
             {input}
             <div class="tour-play">
-                <button class="primary" data-testid="tour-play" prop:disabled=locked
-                    on:click=move |_| session.playing.set(true)>"▶ Play to see"</button>
-                <span class="muted" data-testid="tour-status" aria-live="polite">{status}</span>
+                <button class="primary" data-testid="tour-play" prop:disabled=move || locked()
+                    on:click=cb(move |_| session.playing.set(true))>"▶ Play to see"</button>
+                <span class="muted" data-testid="tour-status" aria-live="polite">{move || status()}</span>
             </div>
-            <div aria-live="polite">{verdict}</div>
+            <div aria-live="polite">{move || verdict()}</div>
         </fieldset>
     }
 }

@@ -10,7 +10,9 @@ use wasm_bindgen::JsCast;
 use crate::core::format::{speed as speed_text, time_readout};
 use crate::session::Session;
 use crate::url_state::SPEEDS;
+use crate::widgets::cb;
 use crate::widgets::chaos::ChaosTrack;
+use crate::widgets::{RowKey, keyed, memo};
 
 /// The scrubber reaches at least this far, so a fresh run has room to drag into.
 const MIN_SCRUB_S: f64 = 30.0;
@@ -44,8 +46,8 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
     // frame costs one style change, not one per tick. A busy run's thousands of moments are thinned to one
     // tick per kind per 1/400 of a span that only changes when the run doubles in length, and ticks are
     // keyed, so a new moment adds one element instead of redrawing the rest.
-    let span = Memo::new(move |_| scrub_max().log2().ceil().exp2());
-    let ticks = Memo::new(move |_| {
+    let span = memo(move |_| scrub_max().log2().ceil().exp2());
+    let ticks = memo(move |_| {
         let bucket = span.get() / 400.0;
         let mut seen = std::collections::HashSet::new();
         session.notable.with(|ns| {
@@ -81,46 +83,48 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
     view! {
         <div class="transport" role="group" aria-label="Transport">
             <button class="primary play" data-testid="play" aria-pressed=move || if playing.get() { "true" } else { "false" }
-                on:click=move |_| session.toggle_play() title="Play / pause (space)">
+                on:click=cb(move |_| session.toggle_play()) title="Play / pause (space)">
                 <span aria-hidden="true">{move || if playing.get() { "❚❚ " } else { "▶ " }}</span>
                 {move || if playing.get() { "Pause" } else { "Play" }}
             </button>
-            <button data-testid="next-notable" on:click=move |_| session.next_notable()
+            <button data-testid="next-notable" on:click=cb(move |_| session.next_notable())
                 title="Jump to the next notable moment: a transition, an expiry, a fault (→)">"Next »"</button>
             {(!compact).then(|| view! {
-                <button data-testid="step" on:click=move |_| session.step() title="Process the next single event (.)">"Step"</button>
-            })}
-            <button data-testid="reset" on:click=move |_| session.reset() title="Back to t = 0 (r)">"Reset"</button>
-            <button class="slow-toggle" data-testid="slow-toggle" on:click=move |_| session.set_slow(!session.slow.get_untracked())
+                <button data-testid="step" on:click=cb(move |_| session.step()) title="Process the next single event (.)">"Step"</button>
+            }.into_any())}
+            <button data-testid="reset" on:click=cb(move |_| session.reset()) title="Back to t = 0 (r)">"Reset"</button>
+            <button class="slow-toggle" data-testid="slow-toggle" on:click=cb(move |_| session.set_slow(!session.slow.get_untracked()))
                 aria-pressed=move || if session.slow.get() { "true" } else { "false" }
                 title="Slow motion: ease down around each notable moment, then back up (s)">"Slow motion"</button>
             {(!compact).then(|| view! {
                 <label class="inline">"Speed "
-                    <select data-testid="speed" on:change=on_speed prop:value=move || session.speed.get().to_string()>
+                    <select data-testid="speed" on:change=cb(on_speed) prop:value=move || session.speed.get().to_string()>
                         {SPEEDS.iter().map(|s| {
                             let s = *s;
-                            view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }
+                            view! { <option value=s.to_string() selected=move || (session.speed.get() - s).abs() < 1e-9>{speed_text(s)}</option> }.into_any()
                         }).collect::<Vec<_>>()}
                     </select>
                 </label>
                 <label class="inline">"Seed "
                     <input class="seed" type="text" inputmode="numeric" data-testid="seed" size="8"
-                        prop:value=move || session.seed.get().to_string() on:change=on_seed
+                        prop:value=move || session.seed.get().to_string() on:change=cb(on_seed)
                         title="Same seed, same run: every random draw comes from it" />
                 </label>
-            })}
+            }.into_any())}
             <div class="scrub">
                 <div class="scrub-track">
                     <input type="range" data-testid="scrubber" aria-label="Time" min="0" step="0.01"
                         max=move || format!("{:.2}", scrub_max()) prop:value=move || format!("{:.2}", now_s())
-                        on:input=on_scrub />
+                        on:input=cb(on_scrub) />
                     <div class="ticks" aria-hidden="true" style:--max=move || format!("{:.3}", scrub_max())>
-                        <For each=move || ticks.get() key=|(kind, b, _, _)| (*kind, *b) let:((kind, _, t, text))>
-                            <span class=format!("tick tick-{kind}") data-testid="tick" style=format!("--t:{:.3}", t.as_secs_f64())
-                                title=format!("{}: {}", crate::core::format::secs(t), text)></span>
-                        </For>
+                        {keyed(move || ticks.with(|ts| ts.iter().map(tick_key).collect()), move |k| {
+                            ticks.with_untracked(|ts| ts.iter().find(|x| tick_key(x) == k).cloned()).map(|(kind, _, t, text)| view! {
+                                <span class=format!("tick tick-{kind}") data-testid="tick" style=format!("--t:{:.3}", t.as_secs_f64())
+                                    title=format!("{}: {}", crate::core::format::secs(t), text)></span>
+                            }.into_any()).into_any()
+                        })}
                     </div>
-                    {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> })}
+                    {(!compact).then(|| view! { <ChaosTrack session max_s=Signal::derive(scrub_max) /> }.into_any())}
                 </div>
                 <output class="time" data-testid="time" aria-live="off">{move || time_readout(session.now.get())}</output>
                 <SlowIndicator session />
@@ -128,10 +132,15 @@ pub fn Transport(session: Session, compact: bool) -> impl IntoView {
                     <span class="fast-forward" data-testid="fast-forward" role="status">
                         {format!("fast-forwarding to the link's moment… {:.0}%", f * 100.0)}
                     </span>
-                })}
+                }.into_any())}
             </div>
         </div>
     }
+}
+
+/// A tick's row key: its kind and its bucket (one tick per kind per bucket).
+fn tick_key((kind, b, _, _): &(&'static str, u32, SimTime, String)) -> RowKey {
+    (faultline_sim::kernel::fnv1a(kind.as_bytes()), *b as u64)
 }
 
 /// A playback rate in a few characters: "0.1×", "0.37×", "2×".
@@ -147,7 +156,7 @@ fn rate_text(r: f64) -> String {
 /// playback stopped at. A polite status says the moment once (not the rate changing every frame).
 #[component]
 fn SlowIndicator(session: Session) -> impl IntoView {
-    let label = Memo::new(move |_| {
+    let label = memo(move |_| {
         if let Some(m) = session.stopped_at.get() {
             return Some(format!("Paused at {}: {} — press play to go on", crate::core::format::secs(m.t), m.label));
         }
@@ -164,7 +173,7 @@ fn SlowIndicator(session: Session) -> impl IntoView {
             <span class="slowmo" data-testid="slowmo" aria-hidden="true">
                 <strong class="slowmo-rate">{rate}</strong>" — "{label}
             </span>
-        })}
+        }.into_any())}
         <span class="sr-only" role="status" data-testid="slowmo-status">
             {move || label.get().map(|l| format!("Slow motion: {l}")).unwrap_or_default()}
         </span>

@@ -140,10 +140,10 @@ pub fn format_script(script: &[Action]) -> String {
 
 /// Sorts a fault script by time; same-time actions keep their written order (a stable sort). One
 /// non-generic function on purpose: called from code generic over the model, a `sort_by_key` closure
-/// would be compiled once per scene (≈ 4.5 KB of wasm each).
+/// would be compiled once per scene (≈ 4.5 KB of wasm each); it sorts through the kernel's one stable sort.
 #[inline(never)]
 pub fn sort_by_time(actions: &mut [Action]) {
-    actions.sort_by_key(|a| a.at);
+    super::sort_stable_by(actions, |a, b| a.at.cmp(&b.at));
 }
 
 #[cfg(test)]

@@ -193,7 +193,7 @@ impl Flows {
             .map(|f| (!f.arrows.is_empty(), f.saga.id))
             .collect();
         if open.len() > Self::OLDER_OPEN {
-            open.sort_unstable();
+            crate::kernel::sort_stable_by(&mut open, Ord::cmp);
             for (_, id) in &open[..open.len() - Self::OLDER_OPEN] {
                 self.remove(*id);
             }

@@ -123,7 +123,7 @@ impl Placement {
         for &id in &self.live {
             pts.extend(shard_points(self.seed, id, self.vnodes));
         }
-        pts.sort_unstable();
+        crate::kernel::sort_stable_by(&mut pts, Ord::cmp);
         self.ring = Rc::new(pts);
     }
 

@@ -20,9 +20,9 @@ use super::theory::{hash_mod_moved_fraction_between, ring_moved_fraction};
 
 /// "shard2 (612), shard1 (540), shard4 (480) and 2 more".
 fn listing(v: &[(u16, u64)]) -> String {
-    // Most keys first, then by id: (u64::MAX − keys, id) pairs sort with the ring points' sort.
+    // Most keys first, then by id: (u64::MAX − keys, id) pairs, through the kernel's one sort.
     let mut v: Vec<(u64, u16)> = v.iter().map(|&(id, n)| (u64::MAX - n, id)).collect();
-    v.sort_unstable();
+    crate::kernel::sort_stable_by(&mut v, Ord::cmp);
     let shown: Vec<String> =
         v.iter().take(4).map(|&(n, id)| format!("{} ({})", shard_name(id), thousands(u64::MAX - n))).collect();
     let more = v.len().saturating_sub(4);
@@ -147,14 +147,14 @@ impl ShardingModel {
         let (lo, hi) = self.placement.range_of(hot).expect("every live shard has a range");
         let n = self.directory.n_base();
         let top = hi.unwrap_or(u64::MAX);
-        // (position, 0) pairs: sorted with the ring points' sort, so the binary holds one instance of it.
+        // Sorted through the kernel's one sort, so the binary holds one instance of it.
         let mut seen: Vec<(u64, u16)> = self.shards[hot as usize]
             .recent_positions()
             .iter()
             .filter(|&&p| p >= lo && p < top)
             .map(|&p| (p, 0))
             .collect();
-        seen.sort_unstable();
+        crate::kernel::sort_stable_by(&mut seen, Ord::cmp);
         // Split at the median of its recent requests' keys — or just after it, whichever halves them better
         // (a single hot key cannot be split: it ends up alone on one side).
         let at = if seen.is_empty() {

@@ -9,6 +9,7 @@
 //! the box, one per unit up to what the box holds, with the capacity drawn as empty slots.
 
 use faultline_sim::kernel::NodeId;
+use faultline_sim::kernel::sort_stable_by;
 use faultline_sim::scene::{NodeView, TopologyView, WorkView};
 
 /// A box, top-left corner and size.
@@ -222,7 +223,8 @@ impl StageLayout {
     pub fn new(px: f64, topo: &TopologyView) -> StageLayout {
         let vb_w = px.max(MIN_STAGE_PX);
         let mut cols: Vec<u8> = topo.nodes.iter().map(|n| n.column).collect();
-        cols.sort_unstable();
+        // All distinct or equal: the stable sort gives the same order, and a bundle then holds one sort.
+        sort_stable_by(&mut cols, u8::cmp);
         cols.dedup();
         let n_cols = cols.len().max(1);
         // Nodes per column, in list order.
@@ -305,7 +307,7 @@ impl StageLayout {
         }
         let mut members: Vec<(NodeId, usize)> =
             topo.nodes.iter().enumerate().flat_map(|(i, n)| n.members.iter().map(move |m| (*m, i))).collect();
-        members.sort_unstable();
+        sort_stable_by(&mut members, |a, b| a.cmp(b));
         StageLayout { vb_w, vb_h, vertical, boxes, compact, members }
     }
 

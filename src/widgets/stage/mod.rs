@@ -22,6 +22,11 @@ use leptos::prelude::*;
 
 use crate::core::palette::{Marker, TONES, colour, marker, marker_path, markers_path, tint};
 use crate::session::Session;
+use crate::widgets::cb;
+use crate::widgets::dynamic;
+use crate::widgets::effect;
+use crate::widgets::memo;
+use crate::widgets::show;
 use layout::{
     BADGE_H, BADGE_PX, BADGE_Y, COMPACT_LABEL_Y, COMPACT_PILE_TOP, GATE_SLOT_PITCH, LABEL_PX, LABEL_Y, LINE_PX,
     LINE_STEP, LINE_Y, Pile, Rect, StageLayout, TEXT_INSET, TEXT_X, fit_px, full_pile, hint_on_own_row, hint_width,
@@ -30,7 +35,7 @@ use layout::{
 
 /// The topology among a set of panels.
 pub fn topology_of(panels: RwSignal<Vec<Panel>>) -> Memo<TopologyView> {
-    Memo::new(move |_| {
+    memo(move |_| {
         panels.with(|ps| {
             ps.iter()
                 .find_map(|p| match p {
@@ -82,20 +87,20 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
             }
         }
     };
-    Effect::new(move |_| {
+    effect(move || {
         if wrap_ref.get().is_some() {
             measure();
         }
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
     // Entering or leaving presenter mode changes the stage's width without a resize.
-    Effect::new(move |_| {
+    effect(move || {
         session.present.track();
         set_timeout(measure, std::time::Duration::from_millis(30));
     });
-    let zoom = Memo::new(move |_| if session.present.get() { PRESENT_ZOOM } else { 1.0 });
+    let zoom = memo(move |_| if session.present.get() { PRESENT_ZOOM } else { 1.0 });
     on_cleanup(move || resize.remove());
-    let key = Memo::new(move |_| topo.with(|t| t.layout_key()));
+    let key = memo(move |_| topo.with(|t| t.layout_key()));
     let laid_out = move || {
         // Read, not only tracked: a memo recomputes (and notifies) when it is read.
         let _ = key.get();
@@ -105,11 +110,11 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
         view! { <StageLaidOut session topo layout which=slot zoom /> }
     };
     // Rebuilt only when the legend's items change, not with every frame's topology.
-    let legend_items = Memo::new(move |_| topo.with(|t| t.legend.clone()));
+    let legend_items = memo(move |_| topo.with(|t| t.legend.clone()));
     let legend = move || legend_items.get().into_iter().map(legend_item).collect::<Vec<_>>();
     view! {
-        <div class="stage-measure" node_ref=wrap_ref>{laid_out}</div>
-        <ul class="legend stage-legend" aria-label="What the dots and tokens mean">{legend}</ul>
+        <div class="stage-measure" node_ref=wrap_ref>{move || laid_out()}</div>
+        <ul class="legend stage-legend" aria-label="What the dots and tokens mean">{move || legend()}</ul>
     }
 }
 
@@ -139,9 +144,9 @@ fn StageLaidOut(
     let (vb_w, vb_h, vertical) = (layout.vb_w, layout.vb_h, layout.vertical);
     let layout = Rc::new(layout);
     let names: Rc<Vec<String>> = Rc::new(topo.with_untracked(|t| t.nodes.iter().map(|n| n.name.clone()).collect()));
-    Effect::new({
+    effect({
         let layout = layout.clone();
-        move |_| {
+        move || {
             if let Some(canvas) = canvas_ref.get() {
                 let (layout, names) = (layout.clone(), names.clone());
                 let canvas: web_sys::HtmlCanvasElement = canvas;
@@ -183,7 +188,7 @@ fn link_view(
     i: usize,
     slot: PainterSlot,
 ) -> impl IntoView {
-    let link = Memo::new(move |_| topo.with(|t| t.links.get(i).cloned()));
+    let link = memo(move |_| topo.with(|t| t.links.get(i).cloned()));
     let (na, nb, la, lb, ends) = topo.with_untracked(|t| {
         let link = &t.links[i];
         let pos = |name: &str| t.nodes.iter().position(|n| n.name == name);
@@ -194,7 +199,7 @@ fn link_view(
     // A link to a box this layout does not have is not drawn (the topology is being re-laid out).
     let ((x1, y1), (x2, y2)) = ends.unwrap_or(((0.0, 0.0), (0.0, 0.0)));
     let cut = move || link.with(|l| l.as_ref().map(|l| l.cut).unwrap_or(false));
-    let gate = Memo::new(move |_| link.with(|l| l.as_ref().and_then(|l| l.gate.clone())));
+    let gate = memo(move |_| link.with(|l| l.as_ref().and_then(|l| l.gate.clone())));
     // The visible text (a gate's label and caption) comes first in the accessible name, in order.
     let label = move || -> String {
         let g = gate.with(|g| g.as_ref().map(|g| format!("{} {} {}. ", g.label, g.state_label, g.caption)));
@@ -233,7 +238,7 @@ fn link_view(
     let interactive = slot == PainterSlot::A;
     let gate_id = format!("gate-{na}-{nb}");
     // Built once while the link has a gate (and where it sits); its parts then follow the gate's data.
-    let gate_at = Memo::new(move |_| gate.with(|g| g.as_ref().map(|g| (g.at * 1000.0).round() as i32)));
+    let gate_at = memo(move |_| gate.with(|g| g.as_ref().map(|g| (g.at * 1000.0).round() as i32)));
     let gate_view = move || {
         gate_at.get().map(|at| {
             let at = at as f64 / 1000.0;
@@ -242,18 +247,18 @@ fn link_view(
         })
     };
     view! {
-        <g class="link" class:cut=cut class:gated=move || gate.with(|g| g.is_some())
+        <g class="link" class:cut=move || cut() class:gated=move || gate.with(|g| g.is_some())
             tabindex=if interactive { Some("0") } else { None } role=if interactive { "button" } else { "img" }
-            aria-label=label
+            aria-label=move || label()
             style:display=if ends.is_some() { "" } else { "none" }
             data-testid=link_id
-            on:click=move |_| if interactive { toggle() }
-            on:keydown=move |e: web_sys::KeyboardEvent| {
+            on:click=cb(move |_| if interactive { toggle() })
+            on:keydown=cb(move |e: web_sys::KeyboardEvent| {
                 if interactive && (e.key() == "Enter" || e.key() == " ") { e.prevent_default(); e.stop_propagation(); toggle2(); }
-            }>
+            })>
             <polygon class="link-hit" points=hit></polygon>
             <line class="link-line" x1=x1 y1=y1 x2=x2 y2=y2></line>
-            {gate_view}
+            {move || gate_view()}
             <g class="cut-mark" style:display=move || if cut() { "" } else { "none" }>
                 <circle cx=mx cy=my r="11"></circle>
                 <path d=format!("M{:.1},{:.1}l10,10m0,-10l-10,10", mx - 5.0, my - 5.0)></path>
@@ -268,7 +273,7 @@ fn link_view(
 fn gate_drawing(gate: Memo<Option<GateView>>, c: (f64, f64), u: (f64, f64), testid: String) -> impl IntoView {
     const HALF: f64 = 15.0;
     let (a, b) = ((c.0 - u.0 * HALF, c.1 - u.1 * HALF), (c.0 + u.0 * HALF, c.1 + u.1 * HALF));
-    let state = Memo::new(move |_| gate.with(|g| g.as_ref().map_or(GateState::Closed, |g| g.state)));
+    let state = memo(move |_| gate.with(|g| g.as_ref().map_or(GateState::Closed, |g| g.state)));
     let tone = move || match state.get() {
         GateState::Closed => Tone::Good,
         GateState::HalfOpen => Tone::Warn,
@@ -289,11 +294,11 @@ fn gate_drawing(gate: Memo<Option<GateView>>, c: (f64, f64), u: (f64, f64), test
         let (s, co) = angle.to_radians().sin_cos();
         (a.0 + 2.0 * HALF * (u.0 * co - u.1 * s), a.1 + 2.0 * HALF * (u.0 * s + u.1 * co))
     };
-    let heading = Memo::new(move |_| gate.with(|g| g.as_ref().map(|g| format!("{} {}", g.label, g.state_label))));
-    let caption = Memo::new(move |_| gate.with(|g| g.as_ref().map(|g| g.caption.clone()).unwrap_or_default()));
+    let heading = memo(move |_| gate.with(|g| g.as_ref().map(|g| format!("{} {}", g.label, g.state_label))));
+    let caption = memo(move |_| gate.with(|g| g.as_ref().map(|g| g.caption.clone()).unwrap_or_default()));
     // The window of outcomes: a strip of slots, drawn as one path per tone (and one for the empty slots),
     // so a window sliding by one outcome changes a few attributes, not every slot's.
-    let strip = Memo::new(move |_| {
+    let strip = memo(move |_| {
         gate.with(|g| {
             let Some(g) = g else { return Vec::new() };
             let slots = g.window_slots.map(|n| n as usize).unwrap_or(g.window.len()).clamp(g.window.len(), 40);
@@ -346,15 +351,18 @@ fn gate_drawing(gate: Memo<Option<GateView>>, c: (f64, f64), u: (f64, f64), test
 /// Drawn as one path per tone (and one for the empty slots): a busy pile changes a few path strings per
 /// frame, not the attributes of dozens of token elements each with its own reactive state (that fan-out was
 /// most of a busy stage's frame). `data-drawn` counts the tokens drawn, for tests.
-fn pile_view<G>(work: Memo<Option<WorkView>>, geometry: G, x0: f64, top: Memo<f64>) -> impl IntoView + use<G>
-where
-    G: Fn(&WorkView) -> Pile + Copy + Send + Sync + 'static,
-{
-    let layout = Memo::new(move |_| work.with(|w| w.as_ref().map(geometry)));
-    let hidden = Memo::new(move |_| layout.with(|p| p.map_or(0, |p| p.hidden)));
-    let capacity = Memo::new(move |_| work.with(|w| w.as_ref().and_then(|w| w.capacity)));
+/// `geometry` is boxed so that the compact and the full box share one compiled pile.
+fn pile_view(
+    work: Memo<Option<WorkView>>,
+    geometry: Box<dyn Fn(&WorkView) -> Pile + Send + Sync>,
+    x0: f64,
+    top: Memo<f64>,
+) -> AnyView {
+    let layout = memo(move |_| work.with(|w| w.as_ref().map(&geometry)));
+    let hidden = memo(move |_| layout.with(|p| p.map_or(0, |p| p.hidden)));
+    let capacity = memo(move |_| work.with(|w| w.as_ref().and_then(|w| w.capacity)));
     // (class, fill, path, tokens in it), tones in a fixed order so the elements are rebuilt in place.
-    let paths = Memo::new(move |_| {
+    let paths = memo(move |_| {
         let Some(p) = layout.get() else { return Vec::new() };
         let top = top.get();
         work.with(|w| {
@@ -385,21 +393,23 @@ where
     });
     let drawn = move || paths.with(|ps| ps.iter().map(|p| p.3).sum::<usize>());
     let more_at = move || layout.with(|p| p.map_or((0.0, 0.0), |p| token_at(&p, x0, top.get(), p.slots)));
-    let present = Memo::new(move |_| work.with(|w| w.is_some()));
-    move || {
+    let present = memo(move |_| work.with(|w| w.is_some()));
+    dynamic(move || {
         present.get().then(|| {
             view! {
                 <g class="pile" data-tokens=move || work.with(|w| w.as_ref().map(|w| w.total()).unwrap_or(0))
-                    data-capacity=move || capacity.get().map(|c| c.to_string()) data-drawn=drawn>
+                    data-capacity=move || capacity.get().map(|c| c.to_string()) data-drawn=move || drawn()>
                     {move || paths.with(|ps| ps.iter().map(|(class, fill, d, _)| view! {
                         <path class=*class fill=*fill d=d.clone()></path>
-                    }).collect::<Vec<_>>())}
+                    }.into_any()).collect::<Vec<_>>())}
                     <text class="pile-more" display=move || (hidden.get() == 0).then_some("none")
                         x=move || more_at().0 - 4.0 y=move || more_at().1 + 4.5>{move || format!("+{} ", hidden.get())}</text>
                 </g>
             }
+            .into_any()
         })
-    }
+    })
+    .into_any()
 }
 
 fn node_view(
@@ -411,7 +421,7 @@ fn node_view(
     slot: PainterSlot,
 ) -> impl IntoView {
     let (node_w, node_h) = (r.w, r.h);
-    let node = Memo::new(move |_| topo.with(|t| t.nodes.get(i).cloned()));
+    let node = memo(move |_| topo.with(|t| t.nodes.get(i).cloned()));
     let name = topo.with_untracked(|t| t.nodes[i].name.clone());
     let (x0, y0) = (r.x, r.y);
     let clip_id = format!("node-clip-{}-{name}", if slot == PainterSlot::A { "a" } else { "b" });
@@ -422,7 +432,7 @@ fn node_view(
         move || node.with(|n| n.as_ref().and_then(|n| n.actions.first().cloned())).filter(|_| interactive);
     // Memos, so the attributes and the hint that read them update when the answer changes, not every time
     // the node's data does (its lines change every frame in a busy run).
-    let actionable_m = Memo::new(move |_| first_action().is_some());
+    let actionable_m = memo(move |_| first_action().is_some());
     let actionable = move || actionable_m.get();
     let label = move || get(|n| Some(n.label.clone())).unwrap_or_default();
     let badge = move || get(|n| n.badge.clone()).unwrap_or_default();
@@ -436,9 +446,9 @@ fn node_view(
     };
     let avail = node_w - TEXT_INSET;
     let badge_w = move |px: f64, t: &str| text_width(t, px, true) + 0.02 * px * t.chars().count() as f64;
-    let action_hint_m = Memo::new(move |_| first_action().map(|a| a.label.to_string()).unwrap_or_default());
+    let action_hint_m = memo(move |_| first_action().map(|a| a.label.to_string()).unwrap_or_default());
     let action_hint = move || action_hint_m.get();
-    let has_hint = Memo::new(move |_| action_hint_m.with(|h| !h.is_empty()));
+    let has_hint = memo(move |_| action_hint_m.with(|h| !h.is_empty()));
     // The hint sits inside the box, top right on the label's row, or on a row of its own at the bottom when
     // that row is too narrow for both (the layout left room for it).
     let hint_below =
@@ -454,7 +464,7 @@ fn node_view(
     };
     // The state word comes before the action hint: on a compact box the hint is drawn only if it fits too
     // (the box stays clickable and its name says what clicking does).
-    let hint_drawn_m = Memo::new(move |_| {
+    let hint_drawn_m = memo(move |_| {
         !compact || {
             let bw = if compact_badge_shown() { badge_w(12.0, &badge_text()) + 26.0 } else { 0.0 };
             text_width(&label(), 14.0, true) + bw + hint_w() + 10.0 <= avail
@@ -505,19 +515,19 @@ fn node_view(
         parts.retain(|p| !p.is_empty());
         format!("{}. {}", parts.join(" "), extra.join(", "))
     };
-    let work = Memo::new(move |_| node.with(|n| n.as_ref().and_then(|n| n.work.clone())));
+    let work = memo(move |_| node.with(|n| n.as_ref().and_then(|n| n.work.clone())));
     // What changes from frame to frame (texts, the pile's tokens) updates in place: the content's elements
     // are built once per box, and each reads its own memo.
-    let label_m = Memo::new(move |_| label());
-    let badge_m = Memo::new(move |_| badge());
-    let tone_m = Memo::new(move |_| tone());
-    let lines_m = Memo::new(move |_| node.with(|n| n.as_ref().map(|n| n.lines.clone()).unwrap_or_default()));
-    let n_lines = Memo::new(move |_| lines_m.with(Vec::len));
+    let label_m = memo(move |_| label());
+    let badge_m = memo(move |_| badge());
+    let tone_m = memo(move |_| tone());
+    let lines_m = memo(move |_| node.with(|n| n.as_ref().map(|n| n.lines.clone()).unwrap_or_default()));
+    let n_lines = memo(move |_| lines_m.with(Vec::len));
     let content = if compact {
         // Label on the left, badge on the right of one row (when both fit); a strip of tokens under them.
         let badge_px = 12.0;
         let full_bw = move || badge_w(badge_px, &badge_m.get()) + 26.0;
-        let show_badge = Memo::new(move |_| compact_badge_shown());
+        let show_badge = memo(move |_| compact_badge_shown());
         let bw = move || if show_badge.get() { full_bw() } else { 0.0 };
         // Room the hint takes at the row's right end when it is drawn; the badge sits left of it.
         let hint_room = move || if hint_drawn() && hint_w() > 0.0 { hint_w() + 6.0 } else { 0.0 };
@@ -526,33 +536,32 @@ fn node_view(
         // A box without work uses the strip's row for its first line (its state in words).
         let first_line = move || lines_m.with(|l| l.first().cloned());
         let line_px = move || fit_px(avail, LINE_PX, first_line().map(|l| text_width(&l, LINE_PX, false)));
-        let has_work = Memo::new(move |_| work.with(|w| w.is_some()));
-        let top = Memo::new(move |_| y0 + COMPACT_PILE_TOP);
+        let has_work = memo(move |_| work.with(|w| w.is_some()));
+        let top = memo(move |_| y0 + COMPACT_PILE_TOP);
         let testid = format!("node-{name}-badge");
         view! {
             <text class="node-label" x=x0 + TEXT_X y=y0 + COMPACT_LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
-            <Show when=move || show_badge.get()>
+            {show(move || show_badge.get(), move || view! {
                 <g class="badge">
-                    <rect x=badge_x y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=bw></rect>
+                    <rect x=move || badge_x() y=y0 + 5.0 height="19" rx="9.5" fill="#fff" stroke=move || colour(tone_m.get()) width=move || bw()></rect>
                     <path class="badge-mark" d=move || marker_path(marker(tone_m.get()), 4.2) fill=move || colour(tone_m.get())
                         transform=move || format!("translate({:.1},{:.1})", badge_x() + 11.0, y0 + 14.5)></path>
                     <text class="badge-text" data-testid=testid.clone()
                         x=move || badge_x() + 19.0 y=y0 + 18.5 style:font-size=format!("{badge_px:.1}px")>{move || badge_m.get()}" "</text>
                 </g>
-            </Show>
-            <Show when=move || !has_work.get() && first_line().is_some()>
+            }.into_any())}
+            {show(move || !has_work.get() && first_line().is_some(), move || view! {
                 <text class="node-line" x=x0 + TEXT_X y=y0 + COMPACT_PILE_TOP + 4.5
                     style:font-size=move || format!("{:.1}px", line_px())>{move || first_line().unwrap_or_default()}" "</text>
-            </Show>
-            {pile_view(work, move |w| pile(w, node_w, 1), x0, top)}
+            }.into_any())}
+            {pile_view(work, Box::new(move |w| pile(w, node_w, 1)), x0, top)}
         }
         .into_any()
     } else {
         let label_px = move || fit_px(avail - hint_w(), LABEL_PX, [text_width(&label_m.get(), LABEL_PX, true)]);
-        let badge_px = Memo::new(move |_| fit_px(avail - 30.0, BADGE_PX, [badge_w(BADGE_PX, &badge_m.get())]));
-        let lines_px = Memo::new(move |_| {
-            lines_m.with(|ls| fit_px(avail, LINE_PX, ls.iter().map(|l| text_width(l, LINE_PX, false))))
-        });
+        let badge_px = memo(move |_| fit_px(avail - 30.0, BADGE_PX, [badge_w(BADGE_PX, &badge_m.get())]));
+        let lines_px =
+            memo(move |_| lines_m.with(|ls| fit_px(avail, LINE_PX, ls.iter().map(|l| text_width(l, LINE_PX, false)))));
         let lines = move || {
             (0..n_lines.get())
                 .map(|k| {
@@ -562,10 +571,11 @@ fn node_view(
                             {move || lines_m.with(|l| l.get(k).cloned().unwrap_or_default())}" "
                         </text>
                     }
+                    .into_any()
                 })
                 .collect::<Vec<_>>()
         };
-        let top = Memo::new(move |_| y0 + node.with(|n| n.as_ref().map(pile_top).unwrap_or(0.0)));
+        let top = memo(move |_| y0 + node.with(|n| n.as_ref().map(pile_top).unwrap_or(0.0)));
         view! {
             <text class="node-label" x=x0 + TEXT_X y=y0 + LABEL_Y style:font-size=move || format!("{:.1}px", label_px())>{move || label_m.get()}" "</text>
             <g class="badge">
@@ -576,20 +586,20 @@ fn node_view(
                 <text class="badge-text" data-testid=format!("node-{name}-badge") x=x0 + 28.0 y=y0 + BADGE_Y + 15.5
                     style:font-size=move || format!("{:.1}px", badge_px.get())>{move || badge_m.get()}" "</text>
             </g>
-            {lines}
-            {pile_view(work, move |w| full_pile(w, node_w), x0, top)}
+            {move || lines()}
+            {pile_view(work, Box::new(move |w| full_pile(w, node_w)), x0, top)}
         }
         .into_any()
     };
     view! {
-        <g class="node" class:actionable=actionable class:compact=compact data-testid=format!("node-{name}")
+        <g class="node" class:actionable=move || actionable() class:compact=compact data-testid=format!("node-{name}")
             tabindex=move || if actionable() { Some("0") } else { None }
             role=move || if actionable() { Some("button") } else { Some("img") }
-            aria-label=aria
-            on:click=move |_| act()
-            on:keydown=move |e: web_sys::KeyboardEvent| {
+            aria-label=move || aria()
+            on:click=cb(move |_| act())
+            on:keydown=cb(move |e: web_sys::KeyboardEvent| {
                 if e.key() == "Enter" || e.key() == " " { e.prevent_default(); e.stop_propagation(); act(); }
-            }>
+            })>
             <clipPath id=clip_id.clone()><rect x=x0 y=y0 width=node_w - 3.0 height=node_h></rect></clipPath>
             <rect class="node-box" x=x0 y=y0 width=node_w height=node_h rx="10"
                 fill=move || tint(tone_m.get()) stroke=move || colour(tone_m.get())></rect>
@@ -598,7 +608,7 @@ fn node_view(
                 let y = y0 + if hint_below { node_h - 7.0 } else if compact { 19.0 } else { 20.0 };
                 let x = x0 + node_w - 8.0;
                 view! {
-                    <text class="node-hint" x=x - 10.0 y=y text-anchor="end">{action_hint}" "</text>
+                    <text class="node-hint" x=x - 10.0 y=y text-anchor="end">{move || action_hint()}" "</text>
                     <path class="node-hint-mark" d=format!("M{:.1},{:.1}l6,4l-6,4z", x - 6.0, y - 8.5)></path>
                 }
             })}

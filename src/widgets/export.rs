@@ -136,7 +136,8 @@ pub fn ExportMenu(session: Session) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let say = move |text: String| {
         status.set(text);
-        set_timeout(move || status.set(String::new()), std::time::Duration::from_secs(4));
+        // The page may be gone by then.
+        set_timeout(move || drop(status.try_set(String::new())), std::time::Duration::from_secs(4));
     };
     let name = move |ext: &str| {
         export::file_name(

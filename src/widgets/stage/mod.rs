@@ -80,6 +80,11 @@ pub fn StageOf(session: Session, topo: Memo<TopologyView>, which: PainterSlot) -
         window().inner_width().ok().and_then(|w| w.as_f64()).map(|w| (w - 40.0).min(1320.0)).unwrap_or(1200.0),
     ));
     let measure = move || {
+        // Also called from a timer: a stage replaced in the meantime (a comparison started, the topology
+        // re-laid out) has nothing left to measure.
+        if width.is_disposed() {
+            return;
+        }
         if let Some(el) = wrap_ref.get_untracked() {
             let w = quantize(el.client_width() as f64);
             if w > 0.0 && (w - width.get_untracked()).abs() >= WIDTH_STEP {

@@ -70,15 +70,7 @@ pub const TONES: [Tone; 5] = [Tone::Neutral, Tone::Good, Tone::Warn, Tone::Bad, 
 
 /// SVG path data of a marker of half-size `r` centred on the origin (legends use it with a transform).
 pub fn marker_path(m: Marker, r: f64) -> String {
-    match m {
-        Marker::Circle | Marker::Dot => {
-            let r = if m == Marker::Dot { r * 0.6 } else { r };
-            format!("M{:.1},0A{r:.1},{r:.1} 0 1,0 {:.1},0A{r:.1},{r:.1} 0 1,0 {:.1},0Z", -r, r, -r)
-        }
-        Marker::Square => format!("M{a:.1},{a:.1}H{b:.1}V{b:.1}H{a:.1}Z", a = -r * 0.85, b = r * 0.85),
-        Marker::Triangle => format!("M0,{:.1}L{:.1},{:.1}L{:.1},{:.1}Z", -r, r, r * 0.8, -r, r * 0.8),
-        Marker::Diamond => format!("M0,{:.1}L{:.1},0L0,{:.1}L{:.1},0Z", -r, r, r, -r),
-    }
+    markers_path(m, r, [(0.0, 0.0)])
 }
 
 /// Many markers of one shape as one SVG path (`points` are their centres): what a strip of slots or a

@@ -496,7 +496,8 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
     // While playing, the picker's options (every flow, dozens of them, relabelled as flows end) are rebuilt
     // at most twice a second: rewriting them was the busiest change of a crowded run's frame, and nobody
     // reads a list that changes sixty times a second. Paused, or on a pick, at once.
-    let options_built = StoredValue::new(f64::NEG_INFINITY);
+    // (wall ms, pick) of the last build.
+    let options_built = StoredValue::new((f64::NEG_INFINITY, String::new()));
     let part = move |which: u8| {
         memo(move |prev: Option<&String>| {
             // Read, not only tracked: a memo recomputes (and subscribes to its own sources) when it is read.
@@ -504,15 +505,14 @@ pub fn SequencePanel(session: Session) -> impl IntoView {
             let (w, sel) = (width.get(), follow.get());
             if which == 2 {
                 let wall = crate::session::wall_ms();
-                let picked = prev.is_some_and(|p| !p.contains(&format!(r#"value="{sel}" selected"#)));
+                let recent = options_built.with_value(|(at, built_for)| *built_for == sel && wall - at < 500.0);
                 if let Some(p) = prev
                     && session.playing.get()
-                    && !picked
-                    && wall - options_built.get_value() < 500.0
+                    && recent
                 {
                     return p.clone();
                 }
-                options_built.set_value(wall);
+                options_built.set_value((wall, sel.clone()));
             }
             let mut out = String::new();
             with_flow(&mut |s, f, none_failed| {

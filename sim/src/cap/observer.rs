@@ -30,6 +30,13 @@ use super::replica::Merged;
 
 /// Search steps one check may take before it is undecided (about a millisecond of work).
 pub const CHECK_BUDGET: u64 = 50_000;
+/// The checker runs when an operation completes, batched: once this many are due, or this long (virtual
+/// time) after it last ran. Under a light load every completion is checked at once; under thousands of
+/// operations a second the checks come every few milliseconds of virtual time, a few dozen operations at a
+/// time, which costs a fraction of one search per operation. The periodic sample also runs it, so nothing
+/// waits longer than that.
+const CHECK_BATCH: usize = 32;
+const CHECK_EVERY_US: u64 = 20_000;
 /// Operations the History panel can draw from.
 const HISTORY_KEPT: usize = 1_024;
 /// Writes whose fate (ok, failed, stored, lost) is remembered.
@@ -146,6 +153,8 @@ pub struct Observer {
     pub converge_ms: Option<u64>,
     pub last_heal: Option<SimTime>,
     pub first_violation: Option<ViolationNote>,
+    /// When the checker last ran (it runs at most every [`CHECK_EVERY_US`] unless [`CHECK_BATCH`] are due).
+    pub last_check: SimTime,
     narrated_undecided: bool,
     /// A "siblings" line was narrated since the network last changed shape.
     pub narrated_siblings: bool,
@@ -208,6 +217,7 @@ impl Observer {
             converge_ms: None,
             last_heal: None,
             first_violation: None,
+            last_check: SimTime::ZERO,
             narrated_undecided: false,
             narrated_siblings: false,
             n_ops: 0,
@@ -521,17 +531,25 @@ impl CapModel {
         ];
         k.emit("op", text, fields);
         self.update_availability(k, site);
-        self.advance_checker(k);
+        let frontier = self.checker_frontier(now);
+        if now.0 >= self.obs.last_check.0 + CHECK_EVERY_US || self.obs.checker.n_due(frontier) >= CHECK_BATCH {
+            self.advance_checker(k);
+        }
     }
 
     /// Checks what the frontier allows: every operation of the segment invoked before the earliest one
     /// still outstanding.
     pub(super) fn advance_checker(&mut self, k: &mut Kernel<Msg, Timer>) {
         let now = k.now();
-        let seg = self.obs.segment;
-        let outstanding = self.obs.pending.values().find(|p| p.segment == seg).map_or(now, |p| p.invoke);
-        let progress = self.obs.checker.advance(outstanding.min(now));
+        self.obs.last_check = now;
+        let progress = self.obs.checker.advance(self.checker_frontier(now));
         self.apply_progress(k, progress);
+    }
+
+    /// The invoke of the earliest operation of the segment still outstanding (or `now`).
+    fn checker_frontier(&self, now: SimTime) -> SimTime {
+        let seg = self.obs.segment;
+        self.obs.pending.values().find(|p| p.segment == seg).map_or(now, |p| p.invoke).min(now)
     }
 
     /// The mode changed: the history so far is checked as a segment of its own, and a new one starts in

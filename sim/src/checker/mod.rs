@@ -259,6 +259,13 @@ impl Checker {
         self.ready.len() + self.leftover.len()
     }
 
+    /// Completed operations [`Checker::advance`] would check now, given `frontier` (the spanning ones not
+    /// counted): callers batch calls on it, since one search of a few dozen operations costs far less than a
+    /// few dozen searches of one.
+    pub fn n_due(&self, frontier: SimTime) -> usize {
+        self.ready.iter().filter(|o| o.invoke < frontier).count()
+    }
+
     /// A completed operation that returned ok.
     pub fn ok(&mut self, op: Op) {
         self.ready.push(op);

@@ -11,6 +11,10 @@ use web_sys::CanvasRenderingContext2d;
 use super::layout::{StageLayout, message_at};
 use crate::core::palette::{self, Marker, TONES, marker, tone_index};
 
+/// Side of the cells (viewBox units) within which a tone's dots are drawn once: about half a dot's radius (3.6),
+/// so overlapping dots still read as one band.
+const DEDUP_CELL: f64 = 2.0;
+
 pub fn prefers_reduced_motion() -> bool {
     window().match_media("(prefers-reduced-motion: reduce)").ok().flatten().map(|m| m.matches()).unwrap_or(false)
 }
@@ -70,27 +74,31 @@ pub fn paint(
     }
     let now_us = now.as_micros() as f64;
     let r = 3.6;
-    // Bucket once, then one path and one fill per tone.
-    let mut buckets: [Vec<(f64, f64)>; 5] = Default::default();
+    // Bucket once, then one path and one fill per tone. Messages sent together travel together: in a crowded
+    // run many dots of a tone sit on almost the same spot, so each tone draws one dot per cell of
+    // [`DEDUP_CELL`] viewBox units (a fraction of a dot's radius: the picture is the same, the calls are a
+    // fraction). Each point carries its cell's key, computed once, for the sort that finds the repeats.
+    let mut buckets: [Vec<(u64, f64, f64)>; 5] = Default::default();
     for m in msgs {
         let (Some(a), Some(b)) = (l.box_of(m.from), l.box_of(m.to)) else { continue };
         let Some((p, q)) = l.lane(a, b) else { continue };
         let span = (m.deliver.as_micros() as f64 - m.sent.as_micros() as f64).max(1.0);
         let f = ((now_us - m.sent.as_micros() as f64) / span).clamp(0.0, 1.0);
-        buckets[tone_index(m.tone)].push(message_at(p, q, f, m.turn_back_at));
+        let (x, y) = message_at(p, q, f, m.turn_back_at);
+        // Saturating casts: a point off the viewBox still gets a key (its own, or its edge's).
+        let key = (((x / DEDUP_CELL) as i32 as u32 as u64) << 32) | ((y / DEDUP_CELL) as i32 as u32 as u64);
+        buckets[tone_index(m.tone)].push((key, x, y));
     }
     for tone in TONES {
         let pts = &mut buckets[tone_index(tone)];
         if pts.is_empty() {
             continue;
         }
-        // Messages sent together travel together: in a crowded run many dots of a tone sit on the same spot.
-        // One dot per half viewBox unit (a fraction of a pixel) looks the same and costs a fraction of the calls.
-        pts.sort_unstable_by_key(|&(x, y)| ((x * 2.0).round() as i32, (y * 2.0).round() as i32));
-        pts.dedup_by_key(|&mut (x, y)| ((x * 2.0).round() as i32, (y * 2.0).round() as i32));
+        pts.sort_unstable_by_key(|p| p.0);
+        pts.dedup_by_key(|p| p.0);
         ctx.begin_path();
         let mk = marker(tone);
-        for &(x, y) in pts.iter() {
+        for &(_, x, y) in pts.iter() {
             match mk {
                 Marker::Circle | Marker::Dot => {
                     let rr = if mk == Marker::Dot { r * 0.8 } else { r };

@@ -17,6 +17,7 @@ mod compare;
 mod director;
 mod publish;
 mod tour;
+pub mod turns;
 mod url;
 
 use faultline_sim::kernel::SimTime;
@@ -62,6 +63,8 @@ pub struct Session {
     painter_b: StoredValue<Option<Painter>, LocalStorage>,
     url_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
     chart_wall_ms: StoredValue<f64, LocalStorage>,
+    /// The last publish's turn (`turns`): a playing frame takes the next one.
+    publish_turn: StoredValue<turns::Turn, LocalStorage>,
     /// (wall ms of the last announcement, log total announced up to).
     announced: StoredValue<(f64, u64), LocalStorage>,
     pub embed: bool,
@@ -154,6 +157,7 @@ impl Session {
             painter_b: StoredValue::new_local(None),
             url_timer: StoredValue::new_local(None),
             chart_wall_ms: StoredValue::new_local(f64::NEG_INFINITY),
+            publish_turn: StoredValue::new_local(turns::Turn::All),
             announced: StoredValue::new_local((f64::NEG_INFINITY, 0)),
             embed: state.embed,
             tour_step: state.tour_step,

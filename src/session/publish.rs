@@ -1,9 +1,11 @@
-//! Reading the run into the signals views show: once per frame for what moves (time, panels, counters,
-//! the narration, the messages handed to the canvas painter), at most 5×/s for the charts unless asked.
+//! Reading the run into the signals views show: every frame the messages handed to the canvas painter and
+//! the time, the rest by turns (`super::turns`), the charts at most 5×/s while playing. A seek, a step or
+//! an edit (`charts_now`) publishes everything at once.
 
 use faultline_sim::scene::Run;
 use leptos::prelude::*;
 
+use super::turns::{self, Turn};
 use super::{Painter, Session, wall_ms};
 use crate::compare;
 use crate::widgets::chart;
@@ -58,7 +60,15 @@ impl Session {
     pub fn publish(&self, charts_now: bool) {
         self.sync_b();
         let wall = wall_ms();
-        let rebuild_charts = charts_now || wall - self.chart_wall_ms.get_value() >= CHART_INTERVAL_MS;
+        let turn = if charts_now {
+            Turn::All
+        } else {
+            let t = self.publish_turn.get_value().next();
+            self.publish_turn.set_value(t);
+            t
+        };
+        let rebuild_charts =
+            charts_now || (turn.readouts() && wall - self.chart_wall_ms.get_value() >= CHART_INTERVAL_MS);
         let reached = self.reached.get_untracked();
         self.timeline.with_value(|tl| {
             let run = tl.run();
@@ -71,7 +81,8 @@ impl Session {
             });
             self.n_in_flight.set(run.n_in_flight());
             self.messages.set_value(messages);
-            set_if_changed(self.panels, run.panels());
+            let fresh = run.panels();
+            self.panels.maybe_update(move |published| turns::merge_panels(published, fresh, turn));
             self.now.set(now);
             let reached = reached.max(now);
             set_if_changed(self.reached, reached);
@@ -91,10 +102,12 @@ impl Session {
                     false
                 }
             });
-            set_if_changed(self.counters, run.counters());
             set_if_changed(self.trace_hash, run.trace_hash());
             set_if_changed(self.n_events, run.n_events());
-            self.publish_log(run, wall, charts_now);
+            if turn.readouts() {
+                set_if_changed(self.counters, run.counters());
+                self.publish_log(run, wall, charts_now);
+            }
             // Run B's stage, when one is drawn: its panels and its messages at the same moment.
             self.timeline_b.with_value(|b| match b {
                 Some(tl) => {

@@ -240,7 +240,7 @@ pub fn ChaosTrack(session: Session, #[prop(into)] max_s: Signal<f64>) -> impl In
             <div class="chaos-bar">
                 <span class="chaos-title">"Faults"</span>
                 <select data-testid="chaos-add" aria-label="Add a fault at the cursor" on:change=cb(on_add)>
-                    <option value="" selected>{move || format!("Add at {} …", crate::core::format::secs(session.now.get()))}</option>
+                    <option value="" selected>"Add at the cursor …"</option>
                     {move || palette.get().into_iter().enumerate().map(|(i, p)| view! { <option value=i.to_string()>{p.label}</option> }.into_any()).collect::<Vec<_>>()}
                 </select>
                 <button type="button" data-testid="undo" disabled=move || !can_undo() on:click=cb(move |_| session.undo())

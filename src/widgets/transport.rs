@@ -17,6 +17,27 @@ use crate::widgets::{RowKey, keyed, memo};
 /// The scrubber reaches at least this far, so a fresh run has room to drag into.
 const MIN_SCRUB_S: f64 = 30.0;
 
+/// The scrubber's span (s) once the run has reached `reached_s`: at least [`MIN_SCRUB_S`], then growing in
+/// steps of ×1.5 and ×4/3 (30, 45, 60, 90, 120, 180, 240 s …) that keep the reached moment in the right
+/// part of the track. A span that followed the run would move the axis, its notable ticks and the fault
+/// markers on every frame of play (a restyle of all of them per frame); this one moves them at a step.
+pub fn scrub_span(reached_s: f64) -> f64 {
+    let mut span = MIN_SCRUB_S;
+    if reached_s.is_nan() {
+        return span;
+    }
+    let mut half_step = true;
+    // Bounded: a run is at most days of virtual time, and 200 steps pass 1e30 s.
+    for _ in 0..200 {
+        if span >= reached_s {
+            break;
+        }
+        span *= if half_step { 1.5 } else { 4.0 / 3.0 };
+        half_step = !half_step;
+    }
+    span
+}
+
 fn target_value(e: &web_sys::Event) -> String {
     e.target()
         .and_then(|t| {
@@ -34,7 +55,8 @@ fn target_value(e: &web_sys::Event) -> String {
 #[component]
 pub fn Transport(session: Session, compact: bool) -> impl IntoView {
     let playing = session.playing;
-    let scrub_max = move || (session.reached.get().as_secs_f64()).max(MIN_SCRUB_S);
+    let scrub_max_m = memo(move |_| scrub_span(session.reached.get().as_secs_f64()));
+    let scrub_max = move || scrub_max_m.get();
     let now_s = move || session.now.get().as_secs_f64();
     let on_scrub = move |e: web_sys::Event| {
         if let Ok(v) = target_value(&e).parse::<f64>() {
@@ -177,5 +199,32 @@ fn SlowIndicator(session: Session) -> impl IntoView {
         <span class="sr-only" role="status" data-testid="slowmo-status">
             {move || label.get().map(|l| format!("Slow motion: {l}")).unwrap_or_default()}
         </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub_span;
+
+    #[test]
+    fn the_scrubber_grows_in_steps_that_hold_the_reached_moment() {
+        assert_eq!(scrub_span(0.0), 30.0);
+        assert_eq!(scrub_span(30.0), 30.0);
+        assert_eq!(scrub_span(30.01), 45.0);
+        assert_eq!(scrub_span(50.0), 60.0);
+        assert_eq!(scrub_span(61.0), 90.0);
+        assert_eq!(scrub_span(100.0), 120.0);
+        assert_eq!(scrub_span(121.0), 180.0);
+        let mut last = 0.0;
+        for k in 0..5_000 {
+            let reached = k as f64 * 0.37;
+            let span = scrub_span(reached);
+            assert!(span >= reached && span >= last, "reached {reached}: span {span} (was {last})");
+            // The reached moment sits in the right part of the track once past the minimum.
+            assert!(reached <= 30.0 || reached / span > 0.66, "reached {reached}: span {span}");
+            last = span;
+        }
+        assert!(scrub_span(f64::INFINITY).is_finite());
+        assert_eq!(scrub_span(f64::NAN), 30.0);
     }
 }

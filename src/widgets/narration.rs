@@ -9,7 +9,7 @@ use crate::core::format::secs;
 use faultline_sim::kernel::SimTime;
 
 use crate::session::{BURST_KEPT, LogLine, Session};
-use crate::widgets::{RowKey, keyed, memo};
+use crate::widgets::{RowKey, cb, keyed, memo};
 
 #[component]
 pub fn Narration(session: Session) -> impl IntoView {
@@ -77,13 +77,24 @@ fn line_view(session: Session, k: LineKey) -> impl IntoView {
             .unwrap_or_default();
         view! { <li><span class="log-t">{format!("t={}", secs(t))}</span>" "{text}</li> }
     };
+    // Its entries exist only while it is open: a closed burst of a busy run would otherwise add an element
+    // every frame that nobody sees.
+    let open = RwSignal::new(false);
+    let on_toggle = move |e: web_sys::Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(d) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
+            open.set(d.open());
+        }
+    };
+    let shown = move || if open.get() { n().min(BURST_KEPT) } else { 0 };
+    let more = move || if open.get() { n().saturating_sub(BURST_KEPT) } else { 0 };
     view! {
         <li class=format!("{class} log-burst") data-burst=move || n()>
-            <details>
+            <details on:toggle=cb(on_toggle)>
                 <summary><span class="log-t">{format!("t={}", secs(line.t))}</span>" "{move || text()}</summary>
                 <ol class="burst-lines">
-                    {keyed(move || (0..n().min(BURST_KEPT) as u64).map(|i| (i, 0)).collect(), move |(i, _)| entry(i as usize).into_any())}
-                    {move || (n() > BURST_KEPT).then(|| view! { <li class="muted">{format!("… and {} more", n() - BURST_KEPT)}</li> }.into_any())}
+                    {keyed(move || (0..shown() as u64).map(|i| (i, 0)).collect(), move |(i, _)| entry(i as usize).into_any())}
+                    <li class="muted" hidden=move || more() == 0>{move || format!("… and {} more", more())}</li>
                 </ol>
             </details>
         </li>

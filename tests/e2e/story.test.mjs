@@ -150,7 +150,16 @@ test('the narration keeps its height while playing a busy run', async () => {
     assert.ok((await p.page.locator('[data-testid=narration] > li').count()) > 0, 'it narrated');
     assert.equal(new Set(heights).size, 1, `constant height: ${heights}`);
     assert.equal(new Set(chartTop).size, 1, `nothing below it moves: ${chartTop}`);
+    const burst = p.page.locator('.log-burst').first();
     assert.ok((await p.page.locator('.log-burst').count()) > 0, 'the flush\'s burst of expiries is one line');
+    // Its entries are built when it is opened (a closed burst of a busy run would add one every frame).
+    const n = Number(await burst.getAttribute('data-burst'));
+    assert.equal(await burst.locator('.burst-lines > li:not([hidden])').count(), 0, 'closed: no entries built');
+    await burst.locator('summary').click();
+    await p.page.waitForFunction((el) => el.querySelectorAll('.burst-lines > li:not([hidden])').length > 0, await burst.elementHandle());
+    const shown = await burst.locator('.burst-lines > li:not([hidden])').count();
+    assert.equal(shown, Math.min(n, 100) + (n > 100 ? 1 : 0), `open: its ${n} entries (the first 100, then "… and N more")`);
+    if (n > 100) assert.match(await burst.locator('.burst-lines > li.muted').textContent(), new RegExp(`… and ${n - 100} more`));
     p.assertNoErrors();
   } finally {
     await p.close();

@@ -129,6 +129,11 @@ pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
             });
             last.set(Some(ts));
         } else {
+            if last.get().is_some() {
+                // Playback just stopped (paused, a stop at a moment, the page hidden): frames refresh parts of
+                // the page by turns, so the moment it stopped at is published whole.
+                session.publish(true);
+            }
             last.set(None);
         }
         if let Some(cb) = frame2.borrow().as_ref() {

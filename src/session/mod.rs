@@ -242,7 +242,8 @@ impl Session {
             self.playing.set(false);
             self.stopped_at.set(self.director.with_value(|d| d.director.mark_at(t).cloned()));
         }
-        self.publish(false);
+        // A stop at a moment is published whole at once (`turns`).
+        self.publish(stop.is_some());
         self.request_url_write();
     }
 

@@ -9,7 +9,7 @@
 //!
 //! (the charts at most 5×/s, and on the other turn than the panels' data, so the two are not paid in one frame.)
 //!
-//! A seek, a step, an edit or a paused change publishes everything at once (`All`). What a box shows is
+//! A seek, a step, an edit, a paused change or the moment playback stops publishes everything at once (`All`). What a box shows is
 //! never older than one frame, and a box's published value only ever moves forward: [`merge`] of
 //! `[1, 2, 3, 4]` with a fresh `[10, 20, 30, 40]` on the `Even` turn publishes `[10, 2, 30, 4]`.
 

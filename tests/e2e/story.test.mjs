@@ -166,6 +166,33 @@ test('the narration keeps its height while playing a busy run', async () => {
   }
 });
 
+test('a page paused mid-play shows its moment whole: the same stage, counters, narration and history as its link', async () => {
+  // While playing, frames refresh the page's parts by turns; pausing publishes the moment whole.
+  const p = await app.open('?scene=cap&p=clients:10,op_rate:200', { viewport: { width: 1280, height: 800 } });
+  const fresh = await app.open('');
+  try {
+    await waitForApp(p.page);
+    await p.page.getByTestId('play').click();
+    await p.page.waitForTimeout(1_500);
+    await p.page.getByTestId('play').click();
+    await p.page.waitForFunction(() => /[?&]t=/.test(location.search), null, { timeout: 5_000 });
+    await p.page.waitForTimeout(800); // the address bar is written after a short quiet spell
+    const shown = (page) =>
+      page.evaluate(() => ['stage', 'counters', 'narration', 'history-counts', 'time']
+        .map((id) => document.querySelector(`[data-testid=${id}]`)?.textContent ?? `(no ${id})`));
+    const paused = await shown(p.page);
+    await fresh.page.goto(p.page.url());
+    await waitForApp(fresh.page);
+    await fresh.page.waitForFunction(() => !document.querySelector('[data-testid=fast-forward]'), null, { timeout: 15_000 });
+    assert.deepEqual(await shown(fresh.page), paused, `a fresh load of ${p.page.url()} shows the paused page`);
+    p.assertNoErrors();
+    fresh.assertNoErrors();
+  } finally {
+    await p.close();
+    await fresh.close();
+  }
+});
+
 test('stage text in a 720×520 embed renders at 12 CSS px or more', async () => {
   for (const scene of ['circuit-breaker', 'cache-stampede']) {
     const p = await app.open(`?scene=${scene}&embed=1&t=5`, { viewport: { width: 720, height: 520 } });

@@ -237,6 +237,37 @@ fn invariants_hold_across_mode_changes_crashes_and_cuts() {
     }
 }
 
+/// Under the frame bench's crowded load (10 clients, over a thousand operations a second in ap) the checker
+/// runs in batches (32 operations, or 20 ms of virtual time): it still checks nearly every operation, and its
+/// verdict agrees with the offline check of the op events, in cp (none) and in ap (some) across a partition.
+#[test]
+fn under_a_crowded_load_the_batched_checker_agrees_with_the_offline_check() {
+    for (mode, seed) in [("cp", 3), ("ap", 4)] {
+        // The browser frame bench's crowded load, in each mode.
+        let p = params(&[
+            ("mode", mode),
+            ("clients", "10"),
+            ("op_rate", "200"),
+            ("replicas", "5"),
+            ("replication_delay_ms", "1"),
+        ]);
+        let r = run(p, seed, testing::script(&["1:trigger:partition", "2.5:trigger:heal"]), 4);
+        let r = r.as_ref();
+        testing::assert_invariants(r, seed, mode);
+        let all = ops(r);
+        let ok = all.iter().filter(|o| o.result == "ok").count() as f64;
+        let checked = metric(r, "ops_checked");
+        assert!(ok > 1_000.0, "seed={seed} {mode}: a crowded run ({ok} ok operations)");
+        assert!(checked >= 0.95 * ok && checked <= ok, "seed={seed} {mode}: {checked} of {ok} ok operations checked");
+        let (live, offline) = (metric(r, "linearizability_violations"), external_violations(r));
+        if mode == "cp" {
+            assert_eq!((live, offline), (0.0, 0), "seed={seed} cp: linearizable, live and offline");
+        } else {
+            assert!(live > 0.0 && offline > 0, "seed={seed} ap: not linearizable, live {live} and offline {offline}");
+        }
+    }
+}
+
 // ---- ap ------------------------------------------------------------------------------------------------
 
 /// "AP: both sides answer, then diverge": no failures; site b's reads during the partition go stale; the

@@ -7,17 +7,19 @@
 //! | `Even` | the 1st, 3rd, 5th … | machines, counters, narration, charts  |
 //! | `Odd`  | the 2nd, 4th, 6th … | the scene's own panels                 |
 //!
-//! (the charts at most 5×/s, and on the other turn than the panels' data, so the two are not paid in one frame.)
+//! (the charts at most 5×/s, and on the other turn than the panels' data, so the two are not paid in one
+//! frame.)
 //!
-//! A seek, a step, an edit, a paused change or the moment playback stops publishes everything at once (`All`). What a box shows is
-//! never older than one frame, and a box's published value only ever moves forward: [`merge`] of
-//! `[1, 2, 3, 4]` with a fresh `[10, 20, 30, 40]` on the `Even` turn publishes `[10, 2, 30, 4]`.
+//! A seek, a step, an edit, a paused change or the moment playback stops publishes everything at once
+//! (`All`). What a box shows is never older than one frame, and a box's published value only ever moves
+//! forward: [`merge`] of `[1, 2, 3, 4]` with a fresh `[10, 20, 30, 40]` on the `Even` turn publishes
+//! `[10, 2, 30, 4]`.
 
 use faultline_sim::scene::Panel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Turn {
-    /// Everything: a seek, a step, an edit, a paused change.
+    /// Everything: a seek, a step, an edit, a paused change, the moment playback stops.
     All,
     Even,
     Odd,

@@ -130,9 +130,9 @@ pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
             last.set(Some(ts));
         } else {
             if last.get().is_some() {
-                // Playback just stopped (paused, a stop at a moment, the page hidden): frames refresh parts of
-                // the page by turns, so the moment it stopped at is published whole.
-                session.publish(true);
+                // Playback just stopped (paused, the page hidden): frames refresh parts of the page by turns,
+                // so the moment it stopped at is published whole.
+                session.settle();
             }
             last.set(None);
         }

@@ -63,7 +63,7 @@ pub struct Session {
     painter_b: StoredValue<Option<Painter>, LocalStorage>,
     url_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
     chart_wall_ms: StoredValue<f64, LocalStorage>,
-    /// The last publish's turn (`turns`): a playing frame takes the next one.
+    /// The last publish's turn (`turns`; `All` when it was whole): a playing frame takes the next one.
     publish_turn: StoredValue<turns::Turn, LocalStorage>,
     /// (wall ms of the last announcement, log total announced up to).
     announced: StoredValue<(f64, u64), LocalStorage>,

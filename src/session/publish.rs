@@ -1,6 +1,6 @@
 //! Reading the run into the signals views show: every frame the messages handed to the canvas painter and
 //! the time, the rest by turns (`super::turns`), the charts at most 5×/s while playing. A seek, a step or
-//! an edit (`charts_now`) publishes everything at once.
+//! an edit (`whole`) publishes everything at once.
 
 use faultline_sim::scene::Run;
 use leptos::prelude::*;
@@ -55,20 +55,14 @@ impl Session {
         });
     }
 
-    /// Reads the run once and publishes everything views show. Charts are rebuilt at most 5×/s unless
-    /// `charts_now` (paused edits and seeks want them at once).
-    pub fn publish(&self, charts_now: bool) {
+    /// Reads the run once and publishes what views show: everything when `whole` (paused edits, seeks, the
+    /// moment playback stops), else this frame's turn (`turns`), with the charts at most 5×/s.
+    pub fn publish(&self, whole: bool) {
         self.sync_b();
         let wall = wall_ms();
-        let turn = if charts_now {
-            Turn::All
-        } else {
-            let t = self.publish_turn.get_value().next();
-            self.publish_turn.set_value(t);
-            t
-        };
-        let rebuild_charts =
-            charts_now || (turn.readouts() && wall - self.chart_wall_ms.get_value() >= CHART_INTERVAL_MS);
+        let turn = if whole { Turn::All } else { self.publish_turn.get_value().next() };
+        self.publish_turn.set_value(turn);
+        let rebuild_charts = whole || (turn.readouts() && wall - self.chart_wall_ms.get_value() >= CHART_INTERVAL_MS);
         let reached = self.reached.get_untracked();
         self.timeline.with_value(|tl| {
             let run = tl.run();
@@ -106,7 +100,7 @@ impl Session {
             set_if_changed(self.n_events, run.n_events());
             if turn.readouts() {
                 set_if_changed(self.counters, run.counters());
-                self.publish_log(run, wall, charts_now);
+                self.publish_log(run, wall, whole);
             }
             // Run B's stage, when one is drawn: its panels and its messages at the same moment.
             self.timeline_b.with_value(|b| match b {
@@ -138,6 +132,14 @@ impl Session {
                 });
             }
         });
+    }
+
+    /// Publishes the moment whole unless the last publish already did (playback just stopped: the frames
+    /// before refreshed the page by turns).
+    pub fn settle(&self) {
+        if self.publish_turn.get_value() != Turn::All {
+            self.publish(true);
+        }
     }
 
     fn publish_log(&self, run: &dyn Run, wall: f64, full: bool) {

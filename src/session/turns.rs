@@ -58,8 +58,7 @@ impl Turn {
 /// both have the same items (`same` says whether two are the same item, e.g. the same box); otherwise
 /// `fresh` replaces it all. Returns whether anything changed.
 pub fn merge<T: PartialEq>(published: &mut Vec<T>, fresh: Vec<T>, turn: Turn, same: impl Fn(&T, &T) -> bool) -> bool {
-    let same_items = published.len() == fresh.len() && published.iter().zip(&fresh).all(|(p, f)| same(p, f));
-    if turn == Turn::All || !same_items {
+    if turn == Turn::All || !same_items(published, &fresh, same) {
         return replace(published, fresh);
     }
     let mut changed = false;
@@ -74,8 +73,7 @@ pub fn merge<T: PartialEq>(published: &mut Vec<T>, fresh: Vec<T>, turn: Turn, sa
 /// Publishes the run's `fresh` panels into `published` for `turn`: the stage's links and legend every
 /// frame, its boxes by turn, the machines with the readouts and every other panel on the panels' turn.
 pub fn merge_panels(published: &mut Vec<Panel>, fresh: Vec<Panel>, turn: Turn) -> bool {
-    let same_panels = published.len() == fresh.len() && published.iter().zip(&fresh).all(|(p, f)| p.id() == f.id());
-    if turn == Turn::All || !same_panels {
+    if turn == Turn::All || !same_items(published, &fresh, |p, f| p.id() == f.id()) {
         return replace(published, fresh);
     }
     let mut changed = false;
@@ -99,6 +97,11 @@ pub fn merge_panels(published: &mut Vec<Panel>, fresh: Vec<Panel>, turn: Turn) -
         }
     }
     changed
+}
+
+/// Whether `a` and `b` hold the same items, position by position.
+fn same_items<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
 }
 
 /// Puts `fresh` in `published` if it differs; whether it did.

@@ -533,16 +533,20 @@ impl CapModel {
         self.update_availability(k, site);
         let frontier = self.checker_frontier(now);
         if now.0 >= self.obs.last_check.0 + CHECK_EVERY_US || self.obs.checker.n_due(frontier) >= CHECK_BATCH {
-            self.advance_checker(k);
+            self.check_to(k, frontier);
         }
     }
 
     /// Checks what the frontier allows: every operation of the segment invoked before the earliest one
     /// still outstanding.
     pub(super) fn advance_checker(&mut self, k: &mut Kernel<Msg, Timer>) {
-        let now = k.now();
-        self.obs.last_check = now;
-        let progress = self.obs.checker.advance(self.checker_frontier(now));
+        let frontier = self.checker_frontier(k.now());
+        self.check_to(k, frontier);
+    }
+
+    fn check_to(&mut self, k: &mut Kernel<Msg, Timer>, frontier: SimTime) {
+        self.obs.last_check = k.now();
+        let progress = self.obs.checker.advance(frontier);
         self.apply_progress(k, progress);
     }
 

@@ -9,8 +9,10 @@
 //! operations of one result as one bar, "N ops" (`hist-run`, `data-count`); the counts line still counts
 //! every operation.
 //!
-//! Bars sit at absolute time coordinates in a group that slides left as time passes, and are keyed, so a
-//! frame moves one transform and adds only the operations that changed. Data hooks for tests: `data-result`,
+//! Bars sit at absolute time coordinates in a group that slides left as time passes, one group a lane.
+//! While playing, the lanes take turns to be redrawn (each about 8 times a second, a few a frame, so no
+//! frame redraws them all), and a redraw keeps the bars whose markup is unchanged: a frame moves one
+//! transform and adds only the operations that changed. Data hooks for tests: `data-result`,
 //! `data-lane` (lane label), `data-invoke`, `data-ret` (µs) on each bar; `data-ok`… on the counts line.
 
 use std::fmt::Write;
@@ -64,25 +66,41 @@ pub struct Row {
 /// pending, and invoked by `now` (one that returned after `now` is pending at `now`). At most `limit`, the
 /// most recent.
 pub fn visible(h: &HistoryView, now: SimTime, window_us: u64, limit: usize) -> Vec<Row> {
+    visible_in(h, now, window_us, limit, None)
+}
+
+/// [`visible`], keeping only the rows of one lane group when `group` is given (an operation's group is its
+/// lane, the last group for a lane past the end): the rows [`visible`] gives that group, found without
+/// cloning the others.
+pub fn visible_in(h: &HistoryView, now: SimTime, window_us: u64, limit: usize, group: Option<usize>) -> Vec<Row> {
     let from = now.as_micros().saturating_sub(window_us);
-    let mut rows: Vec<Row> = h
-        .ops
-        .iter()
-        .filter(|o| o.invoke <= now && o.ret.is_none_or(|r| r.as_micros() >= from))
-        .map(|o| {
-            let mut op = o.clone();
-            // Not returned yet at `now` (drawn a little behind the run): pending then.
-            if op.ret.is_some_and(|r| r > now) {
-                (op.ret, op.result, op.linearized_at, op.violation) = (None, OpResult::Pending, None, false);
-            }
-            Row { op, next: None, lane_name: h.lanes.get(o.lane).cloned().unwrap_or_default(), count: 1 }
-        })
-        .collect();
-    if rows.len() > limit {
-        rows.drain(..rows.len() - limit);
+    let shown = |o: &OpView| o.invoke <= now && o.ret.is_none_or(|r| r.as_micros() >= from);
+    // The most recent `limit` over every lane: the first `n − limit` shown are left out.
+    let mut skip = h.ops.iter().filter(|o| shown(o)).count().saturating_sub(limit);
+    let groups = lane_groups(h);
+    let mut rows = Vec::new();
+    for o in h.ops.iter().filter(|o| shown(o)) {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if group.is_some_and(|g| o.lane.min(groups - 1) != g) {
+            continue;
+        }
+        let mut op = o.clone();
+        // Not returned yet at `now` (drawn a little behind the run): pending then.
+        if op.ret.is_some_and(|r| r > now) {
+            (op.ret, op.result, op.linearized_at, op.violation) = (None, OpResult::Pending, None, false);
+        }
+        rows.push(Row { op, next: None, lane_name: h.lanes.get(o.lane).cloned().unwrap_or_default(), count: 1 });
     }
     link_lanes(&mut rows, h.lanes.len());
     rows
+}
+
+/// Groups of bars the plot keeps, one a lane (at least one).
+fn lane_groups(h: &HistoryView) -> usize {
+    h.lanes.len().max(1)
 }
 
 /// Sets each row's `next`: the next invoke on its lane.
@@ -284,49 +302,185 @@ pub fn geometry(width: f64, lanes: &[String], window_s: u64) -> (f64, f64, f64) 
     (left, pw, pw / (window_s.max(1) as f64 * 1e6))
 }
 
-/// The whole picture at `now`, in pieces: the markup is `open` + the summary (escaped) + `defs` + the
-/// slide's x + `ticks` + every bar + `close` ([`HistoryDrawing::markup`]). Apart, so a redraw that changes
-/// only the bars and the summary replaces only the bars that changed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HistoryDrawing {
-    /// `<svg …` up to its aria-label's value.
-    pub open: String,
-    pub summary: String,
-    /// From the aria-label's end to the slide's x: defs, lanes, the clipped group.
-    pub defs: String,
-    /// The slide's x (px) at the moment drawn.
-    pub slide_x: f64,
-    /// From the slide's x to the first bar: partitions and time ticks.
-    pub ticks: String,
-    /// Each operation's `<g class="hist-op">`, in order.
-    pub bars: Vec<String>,
-    pub close: String,
+/// The moment lane `lane` of `n` is drawn at while playing: `now` rounded down to a step of `step_us`, each
+/// lane offset by its share of a step. A lane is redrawn once a step, and the lanes take turns: about
+/// `n × frame ÷ step` of them a frame, not all of them in one frame of every step. Never after `now`, never
+/// a step or more before it.
+pub fn lane_moment(now_us: u64, lane: usize, n: usize, step_us: u64) -> u64 {
+    let step = step_us.max(1);
+    let off = step * (lane % n.max(1)) as u64 / n.max(1) as u64;
+    ((now_us + off) / step * step).saturating_sub(off)
 }
 
-impl HistoryDrawing {
-    /// What the picture is drawn in besides its bars and summary: when this is unchanged, the bars can be
-    /// replaced one by one.
-    pub fn frame_equals(&self, other: &HistoryDrawing) -> bool {
-        self.open == other.open && self.defs == other.defs && self.ticks == other.ticks && self.close == other.close
+/// What the plot is drawn in: its size, its lanes and its window. When it changes the plot is drawn whole;
+/// otherwise only the parts whose markup changed are replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub width: f64,
+    pub window_s: u64,
+    pub lanes: Vec<String>,
+}
+
+impl Frame {
+    pub fn of(h: &HistoryView, width: f64, window_s: u64) -> Frame {
+        Frame { width, window_s, lanes: h.lanes.clone() }
     }
 
-    pub fn markup(&self) -> String {
-        let mut out = String::with_capacity(self.open.len() + self.bars.iter().map(String::len).sum::<usize>() + 4096);
-        out.push_str(&self.open);
-        out.push_str(&esc(&self.summary));
-        out.push_str(&self.defs);
-        let _ = write!(out, "{:.1}", self.slide_x);
-        out.push_str(&self.ticks);
-        for b in &self.bars {
-            out.push_str(b);
+    fn geometry(&self) -> (f64, f64, f64) {
+        geometry(self.width, &self.lanes, self.window_s)
+    }
+
+    /// Height of the lanes, px.
+    fn lanes_h(&self) -> f64 {
+        self.lanes.len() as f64 * ROW_H
+    }
+
+    /// The slide's x (px) that puts `at` at the plot's right edge.
+    pub fn slide_x(&self, at: SimTime) -> f64 {
+        let (left, pw, s) = self.geometry();
+        left + pw - at.as_micros() as f64 * s
+    }
+
+    /// The slide group's transform for the moment `at`.
+    pub fn slide_transform(&self, at: SimTime) -> String {
+        format!("translate({:.1},0)", self.slide_x(at))
+    }
+
+    /// Time ticks and their labels over the window ending at `now`.
+    pub fn ticks(&self, now: SimTime) -> String {
+        let (_, _, s) = self.geometry();
+        let lh = self.lanes_h();
+        let mut out = String::new();
+        let step = tick_step_s(s * 1e6);
+        let now_s = now.as_secs_f64();
+        let from = ((now_s - self.window_s as f64) / step as f64).floor().max(0.0) as u64;
+        for i in from..=(now_s / step as f64).ceil() as u64 {
+            let (t, x) = (i * step, (i * step) as f64 * 1e6 * s);
+            let _ = write!(
+                out,
+                r#"<path class="hist-tick" d="M{x:.1},{TOP}V{:.1}"></path><text class="hist-tick-label" x="{x:.1}" y="{:.1}" text-anchor="middle">{t} s</text>"#,
+                TOP + lh + 4.0,
+                TOP + lh + 16.0
+            );
         }
-        out.push_str(&self.close);
         out
     }
+
+    /// The partitions of `h` as drawn at `at` (labels kept inside the window ending at `at`).
+    pub fn bands(&self, h: &HistoryView, at: SimTime) -> String {
+        let (_, _, s) = self.geometry();
+        let from_x = at.as_micros().saturating_sub(self.window_s * 1_000_000) as f64 * s;
+        bands_svg(&h.spans, s, self.lanes_h(), from_x)
+    }
+
+    /// Lane group `group`'s bars as drawn at `at`: each operation's (or run's) `<g class="hist-op">`.
+    pub fn lane_bars(&self, h: &HistoryView, group: usize, at: SimTime) -> Vec<String> {
+        let (_, _, s) = self.geometry();
+        let rows = visible_in(h, at, self.window_s * 1_000_000, MAX_BARS, Some(group));
+        coalesce(rows, s, h.lanes.len())
+            .iter()
+            .map(|r| {
+                let mut b = String::new();
+                bar_svg(&mut b, r, s);
+                b
+            })
+            .collect()
+    }
+
+    /// The markup before the accessible summary: `<svg …` up to its aria-label's value.
+    fn open(&self) -> String {
+        format!(
+            r#"<svg class="hist-svg" viewBox="0 0 {:.0} {:.0}" role="img" aria-label=""#,
+            self.width,
+            TOP + self.lanes_h() + AXIS_H
+        )
+    }
+
+    /// From the aria-label's end to the slide's x: defs, lanes, the clipped group.
+    fn defs(&self) -> String {
+        let (left, pw, _) = self.geometry();
+        let mut defs = format!(
+            r#""><defs><pattern id="hist-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{}"></rect><path d="M0,0V6" stroke="{}" stroke-width="2.5"></path></pattern><clipPath id="hist-clip"><rect x="{:.1}" y="0" width="{:.1}" height="9999"></rect></clipPath></defs>"#,
+            tint(Tone::Info),
+            colour(Tone::Info),
+            left - 1.0,
+            pw + 1.0
+        );
+        for (i, l) in self.lanes.iter().enumerate() {
+            let y = TOP + i as f64 * ROW_H;
+            let _ = write!(
+                defs,
+                r#"<text class="hist-lane" x="{:.1}" y="{:.1}" text-anchor="end">{}</text><path class="hist-row" d="M{left:.1},{:.1}H99999"></path>"#,
+                left - 8.0,
+                y + ROW_H / 2.0 + 4.0,
+                esc(l),
+                y + ROW_H
+            );
+        }
+        defs.push_str(r#"<g clip-path="url(#hist-clip)"><g class="hist-slide" transform=""#);
+        defs
+    }
+
+    /// After the last lane group: the groups' ends and the line at `now`.
+    fn close(&self) -> String {
+        let (left, pw, _) = self.geometry();
+        format!(
+            r#"</g></g><path class="hist-now" d="M{:.1},{}V{:.1}"></path></svg>"#,
+            left + pw,
+            TOP - 4.0,
+            TOP + self.lanes_h() + 4.0
+        )
+    }
 }
 
+/// The plot's parts: what [`Frame::markup`] puts together and what a redraw replaces one by one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parts {
+    pub summary: String,
+    pub slide: String,
+    pub bands: String,
+    pub ticks: String,
+    /// Per lane group, its bars' markup in order.
+    pub lanes: Vec<Vec<String>>,
+}
+
+impl Frame {
+    /// The whole plot: the svg, its summary as accessible name, the slide group holding the partitions
+    /// (`g.hist-bands`), the ticks (`g.hist-ticks`) and a `g.hist-lane-ops` of bars per lane, in that order.
+    pub fn markup(&self, p: &Parts) -> String {
+        let mut out = self.open();
+        out.push_str(&esc(&p.summary));
+        out.push_str(&self.defs());
+        out.push_str(&p.slide);
+        let _ = write!(out, r#""><g class="hist-bands">{}</g><g class="hist-ticks">{}</g>"#, p.bands, p.ticks);
+        for bars in &p.lanes {
+            out.push_str(r#"<g class="hist-lane-ops">"#);
+            for b in bars {
+                out.push_str(b);
+            }
+            out.push_str("</g>");
+        }
+        out.push_str(&self.close());
+        out
+    }
+
+    /// Every part drawn at `now`, slid so that `slide_to` is at the right edge.
+    pub fn parts(&self, h: &HistoryView, now: SimTime, summary: &str, slide_to: SimTime) -> Parts {
+        Parts {
+            summary: summary.to_string(),
+            slide: self.slide_transform(slide_to),
+            bands: self.bands(h, now),
+            ticks: self.ticks(now),
+            lanes: (0..lane_groups(h)).map(|g| self.lane_bars(h, g, now)).collect(),
+        }
+    }
+}
+
+/// Bars drawn at most (the most recent operations).
+const MAX_BARS: usize = 600;
+
 /// The whole picture as SVG markup at `now` (bars at absolute time in a group the caller slides).
-/// `slide_to` is the moment put at the plot's right edge (the live `now`; the effect moves it every frame).
+/// `slide_to` is the moment put at the plot's right edge (the live `now`; the plot moves it every frame).
 pub fn history_svg(
     h: &HistoryView,
     now: SimTime,
@@ -335,78 +489,8 @@ pub fn history_svg(
     summary: &str,
     slide_to: SimTime,
 ) -> String {
-    history_drawing(h, now, width, window_s, summary, slide_to).markup()
-}
-
-/// [`history_svg`] in pieces.
-pub fn history_drawing(
-    h: &HistoryView,
-    now: SimTime,
-    width: f64,
-    window_s: u64,
-    summary: &str,
-    slide_to: SimTime,
-) -> HistoryDrawing {
-    let (left, pw, s) = geometry(width, &h.lanes, window_s);
-    let lh = h.lanes.len() as f64 * ROW_H;
-    let open =
-        format!(r#"<svg class="hist-svg" viewBox="0 0 {width:.0} {:.0}" role="img" aria-label=""#, TOP + lh + AXIS_H);
-    let mut defs = format!(
-        r#""><defs><pattern id="hist-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{}"></rect><path d="M0,0V6" stroke="{}" stroke-width="2.5"></path></pattern><clipPath id="hist-clip"><rect x="{:.1}" y="0" width="{:.1}" height="9999"></rect></clipPath></defs>"#,
-        tint(Tone::Info),
-        colour(Tone::Info),
-        left - 1.0,
-        pw + 1.0
-    );
-    for (i, l) in h.lanes.iter().enumerate() {
-        let y = TOP + i as f64 * ROW_H;
-        let _ = write!(
-            defs,
-            r#"<text class="hist-lane" x="{:.1}" y="{:.1}" text-anchor="end">{}</text><path class="hist-row" d="M{left:.1},{:.1}H99999"></path>"#,
-            left - 8.0,
-            y + ROW_H / 2.0 + 4.0,
-            esc(l),
-            y + ROW_H
-        );
-    }
-    defs.push_str(r#"<g clip-path="url(#hist-clip)"><g class="hist-slide" transform="translate("#);
-    let mut ticks = String::from(",0)\">");
-    ticks.push_str(&bands_svg(&h.spans, s, lh, now.as_micros().saturating_sub(window_s * 1_000_000) as f64 * s));
-    let step = tick_step_s(s * 1e6);
-    let now_s = now.as_secs_f64();
-    let from = ((now_s - window_s as f64) / step as f64).floor().max(0.0) as u64;
-    for i in from..=(now_s / step as f64).ceil() as u64 {
-        let (t, x) = (i * step, (i * step) as f64 * 1e6 * s);
-        let _ = write!(
-            ticks,
-            r#"<path class="hist-tick" d="M{x:.1},{TOP}V{:.1}"></path><text class="hist-tick-label" x="{x:.1}" y="{:.1}" text-anchor="middle">{t} s</text>"#,
-            TOP + lh + 4.0,
-            TOP + lh + 16.0
-        );
-    }
-    let bars = coalesce(visible(h, now, window_s * 1_000_000, 600), s, h.lanes.len())
-        .iter()
-        .map(|r| {
-            let mut b = String::new();
-            bar_svg(&mut b, r, s);
-            b
-        })
-        .collect();
-    let close = format!(
-        r#"</g></g><path class="hist-now" d="M{:.1},{}V{:.1}"></path></svg>"#,
-        left + pw,
-        TOP - 4.0,
-        TOP + lh + 4.0
-    );
-    HistoryDrawing {
-        open,
-        summary: summary.to_string(),
-        defs,
-        slide_x: left + pw - slide_to.as_micros() as f64 * s,
-        ticks,
-        bars,
-        close,
-    }
+    let f = Frame::of(h, width, window_s);
+    f.markup(&f.parts(h, now, summary, slide_to))
 }
 
 /// The counts line's sentence and counts (ok, failed, unknown, stale, pending) over the window at `now`.
@@ -421,48 +505,140 @@ fn summary(h: &HistoryView, now: SimTime, win: u64) -> (String, [usize; 5]) {
     )
 }
 
-/// What the plot's element holds: the drawing it was last given and its bars' elements, in order.
-struct Shown {
-    drawing: HistoryDrawing,
-    bars: Vec<web_sys::Element>,
+/// A lane group as shown: the moment (and run digest) its bars were drawn at, their markup and elements.
+struct LaneShown {
+    group: web_sys::Element,
+    at: (u64, u64),
+    bars: Vec<String>,
+    els: Vec<web_sys::Element>,
 }
 
-/// Brings the plot's element to `d`, touching only what changed; the result equals setting its innerHTML
-/// to `d.markup()`.
-fn draw(plot: &web_sys::HtmlDivElement, d: Option<&HistoryDrawing>, shown: &mut Option<Shown>) {
-    let Some(d) = d else {
+/// What the plot's element holds, part by part, so a redraw replaces only what changed.
+struct Shown {
+    frame: Frame,
+    svg: web_sys::Element,
+    slide_el: web_sys::Element,
+    bands_el: web_sys::Element,
+    ticks_el: web_sys::Element,
+    parts: Parts,
+    lanes: Vec<LaneShown>,
+}
+
+/// What the plot should show: its size and window, the moment and digest each lane group is drawn at, the
+/// moment of the partitions and summary, `now` for the ticks and slide.
+struct Want<'a> {
+    width: f64,
+    window_s: u64,
+    now: SimTime,
+    drawn_at: SimTime,
+    lanes_at: &'a [(u64, u64)],
+    summary: &'a str,
+}
+
+/// The children of `el`, in order.
+fn children(el: &web_sys::Element) -> Vec<web_sys::Element> {
+    let mut out = Vec::new();
+    let mut cur = el.first_element_child();
+    while let Some(c) = cur {
+        cur = c.next_element_sibling();
+        out.push(c);
+    }
+    out
+}
+
+/// Draws the whole plot into `plot` and records its parts' elements.
+fn draw_whole(plot: &web_sys::HtmlDivElement, frame: Frame, parts: Parts, lanes_at: &[(u64, u64)]) -> Option<Shown> {
+    plot.set_inner_html(&frame.markup(&parts));
+    let svg = plot.first_element_child()?;
+    let slide_el = plot.query_selector(".hist-slide").ok()??;
+    let groups = children(&slide_el);
+    let [bands_el, ticks_el, lane_els @ ..] = &groups[..] else { return None };
+    let lanes = lane_els
+        .iter()
+        .zip(&parts.lanes)
+        .zip(lanes_at)
+        .map(|((g, bars), at)| LaneShown { group: g.clone(), at: *at, bars: bars.clone(), els: children(g) })
+        .collect();
+    Some(Shown { frame, svg, slide_el, bands_el: bands_el.clone(), ticks_el: ticks_el.clone(), parts, lanes })
+}
+
+/// Brings the plot's element to what `want` asks of `h`; the result equals drawing it whole. The frame
+/// changed: the whole plot. Otherwise each part whose markup changed, and in each lane whose moment changed
+/// only the bars that changed.
+fn update(plot: &web_sys::HtmlDivElement, shown: &mut Option<Shown>, h: Option<&HistoryView>, want: Want) {
+    let Some(h) = h else {
         plot.set_inner_html("");
         *shown = None;
         return;
     };
-    let slide = plot.query_selector(".hist-slide").ok().flatten();
-    let reusable = shown.as_ref().is_some_and(|s| s.drawing.frame_equals(d)) && slide.is_some();
-    let (Some(slide), true) = (slide, reusable) else {
-        plot.set_inner_html(&d.markup());
-        *shown = plot
-            .query_selector(".hist-slide")
-            .ok()
-            .flatten()
-            .map(|slide| Shown { drawing: d.clone(), bars: bar_elements(&slide, d.bars.len()) });
+    let same_frame = |f: &Frame| f.width == want.width && f.window_s == want.window_s && f.lanes == h.lanes;
+    let Some(st) = shown.as_mut().filter(|st| same_frame(&st.frame) && st.lanes.len() == lane_groups(h)) else {
+        let frame = Frame::of(h, want.width, want.window_s);
+        let parts = Parts {
+            summary: want.summary.to_string(),
+            slide: frame.slide_transform(want.now),
+            bands: frame.bands(h, want.drawn_at),
+            ticks: frame.ticks(want.now),
+            lanes: (0..lane_groups(h))
+                .map(|g| frame.lane_bars(h, g, SimTime::from_micros(want.lanes_at.get(g).map_or(0, |a| a.0))))
+                .collect(),
+        };
+        *shown = draw_whole(plot, frame, parts, want.lanes_at);
         return;
     };
-    let old = shown.take().expect("reusable");
-    if old.drawing.summary != d.summary
-        && let Some(svg) = plot.first_element_child()
-    {
-        let _ = svg.set_attribute("aria-label", &d.summary);
+    if st.parts.summary != want.summary {
+        let _ = st.svg.set_attribute("aria-label", want.summary);
+        st.parts.summary = want.summary.to_string();
     }
-    // Old bars by markup (an identical markup is an identical element), each list in document order.
+    let ticks = st.frame.ticks(want.now);
+    if ticks != st.parts.ticks {
+        st.ticks_el.set_inner_html(&ticks);
+        st.parts.ticks = ticks;
+    }
+    let bands = st.frame.bands(h, want.drawn_at);
+    if bands != st.parts.bands {
+        st.bands_el.set_inner_html(&bands);
+        st.parts.bands = bands;
+    }
+    for (g, lane) in st.lanes.iter_mut().enumerate() {
+        let at = want.lanes_at.get(g).copied().unwrap_or_default();
+        if lane.at == at {
+            continue;
+        }
+        let bars = st.frame.lane_bars(h, g, SimTime::from_micros(at.0));
+        if bars != lane.bars {
+            lane.els = replace_bars(&lane.group, &lane.bars, &lane.els, &bars);
+            st.parts.lanes[g].clone_from(&bars);
+            lane.bars = bars;
+        }
+        lane.at = at;
+    }
+    let slide = st.frame.slide_transform(want.now);
+    if slide != st.parts.slide {
+        let _ = st.slide_el.set_attribute("transform", &slide);
+        st.parts.slide = slide;
+    }
+}
+
+/// Brings `group`, whose children are `old_els` drawn from `old`, to the bars `new`: an old element whose
+/// markup matches is kept (an identical markup is an identical element) if it keeps its order, the others
+/// are removed, and the new ones inserted in runs. Returns the group's bar elements, in order.
+fn replace_bars(
+    group: &web_sys::Element,
+    old: &[String],
+    old_els: &[web_sys::Element],
+    new: &[String],
+) -> Vec<web_sys::Element> {
     let mut by_markup: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
-    for (i, m) in old.drawing.bars.iter().enumerate() {
+    for (i, m) in old.iter().enumerate() {
         by_markup.entry(m.as_str()).or_default().push(i);
     }
     // Walk the new bars from the last: keep an old element whose markup matches and which comes before the
-    // one kept after it; the others are inserted, in runs, before the next kept element (or at the end).
-    let mut kept: Vec<Option<web_sys::Element>> = vec![None; d.bars.len()];
-    let mut used = vec![false; old.bars.len()];
-    let mut bound = old.bars.len();
-    for (j, m) in d.bars.iter().enumerate().rev() {
+    // one kept after it.
+    let mut kept: Vec<Option<web_sys::Element>> = vec![None; new.len()];
+    let mut used = vec![false; old_els.len()];
+    let mut bound = old_els.len();
+    for (j, m) in new.iter().enumerate().rev() {
         if let Some(list) = by_markup.get_mut(m.as_str())
             && let Some(&i) = list.last()
             && i < bound
@@ -470,68 +646,36 @@ fn draw(plot: &web_sys::HtmlDivElement, d: Option<&HistoryDrawing>, shown: &mut 
             list.pop();
             used[i] = true;
             bound = i;
-            kept[j] = Some(old.bars[i].clone());
+            kept[j] = Some(old_els[i].clone());
         }
     }
-    for (i, el) in old.bars.iter().enumerate() {
+    for (i, el) in old_els.iter().enumerate() {
         if !used[i] {
             el.remove();
         }
     }
-    let mut bars: Vec<Option<web_sys::Element>> = kept.clone();
-    let mut j = d.bars.len();
+    let mut j = new.len();
     while j > 0 {
         if kept[j - 1].is_some() {
             j -= 1;
             continue;
         }
-        // A run of new bars ending at j: inserted before the kept bar at j, or at the end.
+        // A run of new bars ending at j: inserted before the kept bar at j, or at the group's end.
         let end = j;
         while j > 0 && kept[j - 1].is_none() {
             j -= 1;
         }
-        let run: String = d.bars[j..end].concat();
-        let anchor = kept.get(end).cloned().flatten();
-        let mut cur = match &anchor {
+        let run: String = new[j..end].concat();
+        match kept.get(end).cloned().flatten() {
             Some(a) => {
                 let _ = a.insert_adjacent_html("beforebegin", &run);
-                a.previous_element_sibling()
             }
             None => {
-                let _ = slide.insert_adjacent_html("beforeend", &run);
-                slide.last_element_child()
+                let _ = group.insert_adjacent_html("beforeend", &run);
             }
-        };
-        for k in (j..end).rev() {
-            bars[k] = cur.clone();
-            cur = cur.and_then(|c| c.previous_element_sibling());
         }
     }
-    match bars.into_iter().collect::<Option<Vec<_>>>() {
-        Some(bars) => *shown = Some(Shown { drawing: d.clone(), bars }),
-        None => {
-            plot.set_inner_html(&d.markup());
-            *shown = plot
-                .query_selector(".hist-slide")
-                .ok()
-                .flatten()
-                .map(|slide| Shown { drawing: d.clone(), bars: bar_elements(&slide, d.bars.len()) });
-        }
-    }
-}
-
-/// The last `n` element children of the slide group: its bars (drawn after the partitions and ticks).
-fn bar_elements(slide: &web_sys::Element, n: usize) -> Vec<web_sys::Element> {
-    let mut out = Vec::with_capacity(n);
-    let mut cur = slide.last_element_child();
-    while out.len() < n
-        && let Some(c) = cur
-    {
-        cur = c.previous_element_sibling();
-        out.push(c);
-    }
-    out.reverse();
-    out
+    children(group)
 }
 
 fn tone_name(t: Tone) -> &'static str {
@@ -553,20 +697,25 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     let wrap_ref = NodeRef::<Div>::new();
     let plot_ref = NodeRef::<Div>::new();
     let width = measured_width(wrap_ref);
-    // Markup of one part of the panel, from the History panel's data at `now`.
-    // The moment the picture is drawn at, and what it is drawn from: while playing, `now` rounded down to an
-    // eighth of a second of wall time (speed × 125 ms), so the markup is rebuilt about 8 times a second, not
-    // every frame (bars are placed at absolute times: only the slide moves per frame); while paused, `now`
-    // itself, and the run's digest (a parameter changed at the same moment redraws).
-    let drawn_at = memo(move |_| {
+    // The moment the picture is drawn at, and a tag of what it is drawn from: while playing, `now` rounded
+    // down to an eighth of a second of wall time (speed × 125 ms), so the markup is rebuilt about 8 times a
+    // second, not every frame (bars are placed at absolute times: only the slide moves per frame), tag 0;
+    // while paused, `now` itself, and a tag that changes with every change of the panels (the moment
+    // playback stops is published whole just after, and a parameter changed at the same moment redraws).
+    let drawn_at = memo(move |prev: Option<&(u64, u64)>| {
         session.panels.track();
         let now = session.now.get().as_micros();
         if session.playing.get() {
             let q = ((session.speed.get() * 125_000.0) as u64).max(10_000);
             (now / q * q, 0)
         } else {
-            (now, session.trace_hash.get())
+            (now, prev.map_or(1, |p| p.1.wrapping_add(1).max(1)))
         }
+    });
+    // The counts line's sentence and counts at the moment drawn (also the plot's accessible name).
+    let summary_m = memo(move |_| {
+        let (now, win) = (SimTime::from_micros(drawn_at.get().0), window_s.get());
+        with_hist(session, |h| h.map(|h| summary(h, now, win)).unwrap_or_default())
     });
     let part = move |which: u8| {
         memo(move |_| {
@@ -600,7 +749,8 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
                     }
                     _ => {}
                 }
-                let (summary, c) = summary(h, now, win);
+                let _ = (now, win);
+                let (summary, c) = summary_m.get();
                 format!(
                     r#"<p class="hist-counts" data-testid="history-counts" data-ok="{}" data-fail="{}" data-unknown="{}" data-stale="{}">{summary}</p>"#,
                     c[0], c[1], c[2], c[3]
@@ -609,34 +759,30 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         })
     };
     let (title, info, counts_html, goto_label, window_options) = (part(0), part(1), part(2), part(3), part(5));
-    let drawing = memo(move |_| {
-        let (now, w, win) = (SimTime::from_micros(drawn_at.get().0), width.get(), window_s.get());
-        with_hist(session, |h| {
-            h.map(|h| history_drawing(h, now, w, win, &summary(h, now, win).0, session.now.get_untracked()))
-        })
-    });
-    // Draws the picture: the whole markup when its frame (size, lanes, ticks, partitions) changed, otherwise
-    // only the bars that changed (a busy run replaces about half of them per redraw, not all of them plus
-    // the frame).
+    // Every frame: the plot brought to `now`. Its frame (size, lanes, window) changed: drawn whole. Otherwise
+    // the slide moves, ticks and partitions are replaced when their markup changes, and while playing each
+    // lane's bars are redrawn at their own moment (`lane_moment`: lanes take turns, a few a frame, each
+    // redrawn about 8 times a second of wall time); paused, every lane at `now`.
     let shown: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
-    // A memo, read by the per-frame effect below, so the bars are in place before the slide moves them.
-    let svg = memo(move |_| {
-        let Some(plot) = plot_ref.get() else { return 0u64 };
-        drawing.with(|d| {
-            shown.update_value(|shown| draw(&plot, d.as_ref(), shown));
-        });
-        drawn_at.get_untracked().0
-    });
-    // Every frame: slide the bars so that `now` sits at the plot's right edge.
     effect(move || {
         let (now, w, win) = (session.now.get(), width.get(), window_s.get());
-        svg.with(|_| ());
-        session.panels.track();
-        let (left, pw, s) = with_hist(session, |h| geometry(w, h.map_or(&[][..], |h| &h.lanes), win));
-        if let Some(Ok(Some(g))) = plot_ref.get().map(|el| el.query_selector(".hist-slide")) {
-            let _ =
-                g.set_attribute("transform", &format!("translate({:.1},0)", left + pw - now.as_micros() as f64 * s));
-        }
+        let drawn = SimTime::from_micros(drawn_at.get().0);
+        let (playing, speed, tag) = (session.playing.get(), session.speed.get(), drawn_at.get().1);
+        let Some(plot) = plot_ref.get() else { return };
+        summary_m.with(|(summary, _)| {
+            with_hist(session, |h| {
+                let n = h.map_or(1, lane_groups);
+                let step = ((speed * 125_000.0) as u64).max(10_000);
+                let lanes_at: Vec<(u64, u64)> =
+                    (0..n)
+                        .map(|g| {
+                            if playing { (lane_moment(now.as_micros(), g, n, step), 0) } else { (now.as_micros(), tag) }
+                        })
+                        .collect();
+                let want = Want { width: w, window_s: win, now, drawn_at: drawn, lanes_at: &lanes_at, summary };
+                shown.update_value(|st| update(&plot, st, h, want));
+            })
+        });
     });
     let goto = move |_| {
         if let Some(t) = with_hist(session, |h| h.and_then(|h| h.violation_at)) {
@@ -800,26 +946,67 @@ mod tests {
     }
 
     #[test]
-    fn the_drawing_is_the_markup_in_pieces() {
+    fn the_plot_is_its_parts_and_each_lane_group_holds_its_lane() {
         let mut h = hist(vec![
             op(0, 1_000, Some(1_010), OpResult::Ok),
             op(1, 2_000, None, OpResult::Pending),
             op(0, 8_000, Some(8_010), OpResult::Stale),
+            op(5, 8_500, Some(8_600), OpResult::Fail),
         ]);
         h.spans.push(SpanView { from: SimTime::from_secs(3), to: None, label: "cut".into() });
         let now = SimTime::from_secs(9);
-        let d = history_drawing(&h, now, 640.0, 10, "a <summary>", now);
-        let m = d.markup();
+        let f = Frame::of(&h, 640.0, 10);
+        let p = f.parts(&h, now, "a <summary>", now);
+        let m = f.markup(&p);
+        assert_eq!(m, history_svg(&h, now, 640.0, 10, "a <summary>", now));
         assert!(m.starts_with(r#"<svg class="hist-svg""#) && m.ends_with("</svg>"), "{m}");
         assert!(m.contains(r#"aria-label="a &lt;summary&gt;""#), "{m}");
+        assert!(
+            m.contains(&format!(
+                r#"transform="translate({:.1},0)"><g class="hist-bands"><g class="hist-band">"#,
+                f.slide_x(now)
+            )),
+            "{m}"
+        );
+        assert!(m.contains(r#"</g><g class="hist-ticks"><path class="hist-tick""#), "{m}");
+        // One group a lane, in lane order; a lane past the end (5) is drawn in the last group.
+        assert_eq!(p.lanes.len(), 2);
         let rows = visible(&h, now, 10_000_000, 600);
-        assert_eq!(d.bars.concat(), bars_svg(&rows, geometry(640.0, &h.lanes, 10).2));
-        assert!(m.contains(&format!(r#"transform="translate({:.1},0)">"#, d.slide_x)), "{m}");
-        assert!(d.bars.iter().all(|b| b.starts_with(r#"<g class="hist-op"#) && b.matches("<g").count() == 1));
-        // The bars come last in the slide group: after the partitions and ticks, right before its end.
-        assert!(m.contains(&format!("{}</g></g>", d.bars.last().unwrap())));
-        let later = history_drawing(&h, now, 640.0, 10, "other", SimTime::from_millis(9_100));
-        assert!(d.frame_equals(&later), "a new summary or slide is not a new frame");
-        assert!(!d.frame_equals(&history_drawing(&h, now, 700.0, 10, "", now)));
+        assert_eq!(p.lanes.concat().len(), rows.len());
+        assert!(p.lanes[0].iter().all(|b| b.contains(r#"data-lane="a""#)), "{:?}", p.lanes[0]);
+        assert!(p.lanes[1].iter().any(|b| b.contains(r#"data-result="fail""#)), "{:?}", p.lanes[1]);
+        for g in 0..2 {
+            let in_group: Vec<OpView> = rows.iter().filter(|r| r.op.lane.min(1) == g).map(|r| r.op.clone()).collect();
+            let only: Vec<OpView> = visible_in(&h, now, 10_000_000, 600, Some(g)).into_iter().map(|r| r.op).collect();
+            assert_eq!(only, in_group, "group {g}");
+        }
+        assert!(
+            p.lanes.iter().flatten().all(|b| b.starts_with(r#"<g class="hist-op"#) && b.matches("<g").count() == 1)
+        );
+        // The parts a redraw replaces one by one are the ones the whole markup is made of.
+        assert_eq!(m.matches(r#"<g class="hist-lane-ops">"#).count(), 2);
+        assert!(m.contains(&format!(r#"<g class="hist-lane-ops">{}</g>"#, p.lanes[0].concat())));
+        assert_ne!(f, Frame::of(&h, 700.0, 10), "another width is another frame");
+    }
+
+    #[test]
+    fn lanes_take_turns_to_be_redrawn() {
+        let (n, step) = (10, 125_000);
+        for now in (0..2_000_000).step_by(16_667) {
+            for g in 0..n {
+                let at = lane_moment(now, g, n, step);
+                assert!(at <= now && now - at < step, "lane {g} at {at} for now {now}");
+            }
+        }
+        // Frame by frame (60 a second), how many lanes change moment: about n × frame ÷ step, never all.
+        let mut most = 0;
+        let mut prev: Vec<u64> = (0..n).map(|g| lane_moment(0, g, n, step)).collect();
+        for now in (16_667..3_000_000).step_by(16_667) {
+            let cur: Vec<u64> = (0..n).map(|g| lane_moment(now, g, n, step)).collect();
+            most = most.max(cur.iter().zip(&prev).filter(|(a, b)| a != b).count());
+            prev = cur;
+        }
+        assert!(most <= 2, "{most} lanes redrawn in one frame");
+        assert_eq!(lane_moment(5, 0, 0, 0), 5, "no lanes or no step does not panic");
     }
 }

@@ -105,3 +105,34 @@ test('under ap both sides answer, the minority reads stale values, and the check
     await p.close();
   }
 });
+
+test('the History plot redrawn lane by lane while playing equals the plot drawn whole', async () => {
+  // Crowded (the frame bench's load) and a partitioned ap run: while playing, lanes take turns to be redrawn
+  // and keep their unchanged bars; paused, the plot must read exactly as a whole redraw of the same moment.
+  for (const q of ['?scene=cap&bench_frames=1', '?scene=cap&preset=ap-partition-stale']) {
+    const p = await app.open(q, VIEW);
+    const { page } = p;
+    try {
+      await page.getByTestId('history-panel').waitFor({ timeout: 20_000 });
+      const plot = () => page.evaluate(() => document.querySelector('[data-testid=history-panel] .hist-measure > div').innerHTML);
+      if (!q.includes('bench')) await page.getByTestId('play').click();
+      await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=time]').textContent.replace(/[^\d.]/g, '')) > 2, null, { timeout: 15_000 });
+      await page.getByTestId('play').click(); // pause
+      await page.waitForFunction(() => document.querySelector('[data-testid=play]').getAttribute('aria-pressed') !== 'true');
+      await page.waitForTimeout(300);
+      const drawn = await plot();
+      const sel = page.getByTestId('history-window');
+      await sel.selectOption('5');
+      await page.waitForTimeout(200);
+      await sel.selectOption('10');
+      await page.waitForTimeout(300);
+      const whole = await plot();
+      const bars = (whole.match(/class="hist-op/g) ?? []).length;
+      assert.ok(bars > 5, `${q}: ${bars} bars`);
+      assert.equal(drawn, whole, `${q}: the plot kept up frame by frame equals the plot drawn whole`);
+      p.assertNoErrors();
+    } finally {
+      await p.close();
+    }
+  }
+});

@@ -15,7 +15,7 @@ pub mod layout;
 use std::rc::Rc;
 
 use faultline_sim::scene::{
-    ActionKind, GateState, GateView, LegendItem, NodeView, Panel, Tone, TopologyView, WorkView,
+    ActionKind, GateState, GateView, LegendItem, LinkView, NodeView, Panel, Tone, TopologyView, WorkView,
 };
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
@@ -168,9 +168,28 @@ fn StageLaidOut(
         PainterSlot::A => session.painter_off(),
         PainterSlot::B => session.painter_b_off(),
     });
-    let links = (0..n_links).map(|i| link_view(session, topo, layout.clone(), i, slot)).collect::<Vec<_>>();
-    let nodes =
-        (0..n_nodes).map(|i| node_view(session, topo, layout.boxes[i], layout.compact[i], i, slot)).collect::<Vec<_>>();
+    // Each box and link reads its own signal, set by one effect only when its data changed: a frame that
+    // changes a few boxes runs those boxes' memos, not a memo per box and per link that clones and compares
+    // its part of the topology (that fan-out was a busy stage's largest cost).
+    let node_data: Vec<RwSignal<Option<NodeView>>> =
+        (0..n_nodes).map(|i| RwSignal::new(topo.with_untracked(|t| t.nodes.get(i).cloned()))).collect();
+    let link_data: Vec<RwSignal<Option<LinkView>>> =
+        (0..n_links).map(|i| RwSignal::new(topo.with_untracked(|t| t.links.get(i).cloned()))).collect();
+    effect({
+        let (node_data, link_data) = (node_data.clone(), link_data.clone());
+        move || {
+            topo.with(|t| {
+                set_changed(&node_data, &t.nodes);
+                set_changed(&link_data, &t.links);
+            })
+        }
+    });
+    let links = link_data.iter().map(|&d| link_view(session, topo, d, layout.clone(), slot)).collect::<Vec<_>>();
+    let nodes = node_data
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| node_view(session, d, layout.boxes[i], layout.compact[i], slot))
+        .collect::<Vec<_>>();
     view! {
         <div class="stage-wrap" class:vertical=vertical style:aspect-ratio=format!("{vb_w} / {vb_h}")
             style:max-width=format!("{:.0}px", vb_w * zoom)>
@@ -186,16 +205,25 @@ fn StageLaidOut(
     }
 }
 
+/// Sets each signal of `data` to the item at its index in `fresh` (`None` past its end), only where it differs.
+fn set_changed<T: Clone + PartialEq + Send + Sync + 'static>(data: &[RwSignal<Option<T>>], fresh: &[T]) {
+    for (i, d) in data.iter().enumerate() {
+        let item = fresh.get(i);
+        if d.with_untracked(|cur| cur.as_ref() != item) {
+            d.set(item.cloned());
+        }
+    }
+}
+
 fn link_view(
     session: Session,
     topo: Memo<TopologyView>,
+    link: RwSignal<Option<LinkView>>,
     l: Rc<StageLayout>,
-    i: usize,
     slot: PainterSlot,
 ) -> impl IntoView {
-    let link = memo(move |_| topo.with(|t| t.links.get(i).cloned()));
     let (na, nb, la, lb, ends) = topo.with_untracked(|t| {
-        let link = &t.links[i];
+        let Some(link) = link.get_untracked() else { return Default::default() };
         let pos = |name: &str| t.nodes.iter().position(|n| n.name == name);
         let label = |name: &str| pos(name).map(|k| t.nodes[k].label.clone()).unwrap_or_else(|| name.to_string());
         let ends = pos(&link.a).zip(pos(&link.b)).map(|(a, b)| l.link_ends(a, b));
@@ -419,15 +447,13 @@ fn pile_view(
 
 fn node_view(
     session: Session,
-    topo: Memo<TopologyView>,
+    node: RwSignal<Option<NodeView>>,
     r: Rect,
     compact: bool,
-    i: usize,
     slot: PainterSlot,
 ) -> impl IntoView {
     let (node_w, node_h) = (r.w, r.h);
-    let node = memo(move |_| topo.with(|t| t.nodes.get(i).cloned()));
-    let name = topo.with_untracked(|t| t.nodes[i].name.clone());
+    let name = node.with_untracked(|n| n.as_ref().map(|n| n.name.clone()).unwrap_or_default());
     let (x0, y0) = (r.x, r.y);
     let clip_id = format!("node-clip-{}-{name}", if slot == PainterSlot::A { "a" } else { "b" });
     let get = move |f: fn(&NodeView) -> Option<String>| node.with(|n| n.as_ref().and_then(f));
@@ -457,7 +483,7 @@ fn node_view(
     // The hint sits inside the box, top right on the label's row, or on a row of its own at the bottom when
     // that row is too narrow for both (the layout left room for it).
     let hint_below =
-        interactive && topo.with_untracked(|t| t.nodes.get(i).is_some_and(|n| hint_on_own_row(n, node_w, compact)));
+        interactive && node.with_untracked(|n| n.as_ref().is_some_and(|n| hint_on_own_row(n, node_w, compact)));
     let hint_w = move || {
         let h = action_hint();
         if h.is_empty() || hint_below { 0.0 } else { hint_width(&h) }

@@ -191,23 +191,36 @@ pub fn bar_text(op: &OpView, room_px: f64) -> Option<String> {
     [full, short].into_iter().find(|t| !t.is_empty() && text_width(t, TEXT_PX, false) + 4.0 <= room_px)
 }
 
-/// The operations as SVG markup at absolute time (`s` px per µs; the caller slides them so `now` is at the
-/// right edge). A pending bar runs far to the right: the plot's clip ends it at `now`.
-pub fn bars_svg(rows: &[Row], s: f64) -> String {
+/// Where a moment is drawn on the sliding layer: `s` px per µs from `base` (µs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeX {
+    pub s: f64,
+    pub base: u64,
+}
+
+impl TimeX {
+    pub fn x(self, t: SimTime) -> f64 {
+        (t.as_micros() as f64 - self.base as f64) * self.s
+    }
+}
+
+/// The operations as SVG markup on the sliding layer (`tx`; the caller slides it so `now` is at the right
+/// edge). A pending bar runs far to the right: the layer's clip ends it at `now`.
+pub fn bars_svg(rows: &[Row], tx: TimeX) -> String {
     let mut out = String::new();
     for r in rows {
-        bar_svg(&mut out, r, s);
+        bar_svg(&mut out, r, tx);
     }
     out
 }
 
 /// One operation's markup: a single `<g class="hist-op">` element (what [`bars_svg`] concatenates).
-pub fn bar_svg(out: &mut String, r: &Row, s: f64) {
+pub fn bar_svg(out: &mut String, r: &Row, tx: TimeX) {
     let op = &r.op;
     let (tone, _, word) = result_style(op.result);
-    let x0 = op.invoke.as_micros() as f64 * s;
+    let x0 = tx.x(op.invoke);
     let yc = TOP + op.lane as f64 * ROW_H + ROW_H / 2.0;
-    let w = op.ret.map_or(1e7, |t| (t.as_micros() as f64 * s - x0).max(MIN_BAR));
+    let w = op.ret.map_or(1e7, |t| (tx.x(t) - x0).max(MIN_BAR));
     let fill = match op.result {
         OpResult::Stale => "url(#hist-hatch)",
         OpResult::Unknown | OpResult::Pending => tint(tone),
@@ -226,7 +239,7 @@ pub fn bar_svg(out: &mut String, r: &Row, s: f64) {
         colour(tone)
     );
     if let Some(t) = op.linearized_at {
-        let x = t.as_micros() as f64 * s;
+        let x = tx.x(t);
         let _ = write!(
             out,
             r#"<path class="hist-lin" d="M{x:.1},{:.1}v{:.1}"></path>"#,
@@ -243,7 +256,7 @@ pub fn bar_svg(out: &mut String, r: &Row, s: f64) {
             colour(tone)
         );
     }
-    let room = r.next.map_or(400.0, |n| (n.as_micros() as f64 * s - x0).max(0.0));
+    let room = r.next.map_or(400.0, |n| (tx.x(n) - x0).max(0.0));
     if let Some(t) = bar_text(op, room) {
         let _ = write!(out, r#"<text x="{x0:.1}" y="{:.1}">{}</text>"#, yc - BAR_H / 2.0 - 2.0, esc(&t));
     }
@@ -252,11 +265,11 @@ pub fn bar_svg(out: &mut String, r: &Row, s: f64) {
 
 /// Partitions as shaded bands across the `h` px of lanes, with their labels (kept at or right of `from_x`,
 /// the window's left edge); an open one runs far right.
-pub fn bands_svg(spans: &[SpanView], s: f64, h: f64, from_x: f64) -> String {
+pub fn bands_svg(spans: &[SpanView], tx: TimeX, h: f64, from_x: f64) -> String {
     let mut out = String::new();
     for sp in spans {
-        let x0 = sp.from.as_micros() as f64 * s;
-        let w = sp.to.map_or(1e7, |t| (t.as_micros() as f64 * s - x0).max(1.0));
+        let x0 = tx.x(sp.from);
+        let w = sp.to.map_or(1e7, |t| (tx.x(t) - x0).max(1.0));
         let _ = write!(
             out,
             r#"<g class="hist-band"><rect x="{x0:.1}" y="{TOP}" width="{w:.1}" height="{h:.1}"></rect><text x="{:.1}" y="{}">{}</text></g>"#,
@@ -312,22 +325,47 @@ pub fn lane_moment(now_us: u64, lane: usize, n: usize, step_us: u64) -> u64 {
     ((now_us + off) / step * step).saturating_sub(off)
 }
 
-/// What the plot is drawn in: its size, its lanes and its window. When it changes the plot is drawn whole;
-/// otherwise only the parts whose markup changed are replaced.
+/// The sliding layer's origin for a plot at `now` with a window of `window_us`: a whole number of windows,
+/// one to two windows before `now`, so the layer spans two windows from it and changes once a window.
+pub fn layer_base(now_us: u64, window_us: u64) -> u64 {
+    let w = window_us.max(1);
+    (now_us / w).saturating_sub(1) * w
+}
+
+/// What the plot is drawn in: its size, its lanes, its window and the sliding layer's origin. When it
+/// changes the plot is drawn whole; otherwise only the parts whose markup changed are replaced.
+///
+/// The plot is a still SVG (lane labels, rows, the accessible summary), a clipped HTML layer holding the
+/// sliding SVG (partitions, ticks, a group of bars a lane) and the `now` line. The layer moves by a CSS
+/// transform the compositor applies: a frame of playback repaints none of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
     pub width: f64,
     pub window_s: u64,
     pub lanes: Vec<String>,
+    /// The sliding layer's origin, µs ([`layer_base`]).
+    pub base: u64,
 }
 
 impl Frame {
-    pub fn of(h: &HistoryView, width: f64, window_s: u64) -> Frame {
-        Frame { width, window_s, lanes: h.lanes.clone() }
+    pub fn of(h: &HistoryView, width: f64, window_s: u64, now: SimTime) -> Frame {
+        Frame { width, window_s, lanes: h.lanes.clone(), base: layer_base(now.as_micros(), window_s * 1_000_000) }
+    }
+
+    /// Whether `h` at `now` is drawn in this frame.
+    pub fn fits(&self, h: &HistoryView, width: f64, window_s: u64, now: SimTime) -> bool {
+        self.width == width
+            && self.window_s == window_s
+            && self.lanes == h.lanes
+            && self.base == layer_base(now.as_micros(), window_s * 1_000_000)
     }
 
     fn geometry(&self) -> (f64, f64, f64) {
         geometry(self.width, &self.lanes, self.window_s)
+    }
+
+    fn tx(&self) -> TimeX {
+        TimeX { s: self.geometry().2, base: self.base }
     }
 
     /// Height of the lanes, px.
@@ -335,27 +373,32 @@ impl Frame {
         self.lanes.len() as f64 * ROW_H
     }
 
-    /// The slide's x (px) that puts `at` at the plot's right edge.
-    pub fn slide_x(&self, at: SimTime) -> f64 {
-        let (left, pw, s) = self.geometry();
-        left + pw - at.as_micros() as f64 * s
+    fn height(&self) -> f64 {
+        TOP + self.lanes_h() + AXIS_H
     }
 
-    /// The slide group's transform for the moment `at`.
+    /// The layer's x (px, from the clip's left edge) that puts `at` at the plot's right edge.
+    pub fn slide_x(&self, at: SimTime) -> f64 {
+        let (_, pw, _) = self.geometry();
+        pw + 1.0 - self.tx().x(at)
+    }
+
+    /// The sliding layer's style for the moment `at`.
     pub fn slide_transform(&self, at: SimTime) -> String {
-        format!("translate({:.1},0)", self.slide_x(at))
+        format!("transform:translateX({:.1}px)", self.slide_x(at))
     }
 
     /// Time ticks and their labels over the window ending at `now`.
     pub fn ticks(&self, now: SimTime) -> String {
-        let (_, _, s) = self.geometry();
+        let tx = self.tx();
         let lh = self.lanes_h();
         let mut out = String::new();
-        let step = tick_step_s(s * 1e6);
+        let step = tick_step_s(tx.s * 1e6);
         let now_s = now.as_secs_f64();
         let from = ((now_s - self.window_s as f64) / step as f64).floor().max(0.0) as u64;
         for i in from..=(now_s / step as f64).ceil() as u64 {
-            let (t, x) = (i * step, (i * step) as f64 * 1e6 * s);
+            let t = i * step;
+            let x = tx.x(SimTime::from_secs(t));
             let _ = write!(
                 out,
                 r#"<path class="hist-tick" d="M{x:.1},{TOP}V{:.1}"></path><text class="hist-tick-label" x="{x:.1}" y="{:.1}" text-anchor="middle">{t} s</text>"#,
@@ -368,43 +411,41 @@ impl Frame {
 
     /// The partitions of `h` as drawn at `at` (labels kept inside the window ending at `at`).
     pub fn bands(&self, h: &HistoryView, at: SimTime) -> String {
-        let (_, _, s) = self.geometry();
-        let from_x = at.as_micros().saturating_sub(self.window_s * 1_000_000) as f64 * s;
-        bands_svg(&h.spans, s, self.lanes_h(), from_x)
+        let tx = self.tx();
+        let from_x = tx.x(SimTime::from_micros(at.as_micros().saturating_sub(self.window_s * 1_000_000)));
+        bands_svg(&h.spans, tx, self.lanes_h(), from_x)
     }
 
     /// Lane group `group`'s bars as drawn at `at`: each operation's (or run's) `<g class="hist-op">`.
     pub fn lane_bars(&self, h: &HistoryView, group: usize, at: SimTime) -> Vec<String> {
-        let (_, _, s) = self.geometry();
+        let tx = self.tx();
         let rows = visible_in(h, at, self.window_s * 1_000_000, MAX_BARS, Some(group));
-        coalesce(rows, s, h.lanes.len())
+        coalesce(rows, tx.s, h.lanes.len())
             .iter()
             .map(|r| {
                 let mut b = String::new();
-                bar_svg(&mut b, r, s);
+                bar_svg(&mut b, r, tx);
                 b
             })
             .collect()
     }
 
-    /// The markup before the accessible summary: `<svg …` up to its aria-label's value.
+    /// The markup before the accessible summary: the still SVG up to its aria-label's value.
     fn open(&self) -> String {
+        let (w, h) = (self.width, self.height());
         format!(
-            r#"<svg class="hist-svg" viewBox="0 0 {:.0} {:.0}" role="img" aria-label=""#,
-            self.width,
-            TOP + self.lanes_h() + AXIS_H
+            r#"<svg class="hist-svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" role="img" aria-label=""#
         )
     }
 
-    /// From the aria-label's end to the slide's x: defs, lanes, the clipped group.
+    /// From the aria-label's end to the layer's style: defs, lanes, the clip and the layer's opening.
     fn defs(&self) -> String {
         let (left, pw, _) = self.geometry();
+        let h = self.height();
         let mut defs = format!(
-            r#""><defs><pattern id="hist-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{}"></rect><path d="M0,0V6" stroke="{}" stroke-width="2.5"></path></pattern><clipPath id="hist-clip"><rect x="{:.1}" y="0" width="{:.1}" height="9999"></rect></clipPath></defs>"#,
+            r#""><defs><pattern id="hist-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{}"></rect><path d="M0,0V6" stroke="{}" stroke-width="2.5"></path></pattern></defs>"#,
             tint(Tone::Info),
             colour(Tone::Info),
-            left - 1.0,
-            pw + 1.0
         );
         for (i, l) in self.lanes.iter().enumerate() {
             let y = TOP + i as f64 * ROW_H;
@@ -417,18 +458,25 @@ impl Frame {
                 y + ROW_H
             );
         }
-        defs.push_str(r#"<g clip-path="url(#hist-clip)"><g class="hist-slide" transform=""#);
+        // Two windows wide: the layer's origin moves once a window (`layer_base`).
+        let lw = 2.0 * pw + 2.0;
+        let _ = write!(
+            defs,
+            r#"</svg><div class="hist-clip" aria-hidden="true" style="left:{:.1}px;width:{:.1}px;height:{h:.0}px"><svg class="hist-slide" width="{lw:.0}" height="{h:.0}" viewBox="0 0 {lw:.0} {h:.0}" style=""#,
+            left - 1.0,
+            pw + 1.0,
+        );
         defs
     }
 
-    /// After the last lane group: the groups' ends and the line at `now`.
+    /// After the last lane group: the layer's end and the line at `now`.
     fn close(&self) -> String {
         let (left, pw, _) = self.geometry();
         format!(
-            r#"</g></g><path class="hist-now" d="M{:.1},{}V{:.1}"></path></svg>"#,
-            left + pw,
+            r#"</svg></div><div class="hist-now" style="left:{:.2}px;top:{}px;height:{:.0}px"></div>"#,
+            left + pw - 0.75,
             TOP - 4.0,
-            TOP + self.lanes_h() + 4.0
+            self.lanes_h() + 8.0
         )
     }
 }
@@ -445,8 +493,9 @@ pub struct Parts {
 }
 
 impl Frame {
-    /// The whole plot: the svg, its summary as accessible name, the slide group holding the partitions
-    /// (`g.hist-bands`), the ticks (`g.hist-ticks`) and a `g.hist-lane-ops` of bars per lane, in that order.
+    /// The whole plot: the still svg with its summary as accessible name, the sliding layer holding the
+    /// partitions (`g.hist-bands`), the ticks (`g.hist-ticks`) and a `g.hist-lane-ops` of bars per lane, in
+    /// that order, and the `now` line.
     pub fn markup(&self, p: &Parts) -> String {
         let mut out = self.open();
         out.push_str(&esc(&p.summary));
@@ -489,7 +538,7 @@ pub fn history_svg(
     summary: &str,
     slide_to: SimTime,
 ) -> String {
-    let f = Frame::of(h, width, window_s);
+    let f = Frame::of(h, width, window_s, slide_to);
     f.markup(&f.parts(h, now, summary, slide_to))
 }
 
@@ -571,9 +620,9 @@ fn update(plot: &web_sys::HtmlDivElement, shown: &mut Option<Shown>, h: Option<&
         *shown = None;
         return;
     };
-    let same_frame = |f: &Frame| f.width == want.width && f.window_s == want.window_s && f.lanes == h.lanes;
-    let Some(st) = shown.as_mut().filter(|st| same_frame(&st.frame) && st.lanes.len() == lane_groups(h)) else {
-        let frame = Frame::of(h, want.width, want.window_s);
+    let fits = |f: &Frame| f.fits(h, want.width, want.window_s, want.now);
+    let Some(st) = shown.as_mut().filter(|st| fits(&st.frame) && st.lanes.len() == lane_groups(h)) else {
+        let frame = Frame::of(h, want.width, want.window_s, want.now);
         let parts = Parts {
             summary: want.summary.to_string(),
             slide: frame.slide_transform(want.now),
@@ -615,7 +664,7 @@ fn update(plot: &web_sys::HtmlDivElement, shown: &mut Option<Shown>, h: Option<&
     }
     let slide = st.frame.slide_transform(want.now);
     if slide != st.parts.slide {
-        let _ = st.slide_el.set_attribute("transform", &slide);
+        let _ = st.slide_el.set_attribute("style", &slide);
         st.parts.slide = slide;
     }
 }
@@ -808,7 +857,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
             <div inner_html=counts_html></div>
             <ul class="legend hist-legend" aria-hidden="true" inner_html=legend()></ul>
             <div class="hist-measure" node_ref=wrap_ref>
-                <div node_ref=plot_ref></div>
+                <div class="hist-plot" node_ref=plot_ref></div>
             </div>
         </section>
     }
@@ -895,7 +944,7 @@ mod tests {
         // Zoomed in far enough that the gaps show, nothing merges.
         assert_eq!(coalesce(rows, 0.01, 2).len(), 204);
         let mut svg = String::new();
-        bar_svg(&mut svg, lane0[0], s);
+        bar_svg(&mut svg, lane0[0], TimeX { s, base: 0 });
         assert!(svg.contains(r#"class="hist-op ok hist-run""#) && svg.contains(r#"data-count="200""#), "{svg}");
     }
 
@@ -931,14 +980,14 @@ mod tests {
         v.violation = true;
         v.linearized_at = Some(SimTime::from_millis(950));
         let rows = visible(&hist(vec![v, o]), SimTime::from_secs(2), 10_000_000, 10);
-        let svg = bars_svg(&rows, 1e-4);
+        let svg = bars_svg(&rows, TimeX { s: 1e-4, base: 0 });
         assert!(svg.contains(r#"class="hist-op stale violation" data-result="stale" data-lane="a""#), "{svg}");
         assert!(svg.contains(r#"data-result="pending" data-lane="b""#) && svg.contains("w &lt;3&gt;"), "{svg}");
         assert!(svg.contains("url(#hist-hatch)") && svg.contains("hist-lin"));
         assert_eq!(svg.matches("hist-end").count(), 1, "only a returned operation has an end marker");
         let bands = bands_svg(
             &[SpanView { from: SimTime::from_secs(3), to: None, label: "cut a | b".into() }],
-            1e-4,
+            TimeX { s: 1e-4, base: 0 },
             120.0,
             0.0,
         );
@@ -955,20 +1004,23 @@ mod tests {
         ]);
         h.spans.push(SpanView { from: SimTime::from_secs(3), to: None, label: "cut".into() });
         let now = SimTime::from_secs(9);
-        let f = Frame::of(&h, 640.0, 10);
+        let f = Frame::of(&h, 640.0, 10, now);
         let p = f.parts(&h, now, "a <summary>", now);
         let m = f.markup(&p);
         assert_eq!(m, history_svg(&h, now, 640.0, 10, "a <summary>", now));
-        assert!(m.starts_with(r#"<svg class="hist-svg""#) && m.ends_with("</svg>"), "{m}");
+        assert!(m.starts_with(r#"<svg class="hist-svg""#), "{m}");
         assert!(m.contains(r#"aria-label="a &lt;summary&gt;""#), "{m}");
         assert!(
             m.contains(&format!(
-                r#"transform="translate({:.1},0)"><g class="hist-bands"><g class="hist-band">"#,
+                r#"style="transform:translateX({:.1}px)"><g class="hist-bands"><g class="hist-band">"#,
                 f.slide_x(now)
             )),
             "{m}"
         );
         assert!(m.contains(r#"</g><g class="hist-ticks"><path class="hist-tick""#), "{m}");
+        // The layer starts a whole window before the window's start: at 0 for now = 9 s and a 10 s window.
+        assert_eq!(f.base, 0);
+        assert!(m.contains(r#"<div class="hist-now""#) && m.ends_with("</div>"), "{m}");
         // One group a lane, in lane order; a lane past the end (5) is drawn in the last group.
         assert_eq!(p.lanes.len(), 2);
         let rows = visible(&h, now, 10_000_000, 600);
@@ -986,7 +1038,24 @@ mod tests {
         // The parts a redraw replaces one by one are the ones the whole markup is made of.
         assert_eq!(m.matches(r#"<g class="hist-lane-ops">"#).count(), 2);
         assert!(m.contains(&format!(r#"<g class="hist-lane-ops">{}</g>"#, p.lanes[0].concat())));
-        assert_ne!(f, Frame::of(&h, 700.0, 10), "another width is another frame");
+        assert!(!f.fits(&h, 700.0, 10, now), "another width is another frame");
+        assert!(f.fits(&h, 640.0, 10, SimTime::from_secs(19)) && !f.fits(&h, 640.0, 10, SimTime::from_secs(20)));
+    }
+
+    #[test]
+    fn the_sliding_layer_holds_the_window_and_moves_its_origin_once_a_window() {
+        let w = 10_000_000;
+        let mut changes = 0;
+        let mut prev = layer_base(0, w);
+        for now in (0..100_000_000).step_by(16_667) {
+            let base = layer_base(now, w);
+            // The window [now − w, now] lies on the layer, which is two windows wide from its origin.
+            assert!(base <= now.saturating_sub(w) && now - base < 2 * w, "now {now} base {base}");
+            changes += usize::from(base != prev);
+            prev = base;
+        }
+        assert_eq!(changes, 8, "once a window from 20 s on: 20, 30, …, 90 s");
+        assert_eq!(layer_base(5, 0), 4, "no window does not panic");
     }
 
     #[test]

@@ -96,9 +96,11 @@ impl Session {
                     false
                 }
             });
-            set_if_changed(self.trace_hash, run.trace_hash());
-            set_if_changed(self.n_events, run.n_events());
             if turn.readouts() {
+                // The footer's trace digest and event count: a readout like the counters (a stop publishes
+                // them whole).
+                set_if_changed(self.trace_hash, run.trace_hash());
+                set_if_changed(self.n_events, run.n_events());
                 set_if_changed(self.counters, run.counters());
                 self.publish_log(run, wall, whole);
             }

@@ -2,10 +2,10 @@
 //! stage's links are read every frame; everything else takes one of two turns, so each is refreshed 30×/s
 //! on a 60 Hz screen (faster than its numbers can be read) and no frame pays for all of it:
 //!
-//! | turn   | stage boxes         | other pictures                         |
-//! |--------|---------------------|----------------------------------------|
-//! | `Even` | the 1st, 3rd, 5th … | machines, counters, narration, charts  |
-//! | `Odd`  | the 2nd, 4th, 6th … | the scene's own panels                 |
+//! | turn   | stage boxes         | other pictures                                           |
+//! |--------|---------------------|----------------------------------------------------------|
+//! | `Even` | the 1st, 3rd, 5th … | machines, counters, narration, charts, the trace digest  |
+//! | `Odd`  | the 2nd, 4th, 6th … | the scene's own panels                                   |
 //!
 //! (the charts at most 5×/s, and on the other turn than the panels' data, so the two are not paid in one
 //! frame.)

@@ -15,7 +15,7 @@ pub mod layout;
 use std::rc::Rc;
 
 use faultline_sim::scene::{
-    ActionKind, GateState, GateView, LegendItem, LinkView, NodeView, Panel, Tone, TopologyView, WorkView,
+    ActionKind, GateState, GateView, LegendItem, LinkView, NodeAction, NodeView, Panel, Tone, TopologyView, WorkView,
 };
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
@@ -203,6 +203,15 @@ fn StageLaidOut(
                 data-motion=if reduced { "reduced" } else { "full" }></canvas>
         </div>
     }
+}
+
+/// The heading of a stage box: what changes rarely, apart from its lines and tokens.
+#[derive(Clone, Debug, PartialEq)]
+struct Head {
+    label: String,
+    badge: String,
+    tone: Tone,
+    action: Option<NodeAction>,
 }
 
 /// Sets each signal of `data` to the item at its index in `fresh` (`None` past its end), only where it differs.
@@ -456,17 +465,27 @@ fn node_view(
     let name = node.with_untracked(|n| n.as_ref().map(|n| n.name.clone()).unwrap_or_default());
     let (x0, y0) = (r.x, r.y);
     let clip_id = format!("node-clip-{}-{name}", if slot == PainterSlot::A { "a" } else { "b" });
-    let get = move |f: fn(&NodeView) -> Option<String>| node.with(|n| n.as_ref().and_then(f));
-    let tone = move || node.with(|n| n.as_ref().map(|n| n.tone).unwrap_or(Tone::Neutral));
+    // What the box's heading shows (label, state word, tone, what a click does): a memo of its own, so a
+    // frame that changes only the box's lines or tokens stops here instead of re-running every memo below.
+    let head = memo(move |_| {
+        node.with(|n| {
+            n.as_ref().map(|n| Head {
+                label: n.label.clone(),
+                badge: n.badge.clone().unwrap_or_default(),
+                tone: n.tone,
+                action: n.actions.first().cloned(),
+            })
+        })
+    });
+    let tone = move || head.with(|h| h.as_ref().map_or(Tone::Neutral, |h| h.tone));
     let interactive = slot == PainterSlot::A;
-    let first_action =
-        move || node.with(|n| n.as_ref().and_then(|n| n.actions.first().cloned())).filter(|_| interactive);
+    let first_action = move || head.with(|h| h.as_ref().and_then(|h| h.action.clone())).filter(|_| interactive);
     // Memos, so the attributes and the hint that read them update when the answer changes, not every time
     // the node's data does (its lines change every frame in a busy run).
     let actionable_m = memo(move |_| first_action().is_some());
     let actionable = move || actionable_m.get();
-    let label = move || get(|n| Some(n.label.clone())).unwrap_or_default();
-    let badge = move || get(|n| n.badge.clone()).unwrap_or_default();
+    let label = move || head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default());
+    let badge = move || head.with(|h| h.as_ref().map(|h| h.badge.clone()).unwrap_or_default());
     // The badge's word; its tone's marker shape is drawn before it (a shape, not a character, so the visible
     // text is the words a screen reader also reads).
     let badge_text = badge;

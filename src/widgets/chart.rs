@@ -170,7 +170,7 @@ fn plot_svg(session: Session, data: Memo<Option<ChartData>>, b: bool, label: Str
     });
     // The time cursor in whole viewBox units (about a pixel at the sizes charts are drawn): it moves about 25
     // times a second at 1×, not every frame, and each move sets its two ends once.
-    let cursor = memo(move |_| x_px(session.now.get().as_secs_f64(), x_max.get()).round() as i64);
+    let cursor = memo(move |_| x_px(session.now.get().as_secs_f64(), x_max.get()).round() as usize);
     let cursor_x = move || cursor.get().to_string();
     // Bands as one path per state (its spans as subpaths): a rebuild of the chart changes a few `d`
     // attributes instead of recreating a rectangle per span.

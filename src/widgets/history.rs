@@ -513,14 +513,27 @@ impl Frame {
         out
     }
 
-    /// Every part drawn at `now`, slid so that `slide_to` is at the right edge.
+    /// Every part drawn at `now`, slid (and its ticks drawn) so that `slide_to` is at the right edge.
     pub fn parts(&self, h: &HistoryView, now: SimTime, summary: &str, slide_to: SimTime) -> Parts {
+        self.parts_at(h, summary, slide_to, now, &|_| now)
+    }
+
+    /// The parts with the layer slid to `now`, partitions drawn at `bands_at` and each lane group at its
+    /// own moment.
+    fn parts_at(
+        &self,
+        h: &HistoryView,
+        summary: &str,
+        now: SimTime,
+        bands_at: SimTime,
+        lane_at: &dyn Fn(usize) -> SimTime,
+    ) -> Parts {
         Parts {
             summary: summary.to_string(),
-            slide: self.slide_transform(slide_to),
-            bands: self.bands(h, now),
+            slide: self.slide_transform(now),
+            bands: self.bands(h, bands_at),
             ticks: self.ticks(now),
-            lanes: (0..lane_groups(h)).map(|g| self.lane_bars(h, g, now)).collect(),
+            lanes: (0..lane_groups(h)).map(|g| self.lane_bars(h, g, lane_at(g))).collect(),
         }
     }
 }
@@ -623,15 +636,9 @@ fn update(plot: &web_sys::HtmlDivElement, shown: &mut Option<Shown>, h: Option<&
     let fits = |f: &Frame| f.fits(h, want.width, want.window_s, want.now);
     let Some(st) = shown.as_mut().filter(|st| fits(&st.frame) && st.lanes.len() == lane_groups(h)) else {
         let frame = Frame::of(h, want.width, want.window_s, want.now);
-        let parts = Parts {
-            summary: want.summary.to_string(),
-            slide: frame.slide_transform(want.now),
-            bands: frame.bands(h, want.drawn_at),
-            ticks: frame.ticks(want.now),
-            lanes: (0..lane_groups(h))
-                .map(|g| frame.lane_bars(h, g, SimTime::from_micros(want.lanes_at.get(g).map_or(0, |a| a.0))))
-                .collect(),
-        };
+        let parts = frame.parts_at(h, want.summary, want.now, want.drawn_at, &|g| {
+            SimTime::from_micros(want.lanes_at.get(g).map_or(0, |a| a.0))
+        });
         *shown = draw_whole(plot, frame, parts, want.lanes_at);
         return;
     };
@@ -669,6 +676,9 @@ fn update(plot: &web_sys::HtmlDivElement, shown: &mut Option<Shown>, h: Option<&
     }
 }
 
+/// How far back a redraw looks for an unchanged bar.
+const MATCH_REACH: usize = 64;
+
 /// Brings `group`, whose children are `old_els` drawn from `old`, to the bars `new`: an old element whose
 /// markup matches is kept (an identical markup is an identical element) if it keeps its order, the others
 /// are removed, and the new ones inserted in runs. Returns the group's bar elements, in order.
@@ -678,21 +688,13 @@ fn replace_bars(
     old_els: &[web_sys::Element],
     new: &[String],
 ) -> Vec<web_sys::Element> {
-    let mut by_markup: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
-    for (i, m) in old.iter().enumerate() {
-        by_markup.entry(m.as_str()).or_default().push(i);
-    }
-    // Walk the new bars from the last: keep an old element whose markup matches and which comes before the
-    // one kept after it.
+    // Walk the new bars from the last: keep the nearest old element before the one kept after it whose
+    // markup matches (looking a bounded way back: both lists run in time order, so a match is near).
     let mut kept: Vec<Option<web_sys::Element>> = vec![None; new.len()];
     let mut used = vec![false; old_els.len()];
-    let mut bound = old_els.len();
+    let mut bound = old_els.len().min(old.len());
     for (j, m) in new.iter().enumerate().rev() {
-        if let Some(list) = by_markup.get_mut(m.as_str())
-            && let Some(&i) = list.last()
-            && i < bound
-        {
-            list.pop();
+        if let Some(i) = (bound.saturating_sub(MATCH_REACH)..bound).rev().find(|&i| old[i] == *m) {
             used[i] = true;
             bound = i;
             kept[j] = Some(old_els[i].clone());
@@ -761,10 +763,10 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
             (now, prev.map_or(1, |p| p.1.wrapping_add(1).max(1)))
         }
     });
-    // The counts line's sentence and counts at the moment drawn (also the plot's accessible name).
+    // The counts line's sentence at the moment drawn: the plot's accessible name.
     let summary_m = memo(move |_| {
         let (now, win) = (SimTime::from_micros(drawn_at.get().0), window_s.get());
-        with_hist(session, |h| h.map(|h| summary(h, now, win)).unwrap_or_default())
+        with_hist(session, |h| h.map(|h| summary(h, now, win).0).unwrap_or_default())
     });
     let part = move |which: u8| {
         memo(move |_| {
@@ -798,8 +800,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
                     }
                     _ => {}
                 }
-                let _ = (now, win);
-                let (summary, c) = summary_m.get();
+                let (summary, c) = summary(h, now, win);
                 format!(
                     r#"<p class="hist-counts" data-testid="history-counts" data-ok="{}" data-fail="{}" data-unknown="{}" data-stale="{}">{summary}</p>"#,
                     c[0], c[1], c[2], c[3]
@@ -818,7 +819,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
         let drawn = SimTime::from_micros(drawn_at.get().0);
         let (playing, speed, tag) = (session.playing.get(), session.speed.get(), drawn_at.get().1);
         let Some(plot) = plot_ref.get() else { return };
-        summary_m.with(|(summary, _)| {
+        summary_m.with(|summary| {
             with_hist(session, |h| {
                 let n = h.map_or(1, lane_groups);
                 let step = ((speed * 125_000.0) as u64).max(10_000);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { launchBrowser, openPage, serveDist } from '../e2e/helpers.mjs';
 const server = await serveDist();
 const browser = await launchBrowser();
-for (const q of ['scene=cap&bench_frames=1', 'scene=cap&preset=ap-partition-stale&autoplay=1']) {
+for (const q of ['scene=cap&bench_frames=1', 'scene=cap&preset=ap-both-answer&autoplay=1']) {
   const p = await openPage(browser, `${server.url}?${q}`);
   const plot = () => p.page.evaluate(() => document.querySelector('[data-testid=history-panel] .hist-measure > div').innerHTML);
   if (!q.includes('bench')) await p.page.getByTestId('play').click();

@@ -109,7 +109,7 @@ test('under ap both sides answer, the minority reads stale values, and the check
 test('the History plot redrawn lane by lane while playing equals the plot drawn whole', async () => {
   // Crowded (the frame bench's load) and a partitioned ap run: while playing, lanes take turns to be redrawn
   // and keep their unchanged bars; paused, the plot must read exactly as a whole redraw of the same moment.
-  for (const q of ['?scene=cap&bench_frames=1', '?scene=cap&preset=ap-partition-stale']) {
+  for (const q of ['?scene=cap&bench_frames=1', '?scene=cap&preset=ap-both-answer']) {
     const p = await app.open(q, VIEW);
     const { page } = p;
     try {

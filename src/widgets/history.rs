@@ -326,7 +326,8 @@ pub fn lane_moment(now_us: u64, lane: usize, n: usize, step_us: u64) -> u64 {
 }
 
 /// The sliding layer's origin for a plot at `now` with a window of `window_us`: a whole number of windows,
-/// one to two windows before `now`, so the layer spans two windows from it and changes once a window.
+/// less than two windows before `now` and at least one once `now` is past the first window, so the window
+/// ending at `now` lies on the layer (two windows wide from its origin), which moves once a window.
 pub fn layer_base(now_us: u64, window_us: u64) -> u64 {
     let w = window_us.max(1);
     (now_us / w).saturating_sub(1) * w
@@ -337,7 +338,7 @@ pub fn layer_base(now_us: u64, window_us: u64) -> u64 {
 ///
 /// The plot is a still SVG (lane labels, rows, the accessible summary), a clipped HTML layer holding the
 /// sliding SVG (partitions, ticks, a group of bars a lane) and the `now` line. The layer moves by a CSS
-/// transform the compositor applies: a frame of playback repaints none of it.
+/// transform the compositor applies: moving it repaints none of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
     pub width: f64,

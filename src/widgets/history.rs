@@ -346,11 +346,14 @@ pub struct Frame {
     pub lanes: Vec<String>,
     /// The sliding layer's origin, µs ([`layer_base`]).
     pub base: u64,
+    /// [`geometry`] of the above, measured once (it measures every lane's label).
+    geo: (f64, f64, f64),
 }
 
 impl Frame {
     pub fn of(h: &HistoryView, width: f64, window_s: u64, now: SimTime) -> Frame {
-        Frame { width, window_s, lanes: h.lanes.clone(), base: layer_base(now.as_micros(), window_s * 1_000_000) }
+        let base = layer_base(now.as_micros(), window_s * 1_000_000);
+        Frame { width, window_s, lanes: h.lanes.clone(), base, geo: geometry(width, &h.lanes, window_s) }
     }
 
     /// Whether `h` at `now` is drawn in this frame.
@@ -362,7 +365,7 @@ impl Frame {
     }
 
     fn geometry(&self) -> (f64, f64, f64) {
-        geometry(self.width, &self.lanes, self.window_s)
+        self.geo
     }
 
     fn tx(&self) -> TimeX {
@@ -389,15 +392,22 @@ impl Frame {
         format!("transform:translateX({:.1}px)", self.slide_x(at))
     }
 
+    /// The ticks drawn over the window ending at `now`: the first and last tick's index and their step, s.
+    /// The ticks' markup changes only when these do (about once a step of playback).
+    pub fn tick_range(&self, now: SimTime) -> (u64, u64, u64) {
+        let step = tick_step_s(self.tx().s * 1e6);
+        let now_s = now.as_secs_f64();
+        let from = ((now_s - self.window_s as f64) / step as f64).floor().max(0.0) as u64;
+        (from, (now_s / step as f64).ceil() as u64, step)
+    }
+
     /// Time ticks and their labels over the window ending at `now`.
     pub fn ticks(&self, now: SimTime) -> String {
         let tx = self.tx();
         let lh = self.lanes_h();
         let mut out = String::new();
-        let step = tick_step_s(tx.s * 1e6);
-        let now_s = now.as_secs_f64();
-        let from = ((now_s - self.window_s as f64) / step as f64).floor().max(0.0) as u64;
-        for i in from..=(now_s / step as f64).ceil() as u64 {
+        let (from, to, step) = self.tick_range(now);
+        for i in from..=to {
             let t = i * step;
             let x = tx.x(SimTime::from_secs(t));
             let _ = write!(
@@ -572,7 +582,6 @@ fn summary(h: &HistoryView, now: SimTime, win: u64) -> (String, [usize; 5]) {
 struct LaneShown {
     group: web_sys::Element,
     at: (u64, u64),
-    bars: Vec<String>,
     els: Vec<web_sys::Element>,
 }
 
@@ -583,8 +592,12 @@ struct Shown {
     slide_el: web_sys::Element,
     bands_el: web_sys::Element,
     ticks_el: web_sys::Element,
+    /// The markup shown, part by part (a lane's bars are `parts.lanes[g]`).
     parts: Parts,
     lanes: Vec<LaneShown>,
+    /// What the ticks and the partitions were drawn for ([`Frame::tick_range`]; `Want::drawn`).
+    ticks_for: (u64, u64, u64),
+    bands_for: (u64, u64),
 }
 
 /// What the plot should show: its size and window, the moment and digest each lane group is drawn at, the
@@ -593,7 +606,8 @@ struct Want<'a> {
     width: f64,
     window_s: u64,
     now: SimTime,
-    drawn_at: SimTime,
+    /// The partitions' and summary's moment and tag (the `drawn_at` memo).
+    drawn: (u64, u64),
     lanes_at: &'a [(u64, u64)],
     summary: &'a str,
 }
@@ -610,7 +624,7 @@ fn children(el: &web_sys::Element) -> Vec<web_sys::Element> {
 }
 
 /// Draws the whole plot into `plot` and records its parts' elements.
-fn draw_whole(plot: &web_sys::HtmlDivElement, frame: Frame, parts: Parts, lanes_at: &[(u64, u64)]) -> Option<Shown> {
+fn draw_whole(plot: &web_sys::HtmlDivElement, frame: Frame, parts: Parts, want: &Want) -> Option<Shown> {
     plot.set_inner_html(&frame.markup(&parts));
     let svg = plot.first_element_child()?;
     let slide_el = plot.query_selector(".hist-slide").ok()??;
@@ -618,11 +632,21 @@ fn draw_whole(plot: &web_sys::HtmlDivElement, frame: Frame, parts: Parts, lanes_
     let [bands_el, ticks_el, lane_els @ ..] = &groups[..] else { return None };
     let lanes = lane_els
         .iter()
-        .zip(&parts.lanes)
-        .zip(lanes_at)
-        .map(|((g, bars), at)| LaneShown { group: g.clone(), at: *at, bars: bars.clone(), els: children(g) })
+        .zip(want.lanes_at)
+        .map(|(g, at)| LaneShown { group: g.clone(), at: *at, els: children(g) })
         .collect();
-    Some(Shown { frame, svg, slide_el, bands_el: bands_el.clone(), ticks_el: ticks_el.clone(), parts, lanes })
+    let (ticks_for, bands_for) = (frame.tick_range(want.now), want.drawn);
+    Some(Shown {
+        frame,
+        svg,
+        slide_el,
+        bands_el: bands_el.clone(),
+        ticks_el: ticks_el.clone(),
+        parts,
+        lanes,
+        ticks_for,
+        bands_for,
+    })
 }
 
 /// Brings the plot's element to what `want` asks of `h`; the result equals drawing it whole. The frame
@@ -637,36 +661,43 @@ fn update(plot: &web_sys::HtmlDivElement, shown: &mut Option<Shown>, h: Option<&
     let fits = |f: &Frame| f.fits(h, want.width, want.window_s, want.now);
     let Some(st) = shown.as_mut().filter(|st| fits(&st.frame) && st.lanes.len() == lane_groups(h)) else {
         let frame = Frame::of(h, want.width, want.window_s, want.now);
-        let parts = frame.parts_at(h, want.summary, want.now, want.drawn_at, &|g| {
+        let parts = frame.parts_at(h, want.summary, want.now, SimTime::from_micros(want.drawn.0), &|g| {
             SimTime::from_micros(want.lanes_at.get(g).map_or(0, |a| a.0))
         });
-        *shown = draw_whole(plot, frame, parts, want.lanes_at);
+        *shown = draw_whole(plot, frame, parts, &want);
         return;
     };
     if st.parts.summary != want.summary {
         let _ = st.svg.set_attribute("aria-label", want.summary);
         st.parts.summary = want.summary.to_string();
     }
-    let ticks = st.frame.ticks(want.now);
-    if ticks != st.parts.ticks {
-        st.ticks_el.set_inner_html(&ticks);
-        st.parts.ticks = ticks;
+    // Ticks and partitions are rebuilt only when what they are drawn for moved, not every frame.
+    let tick_range = st.frame.tick_range(want.now);
+    if tick_range != st.ticks_for {
+        let ticks = st.frame.ticks(want.now);
+        if ticks != st.parts.ticks {
+            st.ticks_el.set_inner_html(&ticks);
+            st.parts.ticks = ticks;
+        }
+        st.ticks_for = tick_range;
     }
-    let bands = st.frame.bands(h, want.drawn_at);
-    if bands != st.parts.bands {
-        st.bands_el.set_inner_html(&bands);
-        st.parts.bands = bands;
+    if want.drawn != st.bands_for {
+        let bands = st.frame.bands(h, SimTime::from_micros(want.drawn.0));
+        if bands != st.parts.bands {
+            st.bands_el.set_inner_html(&bands);
+            st.parts.bands = bands;
+        }
+        st.bands_for = want.drawn;
     }
-    for (g, lane) in st.lanes.iter_mut().enumerate() {
+    for ((g, lane), shown_bars) in st.lanes.iter_mut().enumerate().zip(st.parts.lanes.iter_mut()) {
         let at = want.lanes_at.get(g).copied().unwrap_or_default();
         if lane.at == at {
             continue;
         }
         let bars = st.frame.lane_bars(h, g, SimTime::from_micros(at.0));
-        if bars != lane.bars {
-            lane.els = replace_bars(&lane.group, &lane.bars, &lane.els, &bars);
-            st.parts.lanes[g].clone_from(&bars);
-            lane.bars = bars;
+        if bars != *shown_bars {
+            lane.els = replace_bars(&lane.group, shown_bars, &lane.els, &bars);
+            *shown_bars = bars;
         }
         lane.at = at;
     }
@@ -817,8 +848,8 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
     let shown: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
     effect(move || {
         let (now, w, win) = (session.now.get(), width.get(), window_s.get());
-        let drawn = SimTime::from_micros(drawn_at.get().0);
-        let (playing, speed, tag) = (session.playing.get(), session.speed.get(), drawn_at.get().1);
+        let drawn = drawn_at.get();
+        let (playing, speed, tag) = (session.playing.get(), session.speed.get(), drawn.1);
         let Some(plot) = plot_ref.get() else { return };
         summary_m.with(|summary| {
             with_hist(session, |h| {
@@ -830,7 +861,7 @@ pub fn HistoryPanel(session: Session) -> impl IntoView {
                             if playing { (lane_moment(now.as_micros(), g, n, step), 0) } else { (now.as_micros(), tag) }
                         })
                         .collect();
-                let want = Want { width: w, window_s: win, now, drawn_at: drawn, lanes_at: &lanes_at, summary };
+                let want = Want { width: w, window_s: win, now, drawn, lanes_at: &lanes_at, summary };
                 shown.update_value(|st| update(&plot, st, h, want));
             })
         });

@@ -16,8 +16,13 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Where `cargo install` puts binaries (`$CARGO_HOME/bin`, default `~/.cargo/bin`).
+/// Where `cargo install` puts binaries: `$CARGO_INSTALL_ROOT/bin` if set (cargo honours it first, and
+/// the tools installed there must be found even when that directory is not on PATH), else
+/// `$CARGO_HOME/bin`, default `~/.cargo/bin`.
 pub fn cargo_bin_dir() -> PathBuf {
+    if let Some(root) = std::env::var_os("CARGO_INSTALL_ROOT").filter(|r| !r.is_empty()) {
+        return PathBuf::from(root).join("bin");
+    }
     if let Some(home) = std::env::var_os("CARGO_HOME") {
         return PathBuf::from(home).join("bin");
     }

@@ -241,7 +241,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 </div>
             </div>
         </section>
-        {move || below_stage.get().then(|| view! {
+        {show(move || below_stage.get(), move || view! {
             <div class="scene-panels"><ScenePanels session /></div>
             <main class="scene-layout">
                 <div class="col-main">
@@ -274,7 +274,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
                 "Every dot is a message of a deterministic simulation; the same seed, parameters and faults always give the same run. "
                 <span>"Trace "{move || crate::core::format::hash_hex(session.trace_hash.get())}" · "{move || session.n_events.get()}" events"</span>
             </footer>
-        })}
+        }.into_any())}
         <KeyCue session />
         {hidden_state}
     }

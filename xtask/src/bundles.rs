@@ -117,7 +117,7 @@ fn loader(built: &[(String, (String, String))]) -> String {
 // Written by `cargo xtask dist`: a page loads only the bundle that runs it — the same choice as `bundle_for` in
 // src/url_state.rs (a scene's own for ?scene= or ?tour=; "all" for ?bench=1; "home" otherwise). A classic
 // script, before the stylesheet, so the bundle's download starts while the parser is still here: a module
-// script runs only after the stylesheet has loaded (measured: the wasm request started 60–100 ms after
+// script runs only after the stylesheet has loaded (measured: the wasm request started 60–180 ms after
 // navigation, behind the CSS).
 (() => {{
   const bundles = JSON.parse(document.getElementById('faultline-bundles').textContent);

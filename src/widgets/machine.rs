@@ -27,8 +27,8 @@ pub fn positions(n: usize) -> Vec<(f64, f64)> {
     let step = std::f64::consts::TAU / n as f64;
     (0..n)
         .map(|i| {
-            let a = std::f64::consts::FRAC_PI_2 + step - step * i as f64;
-            (cx + rx * a.cos(), cy - ry * a.sin())
+            let (sin, cos) = crate::core::sin_cos(std::f64::consts::FRAC_PI_2 + step - step * i as f64);
+            (cx + rx * cos, cy - ry * sin)
         })
         .collect()
 }

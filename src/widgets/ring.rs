@@ -110,7 +110,7 @@ pub fn place_labels(arcs: &[Arc], names: &[String], cx: f64, cy: f64, r: f64, w:
     for a in order {
         let th = (a.a + a.b) / 2.0 * TAU - FRAC_PI_2;
         let bw = text_width(&names[a.owner], LABEL_PX, true) + 14.0;
-        let (c, s) = (th.cos(), th.sin());
+        let (s, c) = crate::core::sin_cos(th);
         let x = (cx + (r + 4.0) * c + c * bw / 2.0).clamp(bw / 2.0, (w - bw / 2.0).max(bw / 2.0));
         let y = (cy + (r + 4.0) * s + s * bh / 2.0).clamp(bh / 2.0, (h - bh / 2.0).max(bh / 2.0));
         let clear = out.iter().all(|l| (l.x - x).abs() * 2.0 >= l.w + bw + 4.0 || (l.y - y).abs() >= bh + 2.0);
@@ -145,7 +145,8 @@ fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick:
     let arc_path = |owner: usize| {
         ctx.begin_path();
         for a in arcs.iter().filter(|a| a.owner == owner) {
-            ctx.move_to(cx + r * angle(a.a).cos(), cy + r * angle(a.a).sin());
+            let (sin, cos) = crate::core::sin_cos(angle(a.a));
+            ctx.move_to(cx + r * cos, cy + r * sin);
             let _ = ctx.arc(cx, cy, r, angle(a.a), angle(a.b));
         }
     };
@@ -173,7 +174,7 @@ fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick:
     for lit in [false, true] {
         ctx.begin_path();
         for p in v.points.iter().filter(|p| p.position.is_finite() && (pick == p.owner) == lit) {
-            let (cs, sn) = (angle(p.position as f64).cos(), angle(p.position as f64).sin());
+            let (sn, cs) = crate::core::sin_cos(angle(p.position as f64));
             let outer = if lit { r + 16.0 } else { r + 10.0 };
             ctx.move_to(cx + (r + 6.0) * cs, cy + (r + 6.0) * sn);
             ctx.line_to(cx + outer * cs, cy + outer * sn);
@@ -186,7 +187,8 @@ fn draw(c: &HtmlCanvasElement, v: &RingView, arcs: &[Arc], w: f64, h: f64, pick:
     // Keys: one path per owner; a moved key is a bigger dot with a dark ring round it.
     let key_at = |i: usize, pos: f32| {
         let (rr, th) = (key_radius(r, i), angle(pos as f64));
-        (cx + rr * th.cos(), cy + rr * th.sin())
+        let (sin, cos) = crate::core::sin_cos(th);
+        (cx + rr * cos, cy + rr * sin)
     };
     let keys = || v.keys.iter().enumerate().filter(|(_, k)| k.position.is_finite());
     for o in 0..=v.owners.len() {

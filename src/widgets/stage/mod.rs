@@ -333,7 +333,7 @@ fn gate_drawing(gate: Memo<Option<GateView>>, c: (f64, f64), u: (f64, f64), test
             GateState::HalfOpen => -22.0,
             GateState::Open => -48.0,
         };
-        let (s, co) = angle.to_radians().sin_cos();
+        let (s, co) = crate::core::sin_cos(angle.to_radians());
         (a.0 + 2.0 * HALF * (u.0 * co - u.1 * s), a.1 + 2.0 * HALF * (u.0 * s + u.1 * co))
     };
     let heading = memo(move |_| gate.with(|g| g.as_ref().map(|g| format!("{} {}", g.label, g.state_label))));

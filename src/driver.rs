@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
-use crate::session::{Session, wall_ms};
+use crate::session::{Session, Warm, wall_ms};
 
 const MAX_DELTA_MS: f64 = 100.0;
 /// The frame callback re-schedules itself, so it holds a handle to its own slot.
@@ -65,15 +65,31 @@ fn record_frame(ms: f64) {
 
 /// One played frame's pacing, for tests: where it got to and how fast it went.
 fn record_playback(t_s: f64, rate: f64, speed: f64) {
-    let o = js_sys::Object::new();
-    for (k, v) in [("t", t_s), ("rate", rate), ("speed", speed)] {
-        let _ = js_sys::Reflect::set(&o, &wasm_bindgen::JsValue::from_str(k), &wasm_bindgen::JsValue::from_f64(v));
-    }
-    record("__faultlinePlayback", &o, PLAYBACK_KEPT);
+    record_fields("__faultlinePlayback", &[("t", t_s), ("rate", rate), ("speed", speed)], PLAYBACK_KEPT);
 }
 
-/// Starts the loop for `session`; `stage` is the element whose visibility gates it.
-pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
+/// Appends an object of number fields to the array `window[key]` ([`record`]).
+fn record_fields(key: &str, fields: &[(&str, f64)], kept: u32) {
+    let o = js_sys::Object::new();
+    for (k, v) in fields {
+        let _ = js_sys::Reflect::set(&o, &wasm_bindgen::JsValue::from_str(k), &wasm_bindgen::JsValue::from_f64(*v));
+    }
+    record(key, &o, kept);
+}
+
+/// A finished warm-up, for tests (`session/warm.rs`): its steps, the wall time it spent and whether the
+/// reader's play (or a catch-up) ended it.
+pub fn record_warm(steps: u32, ms: f64, interrupted: bool) {
+    record_fields(
+        "__faultlineWarm",
+        &[("steps", steps as f64), ("ms", ms), ("interrupted", interrupted as u8 as f64)],
+        4,
+    );
+}
+
+/// Starts the loop for `session`; `stage` is the element whose visibility gates it. `warm` is the warm-up
+/// its first frames run (`session/warm.rs`).
+pub fn start(session: Session, stage: Option<web_sys::Element>, warm: Warm) -> Driver {
     let stopped = Rc::new(Cell::new(false));
     let visible = Rc::new(Cell::new(true));
     let (observer, on_intersect) = match stage {
@@ -98,6 +114,7 @@ pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
     let last: Rc<Cell<Option<f64>>> = Rc::new(Cell::new(None));
     let frame: Rc<RefCell<Option<FrameCallback>>> = Rc::new(RefCell::new(None));
     let frame2 = frame.clone();
+    let mut warm = Some(warm);
     let stop2 = stopped.clone();
     *frame.borrow_mut() = Some(Closure::new(move |ts: f64| {
         if stop2.get() || !session.is_alive() {
@@ -106,6 +123,9 @@ pub fn start(session: Session, stage: Option<web_sys::Element>) -> Driver {
             return;
         }
         let hidden = document().hidden();
+        if warm.as_mut().is_some_and(|w| session.warm_slice(w)) {
+            warm = None;
+        }
         if session.catching_up() {
             // Still reaching a link's moment: spend this frame on that, play afterwards.
             session.catch_up_step();

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 use crate::app::navigate;
 use crate::driver::{self, Driver};
-use crate::session::Session;
+use crate::session::{Session, Warm};
 use crate::url_state::{self, parse_query};
 use crate::widgets::cb;
 use crate::widgets::challenge::ChallengeCard;
@@ -82,10 +82,10 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
     let options = state.embed_options;
     let tour_step = state.tour_step.filter(|_| !embed);
     let session = Session::new(scene, state, notices);
-    if bench_frames || (embed && options.autoplay) {
-        // The driver only advances while the stage is on screen: an autoplaying embed starts when seen.
-        session.playing.set(true);
-    }
+    // The driver warms the code playback runs on a scratch copy once the stage is painted
+    // (`session/warm.rs`); playback that starts by itself starts after it. The driver only advances while
+    // the stage is on screen: an autoplaying embed plays when seen.
+    let autoplay = bench_frames || (embed && options.autoplay);
 
     let stage_ref = NodeRef::<Div>::new();
     let driver: StoredValue<Option<Driver>, LocalStorage> = StoredValue::new_local(None);
@@ -94,7 +94,7 @@ pub fn ScenePage(scene: &'static dyn Scene, query: String) -> impl IntoView {
             && driver.with_value(|d| d.is_none())
         {
             let el: web_sys::Element = el.into();
-            driver.set_value(Some(driver::start(session, Some(el))));
+            driver.set_value(Some(driver::start(session, Some(el), Warm::new(autoplay))));
         }
     });
     on_cleanup(move || {

@@ -19,6 +19,9 @@ mod publish;
 mod tour;
 pub mod turns;
 mod url;
+mod warm;
+
+pub use warm::Warm;
 
 use faultline_sim::kernel::SimTime;
 use faultline_sim::scene::{Action, ActionKind, CounterView, MessageView, Panel, ParamValue, Params, Run, Scene};

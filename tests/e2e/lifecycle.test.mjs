@@ -1,5 +1,6 @@
 // Page lifecycle end to end: an embed stops animating when scrolled out of view and resumes when back; a
-// panic shows the error panel, whose "Reset scene" brings the scene back.
+// panic shows the error panel, whose "Reset scene" brings the scene back; the warm-up after the first paint
+// plays a scratch copy and leaves the reader's run as it was, autoplay waits for it, a press of play ends it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useApp, openPage } from './helpers.mjs';
@@ -41,6 +42,69 @@ test('an embed pauses while scrolled off-screen and resumes when back', async ()
     await p.page.waitForTimeout(1000);
     const back = await time();
     assert.ok(back > hidden2, `animation resumes on-screen (t went ${hidden2} → ${back})`);
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+/** The page's finished warm-ups (`session/warm.rs`), waited for. */
+const warmups = async (page) => {
+  await page.waitForFunction(() => (window.__faultlineWarm ?? []).length > 0, null, { timeout: 10_000 });
+  return page.evaluate(() => window.__faultlineWarm);
+};
+
+test('the warm-up plays a scratch copy: the reader\'s run is the same as without it', async () => {
+  // A: the warm-up runs to its end. B: play is pressed as soon as the button exists, before the stage is
+  // painted, so the warm-up (which starts after the paint) sees it and ends at once. Seeking both to the
+  // same moment must give the same trace digest.
+  const a = await app.open('?scene=cap');
+  const b = await openPage(app.browser, null);
+  try {
+    await a.page.getByTestId('stage').waitFor();
+    const [wa] = await warmups(a.page);
+    assert.ok(wa.steps > 10, `the scratch run stepped (${wa.steps} steps)`);
+    assert.equal(wa.interrupted, 0, 'nothing interrupted it');
+    // Its budget is 250 ms of wall time in slices of at most 9 ms a frame; the last may end a step past it.
+    assert.ok(wa.ms <= 300, `it kept to its budget (${wa.ms.toFixed(0)} ms)`);
+    assert.equal(seconds(await a.page.getByTestId('time').innerText()), 0, 'the reader\'s clock did not move');
+
+    await b.page.addInitScript(() => {
+      const o = new MutationObserver(() => {
+        const btn = document.querySelector('[data-testid=play]');
+        if (btn) {
+          o.disconnect();
+          btn.click();
+        }
+      });
+      document.addEventListener('DOMContentLoaded', () => o.observe(document.body, { childList: true, subtree: true }));
+    });
+    await b.page.goto(app.url('?scene=cap'));
+    const [wb] = await warmups(b.page);
+    assert.equal(wb.interrupted, 1, `play ended the warm-up (${wb.steps} steps, ${wb.ms.toFixed(0)} ms)`);
+    await b.page.waitForFunction(() => (window.__faultlinePlayback ?? []).length > 10, null, { timeout: 10_000 });
+    await b.page.getByTestId('play').click(); // pause
+
+    const digestAt = async (page, s) => {
+      await scrub(page, s);
+      await page.waitForFunction((s) => document.querySelector('[data-testid=time]').innerText.startsWith(`t = ${s}`), s.toFixed(2));
+      return page.getByTestId('trace-hash').innerText();
+    };
+    assert.equal(await digestAt(a.page, 2), await digestAt(b.page, 2), 'same trace digest at 2 s, warmed or not');
+    a.assertNoErrors();
+    b.assertNoErrors();
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('an autoplaying embed starts playing when its warm-up ends', async () => {
+  const p = await app.open('?scene=circuit-breaker&embed=1&autoplay=1');
+  try {
+    const [w] = await warmups(p.page);
+    assert.equal(w.interrupted, 0, 'autoplay lets the warm-up finish');
+    await p.page.waitForFunction(() => (window.__faultlinePlayback ?? []).length > 10, null, { timeout: 10_000 });
     p.assertNoErrors();
   } finally {
     await p.close();

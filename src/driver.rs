@@ -123,7 +123,8 @@ pub fn start(session: Session, stage: Option<web_sys::Element>, warm: Warm) -> D
             return;
         }
         let hidden = document().hidden();
-        if warm.as_mut().is_some_and(|w| session.warm_slice(w)) {
+        // The warm-up, like playback, waits while the stage is off screen or the tab hidden.
+        if !hidden && visible.get() && warm.as_mut().is_some_and(|w| session.warm_slice(w)) {
             warm = None;
         }
         if session.catching_up() {

@@ -11,7 +11,8 @@
 //! The scratch copy is a clone of the run at that moment (its own world: the reader's run, its clock and
 //! its trace are not touched) and is dropped at the end. Playback that starts by itself (an autoplaying
 //! embed, the frame bench) starts when the warm-up ends, about half a second after the stage is painted;
-//! a reader who presses play sooner ends the warm-up at once. The driver holds the warm-up and runs a
+//! a reader who presses play sooner ends the warm-up at once. Like playback, it waits while the stage is
+//! off screen (an embed far down a post warms when it is scrolled to). The driver holds the warm-up and runs a
 //! slice of it per frame ([`Session::warm_slice`]), so it needs no timer or stored state of its own.
 
 use faultline_sim::kernel::SimTime;
@@ -58,14 +59,13 @@ impl Session {
     /// started if it autoplays). The reader's play ends it early.
     pub fn warm_slice(&self, w: &mut Warm) -> bool {
         // The reader pressed play (or a catch-up is reaching a link's moment): real frames warm the code.
-        let busy = self.playing.get_untracked() || self.catching_up();
-        if !busy && w.wait > 0 {
-            w.wait -= 1;
-            return false;
-        }
-        if busy {
+        if self.playing.get_untracked() || self.catching_up() {
             self.warm_end(w, true);
             return true;
+        }
+        if w.wait > 0 {
+            w.wait -= 1;
+            return false;
         }
         let start = wall_ms();
         let (run, until) = w.run.get_or_insert_with(|| {
